@@ -1,0 +1,1 @@
+"""The allocator: the single writer of doctors, slots and tokens."""

@@ -1,0 +1,1 @@
+"""Postgres and RabbitMQ adapters of the allocator."""

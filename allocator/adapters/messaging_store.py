@@ -1,0 +1,81 @@
+"""Inbox (command id → stored reply), outbox (events to publish) and shard leases (fencing) in Postgres."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from shared.codec import encode
+from shared.contracts.events import EventBase
+from shared.contracts.replies import Reply
+
+
+class Fenced(Exception):
+    """Another allocator took this shard's lease: this one must not commit."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredReply:
+    payload_hash: str
+    reply: Reply
+
+
+async def acquire_lease(connection: asyncpg.Connection, shard: int, holder: str) -> int:
+    """Take the shard by bumping its epoch; every earlier holder is fenced from now on."""
+    return await connection.fetchval(  # type: ignore[no-any-return]
+        """INSERT INTO shard_leases (shard, epoch, holder, acquired_at, heartbeat_at)
+           VALUES ($1, 1, $2, now(), now())
+           ON CONFLICT (shard) DO UPDATE SET epoch = shard_leases.epoch + 1, holder = EXCLUDED.holder,
+               acquired_at = now(), heartbeat_at = now()
+           RETURNING epoch""",
+        shard,
+        holder,
+    )
+
+
+async def check_lease(connection: asyncpg.Connection, shard: int, epoch: int) -> None:
+    """Inside the batch transaction: lock the lease row and prove the epoch is still ours."""
+    status = await connection.execute(
+        "UPDATE shard_leases SET heartbeat_at = now() WHERE shard = $1 AND epoch = $2", shard, epoch
+    )
+    if status != "UPDATE 1":
+        raise Fenced(f"shard {shard}: epoch {epoch} is no longer current")
+
+
+async def stored_replies(connection: asyncpg.Connection, command_ids: Iterable[UUID]) -> dict[UUID, StoredReply]:
+    rows = await connection.fetch(
+        "SELECT command_id, payload_hash, reply FROM inbox WHERE command_id = any($1::uuid[])", list(command_ids)
+    )
+    return {
+        row["command_id"]: StoredReply(row["payload_hash"], Reply.model_validate(row["reply"])) for row in rows
+    }
+
+
+async def store_replies(connection: asyncpg.Connection, rows: list[tuple[UUID, str, str, int, int, Reply]]) -> None:
+    """Rows of (command id, type, payload hash, shard, epoch, reply)."""
+    await connection.executemany(
+        """INSERT INTO inbox (command_id, command_type, payload_hash, shard, epoch, ok, reply)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)""",
+        [(cid, kind, digest, shard, epoch, reply.ok, encode(reply)) for cid, kind, digest, shard, epoch, reply in rows],
+    )
+
+
+async def append_outbox(connection: asyncpg.Connection, events: list[EventBase]) -> None:
+    await connection.executemany(
+        """INSERT INTO outbox (event_id, routing_key, doctor_id, sequence, body)
+           VALUES ($1, $2, $3, $4, $5)""",
+        [(e.event_id, e.type, e.doctor_id, e.sequence, encode(e)) for e in events],  # type: ignore[attr-defined]
+    )
+
+
+async def unpublished(connection: asyncpg.Connection, limit: int) -> list[Any]:
+    return await connection.fetch(  # type: ignore[no-any-return]
+        "SELECT id, event_id, routing_key, body FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1",
+        limit,
+    )
+
+
+async def mark_published(connection: asyncpg.Connection, ids: list[int]) -> None:
+    await connection.execute("UPDATE outbox SET published_at = now() WHERE id = any($1::bigint[])", ids)

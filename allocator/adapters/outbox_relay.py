@@ -1,0 +1,87 @@
+"""Publishes committed outbox rows to ``opd.events`` in commit order, with publisher confirms.
+
+One relay is active across all allocator processes (a session advisory lock on a dedicated connection),
+so events leave in outbox order. Rows are marked published only after the broker confirmed them;
+a crash in between republishes them (at-least-once; consumers dedupe by ``eventId``).
+"""
+
+import asyncio
+import logging
+
+import asyncpg
+import orjson
+from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractExchange
+
+from allocator.adapters import messaging_store as store
+from shared import db
+from shared.amqp import persistent
+from shared.topology import Topology
+
+log = logging.getLogger(__name__)
+RELAY_LOCK = 0x0_0D_70_0B_0C
+
+
+class OutboxRelay:
+    def __init__(self, dsn: str, topology: Topology, batch_size: int = 500, poll_seconds: float = 0.5) -> None:
+        self.dsn = dsn
+        self.topology = topology
+        self.batch_size = batch_size
+        self.poll_seconds = poll_seconds
+        self.wake = asyncio.Event()
+
+    def kick(self) -> None:
+        """Something was committed: publish it now rather than at the next poll."""
+        self.wake.set()
+
+    async def run(self, connection: AbstractConnection, stop: asyncio.Event) -> None:
+        channel = await connection.channel(publisher_confirms=True)
+        exchange = await channel.get_exchange(self.topology.events_exchange, ensure=False)
+        while not stop.is_set():
+            try:
+                pg = await db.connect(self.dsn)
+            except (OSError, asyncpg.PostgresError) as exc:
+                log.warning("outbox relay: database unavailable (%r)", exc)
+                await self._pause(stop)
+                continue
+            try:
+                if await pg.fetchval("SELECT pg_try_advisory_lock($1)", RELAY_LOCK):
+                    await self._relay(pg, channel, exchange, stop)
+                else:
+                    await self._pause(stop)
+                    if channel.is_closed:
+                        raise ConnectionError("outbox relay: channel closed")
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("outbox relay: database connection lost (%r)", exc)
+            finally:
+                await pg.close()
+
+    async def _relay(
+        self, pg: asyncpg.Connection, channel: AbstractChannel, exchange: AbstractExchange, stop: asyncio.Event
+    ) -> None:
+        while not stop.is_set():
+            if channel.is_closed:
+                raise ConnectionError("outbox relay: channel closed")
+            self.wake.clear()
+            rows = await store.unpublished(pg, self.batch_size)
+            published: list[int] = []
+            try:
+                for row in rows:
+                    message = persistent(
+                        orjson.dumps(row["body"]), message_id=str(row["event_id"]), type=row["routing_key"]
+                    )
+                    await exchange.publish(message, routing_key=row["routing_key"])
+                    published.append(row["id"])
+            finally:
+                if published:
+                    await store.mark_published(pg, published)
+            if len(rows) < self.batch_size:
+                await self._pause(stop)
+
+    async def _pause(self, stop: asyncio.Event) -> None:
+        waiters = [asyncio.ensure_future(self.wake.wait()), asyncio.ensure_future(stop.wait())]
+        try:
+            await asyncio.wait(waiters, timeout=self.poll_seconds, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+

@@ -1,0 +1,182 @@
+"""Loading and saving the allocator's state in Postgres. SQLSTATE errors stay inside this module."""
+
+from datetime import date, datetime
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+import asyncpg
+
+from allocator.domain.day import Day
+from allocator.domain.model import Doctor, Patient, Slot, Token
+from allocator.domain.workspace import Changes
+from shared.contracts.values import SlotStatus, SlotTemplate, TokenSource, TokenStatus, Weekday
+
+
+async def load_doctor(connection: asyncpg.Connection, doctor_id: UUID) -> Doctor | None:
+    row = await connection.fetchrow("SELECT * FROM doctors WHERE id = $1", doctor_id)
+    if row is None:
+        return None
+    templates = await connection.fetch(
+        "SELECT * FROM slot_templates WHERE doctor_id = $1 ORDER BY start_time", doctor_id
+    )
+    return Doctor(
+        id=row["id"],
+        code=row["code"],
+        name=row["name"],
+        specialization=row["specialization"],
+        room=row["room"],
+        templates=tuple(
+            SlotTemplate(
+                start_time=t["start_time"],
+                end_time=t["end_time"],
+                max_capacity=t["max_capacity"],
+                reserved_emergency_slots=t["reserved_emergency"],
+            )
+            for t in templates
+        ),
+        working_days=tuple(Weekday(day) for day in row["working_days"]),
+        event_sequence=row["event_sequence"],
+    )
+
+
+async def load_day(connection: asyncpg.Connection, doctor: Doctor, day: date, zone: ZoneInfo) -> Day:
+    slot_rows = await connection.fetch(
+        "SELECT * FROM slots WHERE doctor_id = $1 AND date = $2 ORDER BY start_time", doctor.id, day
+    )
+    token_rows = await connection.fetch(
+        "SELECT * FROM tokens WHERE doctor_id = $1 AND date = $2 ORDER BY arrival", doctor.id, day
+    )
+    slots = [
+        Slot(
+            id=r["id"],
+            doctor_id=r["doctor_id"],
+            date=r["date"],
+            start_time=r["start_time"],
+            end_time=r["end_time"],
+            capacity=r["max_capacity"],
+            reserved=r["reserved_emergency"],
+            status=SlotStatus(r["status"]),
+            starts_at=datetime.combine(day, r["start_time"], tzinfo=zone),
+            ends_at=datetime.combine(day, r["end_time"], tzinfo=zone),
+        )
+        for r in slot_rows
+    ]
+    tokens = [
+        Token(
+            id=r["id"],
+            token_number=r["token_number"],
+            short_number=r["short_number"],
+            doctor_id=r["doctor_id"],
+            slot_id=r["slot_id"],
+            date=r["date"],
+            patient=Patient(
+                name=r["patient_name"],
+                age=r["patient_age"],
+                patient_id=r["patient_id"],
+                phone=r["phone"],
+                email=r["email"],
+                language=r["language"],
+            ),
+            patient_key=r["patient_key"],
+            source=TokenSource(r["source"]),
+            status=TokenStatus(r["status"]),
+            arrival=r["arrival"],
+            created_at=r["created_at"],
+            updated_at=r["updated_at"],
+            overflow=r["overflow"],
+            estimated_time=r["estimated_time"],
+            status_reason=r["status_reason"],
+        )
+        for r in token_rows
+    ]
+    return Day(doctor=doctor, date=day, slots=slots, tokens=tokens)
+
+
+async def locate_token(connection: asyncpg.Connection, doctor_id: UUID, ref: str) -> date | None:
+    """The date of a doctor's token named by id or token number."""
+    try:
+        token_id: UUID | None = UUID(ref.strip())
+    except ValueError:
+        token_id = None
+    return await connection.fetchval(  # type: ignore[no-any-return]
+        "SELECT date FROM tokens WHERE doctor_id = $1 AND (id = $2 OR lower(token_number) = lower($3))",
+        doctor_id,
+        token_id,
+        ref.strip(),
+    )
+
+
+async def reserve_doctor_code(connection: asyncpg.Connection) -> str:
+    return f"D{await connection.fetchval('SELECT nextval($1::regclass)', 'doctor_code_seq')}"
+
+
+_UPSERT_DOCTOR = """
+INSERT INTO doctors (id, code, name, specialization, room, working_days, event_sequence)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+ON CONFLICT (id) DO UPDATE SET
+    name = EXCLUDED.name, specialization = EXCLUDED.specialization, room = EXCLUDED.room,
+    working_days = EXCLUDED.working_days, event_sequence = EXCLUDED.event_sequence, updated_at = now()
+"""
+_INSERT_TEMPLATE = """
+INSERT INTO slot_templates (doctor_id, start_time, end_time, max_capacity, reserved_emergency)
+VALUES ($1, $2, $3, $4, $5)
+"""
+_UPSERT_SLOT = """
+INSERT INTO slots (id, doctor_id, date, start_time, end_time, max_capacity, reserved_emergency, status)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+ON CONFLICT (id) DO UPDATE SET
+    max_capacity = EXCLUDED.max_capacity, reserved_emergency = EXCLUDED.reserved_emergency,
+    status = EXCLUDED.status
+"""
+_UPSERT_TOKEN = """
+INSERT INTO tokens (id, token_number, short_number, doctor_id, slot_id, date, patient_name, patient_age,
+                    patient_id, phone, email, language, patient_key, source, priority, status, is_emergency,
+                    overflow, arrival, estimated_time, status_reason, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
+ON CONFLICT (id) DO UPDATE SET
+    slot_id = EXCLUDED.slot_id, status = EXCLUDED.status, overflow = EXCLUDED.overflow,
+    estimated_time = EXCLUDED.estimated_time, status_reason = EXCLUDED.status_reason,
+    updated_at = EXCLUDED.updated_at
+"""
+
+
+def _token_row(t: Token) -> tuple[object, ...]:
+    p = t.patient
+    return (
+        t.id, t.token_number, t.short_number, t.doctor_id, t.slot_id, t.date, p.name, p.age, p.patient_id,
+        p.phone, p.email, p.language, t.patient_key, t.source.value, int(t.priority), t.status.value,
+        t.is_emergency, t.overflow, t.arrival, t.estimated_time, t.status_reason, t.created_at, t.updated_at,
+    )  # fmt: skip
+
+
+async def save_changes(connection: asyncpg.Connection, changes: Changes) -> None:
+    """Write what the batch changed. Seats are released before they are taken, so the checks hold per row."""
+    if changes.doctors:
+        await connection.executemany(
+            _UPSERT_DOCTOR,
+            [
+                (d.id, d.code, d.name, d.specialization, d.room, [w.value for w in d.working_days], d.event_sequence)
+                for d in changes.doctors.values()
+            ],
+        )
+    for doctor_id in changes.templates:
+        doctor = changes.doctors[doctor_id]
+        await connection.execute("DELETE FROM slot_templates WHERE doctor_id = $1", doctor_id)
+        await connection.executemany(
+            _INSERT_TEMPLATE,
+            [
+                (doctor_id, t.start_time, t.end_time, t.max_capacity, t.reserved_emergency_slots)
+                for t in doctor.templates
+            ],
+        )
+    if changes.slots:
+        await connection.executemany(
+            _UPSERT_SLOT,
+            [
+                (s.id, s.doctor_id, s.date, s.start_time, s.end_time, s.capacity, s.reserved, s.status.value)
+                for s in changes.slots.values()
+            ],
+        )
+    if changes.tokens:
+        ordered = sorted(changes.tokens.values(), key=lambda t: t.status is TokenStatus.CONFIRMED)
+        await connection.executemany(_UPSERT_TOKEN, [_token_row(t) for t in ordered])

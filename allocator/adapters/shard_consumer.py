@@ -1,0 +1,183 @@
+"""Consumes one shard's command queue sequentially, in micro-batches, and maps failures to ack policy.
+
+Committed → reply, then ack. Rejected by the domain → a reply like any other (it is committed too).
+Undecodable, wrong shard or breaking its handler → dead-lettered with the reason, error reply if asked.
+Database down → nothing acked; the same batch is retried with backoff until the database is back.
+Fenced → requeued for whoever holds the lease now.
+"""
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from uuid import UUID
+
+from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage
+
+from allocator.service.processor import BatchConflict, Fenced, PoisonCommand, ShardProcessor
+from shared.amqp import AMQP_ERRORS, dead_letter, send_reply
+from shared.codec import DecodeError, decode_command, loads
+from shared.contracts.commands import Command
+from shared.contracts.replies import ErrorInfo, Reply
+from shared.errors import ErrorCode, TransientError
+from shared.routing import shard_for
+from shared.topology import DLQ_COMMANDS_KEY, Topology
+
+log = logging.getLogger(__name__)
+NIL = UUID(int=0)
+Item = tuple[AbstractIncomingMessage, Command]
+
+
+@dataclass(frozen=True, slots=True)
+class BatchSettings:
+    max_size: int = 64
+    linger_seconds: float = 0.0
+    retry_initial_seconds: float = 0.2
+    retry_max_seconds: float = 5.0
+
+
+def _command_id_of(message: AbstractIncomingMessage) -> UUID:
+    """The id to answer under when the body could not be decoded."""
+    for candidate in (message.correlation_id, message.message_id):
+        try:
+            return UUID(str(candidate))
+        except ValueError:
+            continue
+    try:
+        return UUID(str(loads(message.body).get("commandId")))
+    except (DecodeError, AttributeError, ValueError):
+        return NIL
+
+
+class ShardConsumer:
+    def __init__(
+        self,
+        processor: ShardProcessor,
+        topology: Topology,
+        settings: BatchSettings,
+        on_committed: Callable[[], None],
+    ) -> None:
+        self.processor = processor
+        self.topology = topology
+        self.settings = settings
+        self.on_committed = on_committed
+        self.shard = processor.shard
+        self.queue_name = topology.shard_queue(self.shard)
+
+    async def run(self, connection: AbstractConnection, stop: asyncio.Event) -> None:
+        channel = await connection.channel(publisher_confirms=True)
+        await channel.set_qos(prefetch_count=self.settings.max_size * 2)
+        queue = await channel.get_queue(self.queue_name, ensure=False)
+        buffer: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
+        await queue.consume(buffer.put, no_ack=False)
+        try:
+            while not stop.is_set():
+                if channel.is_closed:
+                    raise ConnectionError(f"shard {self.shard}: channel closed")
+                batch = await self._collect(buffer, stop)
+                if batch:
+                    await self._handle(channel, batch, stop)
+        finally:
+            if not channel.is_closed:
+                await channel.close()
+
+    async def _collect(
+        self, buffer: asyncio.Queue[AbstractIncomingMessage], stop: asyncio.Event
+    ) -> list[AbstractIncomingMessage]:
+        try:
+            first = await asyncio.wait_for(buffer.get(), timeout=0.25)
+        except TimeoutError:
+            return []
+        batch = [first]
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.settings.linger_seconds
+        while len(batch) < self.settings.max_size and not stop.is_set():
+            if not buffer.empty():
+                batch.append(buffer.get_nowait())
+                continue
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                break
+            try:
+                batch.append(await asyncio.wait_for(buffer.get(), timeout=remaining))
+            except TimeoutError:
+                break
+        return batch
+
+    async def _handle(self, channel: AbstractChannel, batch: list[AbstractIncomingMessage], stop: asyncio.Event) -> None:
+        items: list[Item] = []
+        for message in batch:
+            try:
+                command = decode_command(message.body)
+            except DecodeError as exc:
+                await self._refuse(channel, message, ErrorCode.INVALID_COMMAND, str(exc), {"errors": exc.errors})
+                continue
+            owner = shard_for(command.doctor_id, self.topology.shard_count)
+            if owner != self.shard:
+                reason = f"doctor {command.doctor_id} belongs to shard {owner}, not {self.shard}"
+                await self._refuse(channel, message, ErrorCode.INVALID_COMMAND, reason, {"shard": owner})
+                continue
+            items.append((message, command))
+        await self._commit(channel, items, stop)
+
+    async def _commit(self, channel: AbstractChannel, items: list[Item], stop: asyncio.Event) -> None:
+        delay = self.settings.retry_initial_seconds
+        while items:
+            try:
+                replies = await self.processor.process([command for _, command in items])
+            except PoisonCommand as poison:
+                message, _ = items.pop(poison.index)
+                log.error("shard %d: command broke its handler: %r", self.shard, poison.cause)
+                await self._refuse(channel, message, ErrorCode.INTERNAL_ERROR, f"handler failed: {poison.cause!r}")
+                continue
+            except BatchConflict as conflict:
+                if len(items) == 1:
+                    await self._refuse(channel, items[0][0], ErrorCode.INTERNAL_ERROR, f"refused by database: {conflict}")
+                    return
+                for item in items:  # isolate the culprit: the others still commit
+                    await self._commit(channel, [item], stop)
+                return
+            except Fenced as fenced:
+                log.warning("shard %d: %s; returning %d message(s) to the queue", self.shard, fenced, len(items))
+                for message, _ in items:
+                    await _settle(message.nack(requeue=True))
+                return
+            except TransientError as exc:
+                if stop.is_set():
+                    return  # unacked: the broker requeues them when the channel closes
+                log.warning("shard %d: %s; retrying in %.1fs", self.shard, exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self.settings.retry_max_seconds)
+                continue
+            for (message, _), reply in zip(items, replies, strict=True):
+                await send_reply(channel, message, reply)
+                await _settle(message.ack())
+            self.on_committed()
+            return
+
+    async def _refuse(
+        self,
+        channel: AbstractChannel,
+        message: AbstractIncomingMessage,
+        code: ErrorCode,
+        reason: str,
+        details: dict[str, object] | None = None,
+    ) -> None:
+        log.warning("shard %d: dead-lettering message %s: %s", self.shard, message.message_id, reason)
+        error = ErrorInfo(code=code, message=reason, details=details or {})
+        await send_reply(channel, message, Reply(command_id=_command_id_of(message), ok=False, error=error))
+        try:
+            await dead_letter(
+                channel, self.topology.dead_letter_exchange, DLQ_COMMANDS_KEY, message, reason, self.queue_name
+            )
+        except AMQP_ERRORS as exc:
+            log.error("shard %d: could not dead-letter %s: %r", self.shard, message.message_id, exc)
+            await _settle(message.nack(requeue=True))
+
+
+async def _settle(operation: object) -> None:
+    """Ack/nack on a channel that may have died meanwhile: the broker redelivers, the inbox dedupes."""
+    try:
+        await operation  # type: ignore[misc]
+    except AMQP_ERRORS as exc:
+        log.warning("ack/nack lost with the channel: %r", exc)

@@ -1,0 +1,82 @@
+"""Composition root of the allocator: pool, broker, topology, shard consumers and the outbox relay."""
+
+import asyncio
+import logging
+import os
+import socket
+from contextlib import AsyncExitStack
+
+from allocator.adapters.outbox_relay import OutboxRelay
+from allocator.adapters.shard_consumer import BatchSettings, ShardConsumer
+from allocator.domain.policy import Policy
+from allocator.service.processor import ShardProcessor
+from allocator.settings import AllocatorSettings
+from shared import amqp, db
+from shared.clock import Clock, clock_from_settings
+from shared.topology import Topology, declare
+
+log = logging.getLogger("allocator")
+RECONNECT_SECONDS = 1.0
+
+
+def build_policy(settings: AllocatorSettings) -> Policy:
+    return Policy(
+        zone=settings.zone,
+        booking_horizon_days=settings.booking_horizon_days,
+        release_reserve_at_start=settings.release_reserve_at_start,
+        eta_notice_threshold=settings.eta_notice_threshold,
+    )
+
+
+async def run_allocator(settings: AllocatorSettings, stop: asyncio.Event, clock: Clock | None = None) -> None:
+    """Serve the configured shards until ``stop`` is set; survive broker and database outages."""
+    clock = clock or clock_from_settings(settings.clock_start, settings.clock_speed)
+    topology = Topology(settings.broker_prefix, settings.shard_count)
+    holder = settings.holder_name or f"{socket.gethostname()}:{os.getpid()}"
+    batch = BatchSettings(max_size=settings.batch_max_size, linger_seconds=settings.batch_linger_ms / 1000)
+    relay = OutboxRelay(settings.database_url, topology)
+    async with AsyncExitStack() as stack:
+        pool = await _wait_for_pool(settings, stop)
+        if pool is None:
+            return
+        stack.push_async_callback(pool.close)
+        processors = [
+            ShardProcessor(pool, shard, holder, build_policy(settings), clock) for shard in settings.shard_list()
+        ]
+        consumers = [ShardConsumer(p, topology, batch, relay.kick) for p in processors]
+        while not stop.is_set():
+            try:
+                connection = await amqp.connect(settings.amqp_url, f"allocator {holder}")
+            except amqp.AMQP_ERRORS as exc:
+                log.warning("broker unavailable (%r); retrying", exc)
+                await _sleep_unless(stop, RECONNECT_SECONDS)
+                continue
+            try:
+                async with connection:
+                    await declare(await connection.channel(), topology)
+                    log.info("serving shards %s as %s", settings.shard_list(), holder)
+                    async with asyncio.TaskGroup() as tasks:
+                        tasks.create_task(relay.run(connection, stop))
+                        for consumer in consumers:
+                            tasks.create_task(consumer.run(connection, stop))
+            except* amqp.AMQP_ERRORS as group:
+                log.warning("broker connection lost (%r); reconnecting", group.exceptions[0])
+                await _sleep_unless(stop, RECONNECT_SECONDS)
+    log.info("allocator stopped")
+
+
+async def _wait_for_pool(settings: AllocatorSettings, stop: asyncio.Event) -> "db.asyncpg.Pool | None":
+    while not stop.is_set():
+        try:
+            return await db.create_pool(settings.database_url, min_size=1, max_size=settings.pool_size)
+        except (OSError, db.asyncpg.PostgresError) as exc:
+            log.warning("database unavailable (%r); retrying", exc)
+            await _sleep_unless(stop, RECONNECT_SECONDS)
+    return None
+
+
+async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    except TimeoutError:
+        pass

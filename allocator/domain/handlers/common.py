@@ -1,0 +1,87 @@
+"""Lookups and checks shared by handlers. Each raises a Rejection before anything is changed."""
+
+from datetime import date, datetime, timedelta
+from uuid import UUID
+
+from allocator.domain.day import Day
+from allocator.domain.model import Doctor, Slot, Token
+from allocator.domain.views import token_view
+from allocator.domain.workspace import Workspace
+from shared.contracts.values import TimeRange
+from shared.errors import ErrorCode, Rejection
+
+
+def require_doctor(ws: Workspace, doctor_id: UUID) -> Doctor:
+    doctor = ws.doctors.get(doctor_id)
+    if doctor is None:
+        raise Rejection(ErrorCode.DOCTOR_NOT_FOUND, f"doctor {doctor_id} not found", doctorId=str(doctor_id))
+    return doctor
+
+
+def require_token(ws: Workspace, doctor_id: UUID, ref: str) -> tuple[Day, Token]:
+    found = ws.find_token(doctor_id, ref)
+    if found is None:
+        raise Rejection(ErrorCode.TOKEN_NOT_FOUND, f"token {ref} not found", tokenId=ref)
+    return found
+
+
+def check_bookable_date(ws: Workspace, doctor: Doctor, day: date, now: datetime) -> None:
+    today = ws.today(now)
+    last = today + timedelta(days=ws.policy.booking_horizon_days)
+    if not today <= day <= last:
+        raise Rejection(
+            ErrorCode.DATE_OUT_OF_RANGE,
+            f"bookings are taken from {today} to {last}",
+            date=str(day),
+            firstDate=str(today),
+            lastDate=str(last),
+        )
+    if not doctor.works_on(day):
+        raise Rejection(
+            ErrorCode.NOT_WORKING_DAY,
+            f"{doctor.name} does not work on {day:%A}s",
+            date=str(day),
+            workingDays=[weekday.value for weekday in doctor.working_days],
+        )
+
+
+def requested_slot(day: Day, wanted: TimeRange, now: datetime) -> Slot:
+    """The slot a request names; it must exist in the schedule, be open and not have ended."""
+    slot = next(
+        (s for s in day.slots if s.start_time == wanted.start_time and s.end_time == wanted.end_time), None
+    )
+    if slot is None:
+        raise Rejection(
+            ErrorCode.SLOT_NOT_IN_SCHEDULE,
+            f"{wanted.label()} is not one of the doctor's slots on {day.date}",
+            timeSlot=wanted.label(),
+            slots=[s.label() for s in day.slots],
+        )
+    if slot.status.value == "cancelled":
+        raise Rejection(ErrorCode.SLOT_CANCELLED, f"slot {slot.label()} is cancelled", timeSlot=slot.label())
+    if now >= slot.ends_at:
+        raise Rejection(ErrorCode.SLOT_ENDED, f"slot {slot.label()} has ended", timeSlot=slot.label())
+    return slot
+
+
+def refuse_duplicate(day: Day, key: str) -> None:
+    existing = day.active_token_of(key)
+    if existing is not None:
+        raise Rejection(
+            ErrorCode.DUPLICATE_TOKEN,
+            "this patient already holds an active token with this doctor on this date",
+            existingToken=token_view(day, existing).model_dump(mode="json"),
+        )
+
+
+def seat_suggestions(ws: Workspace, day: Day, now: datetime, exclude: Slot | None = None) -> list[dict[str, object]]:
+    """Other open slots of the doctor that day with a regular seat."""
+    return [
+        {
+            "date": str(day.date),
+            "timeSlot": slot.label(),
+            "regularSeatsLeft": day.regular_seats_left(slot, now, ws.policy.release_reserve_at_start),
+        }
+        for slot in day.open_slots(now)
+        if slot is not exclude and day.regular_seats_left(slot, now, ws.policy.release_reserve_at_start) > 0
+    ]

@@ -1,0 +1,66 @@
+"""Doctor registration and weekly schedule changes."""
+
+from typing import Any
+
+from allocator.domain.context import CommandContext
+from allocator.domain.handlers.common import require_doctor
+from allocator.domain.model import Doctor
+from allocator.domain.views import doctor_view
+from allocator.domain.workspace import Workspace
+from shared.contracts.commands import CreateDoctor, UpdateDoctorSlots
+from shared.contracts.events import DoctorCreated, DoctorPayload, DoctorSlotsUpdated
+from shared.errors import ErrorCode, Rejection
+
+
+def _refuse_overlaps(doctor: Doctor) -> None:
+    ordered = sorted(doctor.templates, key=lambda template: template.start_time)
+    for earlier, later in zip(ordered, ordered[1:], strict=False):
+        if later.start_time < earlier.end_time:
+            raise Rejection(
+                ErrorCode.INVALID_COMMAND,
+                f"time slots {earlier.label()} and {later.label()} overlap",
+                timeSlots=[earlier.label(), later.label()],
+            )
+
+
+def create_doctor(ws: Workspace, command: CreateDoctor, ctx: CommandContext) -> dict[str, Any]:
+    payload = command.payload
+    if payload.doctor_id in ws.doctors:
+        raise Rejection(ErrorCode.DOCTOR_EXISTS, "a doctor with this id exists", doctorId=str(payload.doctor_id))
+    assert ctx.doctor_code is not None, "the shell reserves a code for every CreateDoctor"
+    doctor = Doctor(
+        id=payload.doctor_id,
+        code=ctx.doctor_code,
+        name=payload.name.strip(),
+        specialization=payload.specialization.strip(),
+        room=payload.room,
+        templates=tuple(sorted(payload.time_slots, key=lambda template: template.start_time)),
+        working_days=tuple(dict.fromkeys(payload.working_days)),
+    )
+    _refuse_overlaps(doctor)
+    ws.add_doctor(doctor)
+    view = doctor_view(doctor)
+    ws.emit(DoctorCreated, doctor.id, DoctorPayload(doctor=view))
+    return {"doctor": view.model_dump(mode="json")}
+
+
+def update_doctor_slots(ws: Workspace, command: UpdateDoctorSlots, ctx: CommandContext) -> dict[str, Any]:
+    payload = command.payload
+    doctor = require_doctor(ws, payload.doctor_id)
+    proposed = Doctor(
+        id=doctor.id,
+        code=doctor.code,
+        name=doctor.name,
+        specialization=doctor.specialization,
+        room=doctor.room,
+        templates=tuple(sorted(payload.time_slots, key=lambda template: template.start_time)),
+        working_days=tuple(dict.fromkeys(payload.working_days)) if payload.working_days else doctor.working_days,
+        event_sequence=doctor.event_sequence,
+    )
+    _refuse_overlaps(proposed)
+    doctor.templates = proposed.templates
+    doctor.working_days = proposed.working_days
+    ws.touch_doctor(doctor, templates_changed=True)
+    view = doctor_view(doctor)
+    ws.emit(DoctorSlotsUpdated, doctor.id, DoctorPayload(doctor=view))
+    return {"doctor": view.model_dump(mode="json")}

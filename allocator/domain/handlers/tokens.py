@@ -1,0 +1,218 @@
+"""Booking, emergencies, cancellation and no-show: the seat rule of DESIGN §2."""
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from allocator.domain.context import CommandContext
+from allocator.domain.day import Day
+from allocator.domain.handlers.common import (
+    check_bookable_date,
+    refuse_duplicate,
+    require_doctor,
+    require_token,
+    requested_slot,
+    seat_suggestions,
+)
+from allocator.domain.model import Patient, Slot, Token
+from allocator.domain.rules import patient_key, short_number, token_number
+from allocator.domain.settle import settle
+from allocator.domain.views import token_view
+from allocator.domain.workspace import EventDraft, Workspace
+from shared.contracts.commands import (
+    AddEmergency,
+    AddEmergencyPayload,
+    BookToken,
+    BookTokenPayload,
+    CancelToken,
+    MarkNoShow,
+    PatientDetails,
+)
+from shared.contracts.events import (
+    TokenCancelled,
+    TokenConfirmed,
+    TokenNoShow,
+    TokenPayload,
+    TokenWaitlisted,
+)
+from shared.contracts.values import TimeRange, TokenSource, TokenStatus
+from shared.errors import ErrorCode, Rejection
+
+
+def _patient(details: PatientDetails) -> Patient:
+    return Patient(
+        name=details.patient_name.strip(),
+        age=details.patient_age,
+        patient_id=details.patient_id,
+        phone=details.phone,
+        email=details.email,
+        language=details.language,
+    )
+
+
+def _issue(
+    ws: Workspace,
+    day: Day,
+    slot: Slot,
+    patient: Patient,
+    source: TokenSource,
+    status: TokenStatus,
+    now: datetime,
+    overflow: bool = False,
+) -> Token:
+    is_emergency = source is TokenSource.EMERGENCY
+    short = short_number(is_emergency, day.next_ordinal(is_emergency))
+    token = Token(
+        id=ws.new_id(),
+        token_number=token_number(day.doctor.code, day.date, short),
+        short_number=short,
+        doctor_id=day.doctor.id,
+        slot_id=slot.id,
+        date=day.date,
+        patient=patient,
+        patient_key=patient_key(patient),
+        source=source,
+        status=status,
+        arrival=day.next_arrival(),
+        created_at=now,
+        updated_at=now,
+        overflow=overflow,
+    )
+    ws.add_token(day, token)
+    return token
+
+
+def _open_day(ws: Workspace, doctor_id: UUID, day_date: date | None, now: datetime) -> Day:
+    doctor = require_doctor(ws, doctor_id)
+    day_date = day_date or ws.today(now)
+    check_bookable_date(ws, doctor, day_date, now)
+    return ws.day(doctor, day_date)
+
+
+def _answer(ws: Workspace, day: Day, token: Token, notices: list[EventDraft], **extra: Any) -> dict[str, Any]:
+    """Emit the patient's own event first, then the chain reaction; reply with the token."""
+    view = token_view(day, token)
+    kind = {TokenStatus.CONFIRMED: TokenConfirmed, TokenStatus.PENDING: TokenWaitlisted}[token.status]
+    ws.emit(kind, day.doctor.id, TokenPayload(token=view))
+    for notice in notices:
+        ws.emit(notice.kind, notice.doctor_id, notice.payload)
+    return {"token": view.model_dump(mode="json"), **extra}
+
+
+def book_token(ws: Workspace, command: BookToken, ctx: CommandContext) -> dict[str, Any]:
+    payload = command.payload
+    if payload.source is TokenSource.EMERGENCY:
+        return _place_emergency(ws, payload, payload.time_slot, ctx)
+    day = _open_day(ws, payload.doctor_id, payload.date, ctx.now)
+    patient = _patient(payload)
+    refuse_duplicate(day, patient_key(patient))
+    release = ws.policy.release_reserve_at_start
+    if payload.time_slot is not None:
+        slot = requested_slot(day, payload.time_slot, ctx.now)
+        has_seat = day.regular_seats_left(slot, ctx.now, release) > 0
+    else:
+        open_slots = list(day.open_slots(ctx.now))
+        if not open_slots:
+            raise Rejection(ErrorCode.NO_OPEN_SLOT, f"no slot is open on {day.date}", date=str(day.date))
+        with_seat = [s for s in open_slots if day.regular_seats_left(s, ctx.now, release) > 0]
+        slot = with_seat[0] if with_seat else open_slots[0]
+        has_seat = bool(with_seat)
+    suggestions = {"slots": seat_suggestions(ws, day, ctx.now, exclude=slot)}
+    if not has_seat and not payload.waitlist:
+        raise Rejection(
+            ErrorCode.SLOT_FULL if payload.time_slot else ErrorCode.NO_CAPACITY,
+            f"no seat left in {slot.label()} on {day.date}",
+            timeSlot=slot.label(),
+            suggestions=suggestions,
+        )
+    status = TokenStatus.CONFIRMED if has_seat else TokenStatus.PENDING
+    token = _issue(ws, day, slot, patient, payload.source, status, ctx.now)
+    notices = settle(ws, day, ctx.now, reason=f"token {token.short_number} added", subject=token.id)
+    if status is TokenStatus.PENDING:
+        return _answer(ws, day, token, notices, suggestions=suggestions)
+    return _answer(ws, day, token, notices)
+
+
+def add_emergency(ws: Workspace, command: AddEmergency, ctx: CommandContext) -> dict[str, Any]:
+    return _place_emergency(ws, command.payload, command.payload.time_slot, ctx)
+
+
+def _place_emergency(
+    ws: Workspace,
+    payload: BookTokenPayload | AddEmergencyPayload,
+    wanted: TimeRange | None,
+    ctx: CommandContext,
+) -> dict[str, Any]:
+    """Current (or requested) slot, reserved seats first, then the +1 overflow, then later slots that day."""
+    day = _open_day(ws, payload.doctor_id, payload.date, ctx.now)
+    patient = _patient(payload)
+    refuse_duplicate(day, patient_key(patient))
+    candidates = list(day.open_slots(ctx.now))
+    if wanted is not None:
+        first = requested_slot(day, wanted, ctx.now)
+        candidates = candidates[candidates.index(first) :]
+    for slot in candidates:
+        if day.emergency_fits(slot):
+            occupied = day.occupancy(slot)
+            overflow = occupied.regular + occupied.emergency == slot.capacity
+            token = _issue(
+                ws, day, slot, patient, TokenSource.EMERGENCY, TokenStatus.CONFIRMED, ctx.now, overflow
+            )
+            notices = settle(ws, day, ctx.now, reason="1 emergency patient added", subject=token.id)
+            return _answer(ws, day, token, notices)
+    raise Rejection(
+        ErrorCode.NO_EMERGENCY_CAPACITY,
+        f"no emergency seat left with {day.doctor.name} on {day.date}",
+        suggestedDoctors=[],
+    )
+
+
+def _end_token(
+    ws: Workspace, day: Day, token: Token, status: TokenStatus, reason: str | None, ctx: CommandContext
+) -> dict[str, Any]:
+    was_confirmed = token.status is TokenStatus.CONFIRMED
+    token.status = status
+    token.status_reason = reason
+    token.estimated_time = None
+    ws.touch_token(token, ctx.now)
+    view = token_view(day, token)
+    kind = TokenCancelled if status is TokenStatus.CANCELLED else TokenNoShow
+    ws.emit(kind, day.doctor.id, TokenPayload(token=view, reason=reason))
+    verb = "cancelled" if status is TokenStatus.CANCELLED else "marked no-show"
+    for notice in settle(ws, day, ctx.now, reason=f"token {token.short_number} {verb}"):
+        ws.emit(notice.kind, notice.doctor_id, notice.payload)
+    return {"token": view.model_dump(mode="json"), "seatFreed": was_confirmed}
+
+
+def cancel_token(ws: Workspace, command: CancelToken, ctx: CommandContext) -> dict[str, Any]:
+    payload = command.payload
+    day, token = require_token(ws, payload.doctor_id, payload.token_id)
+    if not token.status.is_active:
+        raise Rejection(
+            ErrorCode.INVALID_TRANSITION,
+            f"a {token.status.value} token cannot be cancelled",
+            tokenNumber=token.token_number,
+            status=token.status.value,
+        )
+    return _end_token(ws, day, token, TokenStatus.CANCELLED, payload.reason or "cancelled on request", ctx)
+
+
+def mark_no_show(ws: Workspace, command: MarkNoShow, ctx: CommandContext) -> dict[str, Any]:
+    payload = command.payload
+    day, token = require_token(ws, payload.doctor_id, payload.token_id)
+    if token.status is not TokenStatus.CONFIRMED:
+        raise Rejection(
+            ErrorCode.INVALID_TRANSITION,
+            f"only a confirmed token can be a no-show; this one is {token.status.value}",
+            tokenNumber=token.token_number,
+            status=token.status.value,
+        )
+    slot = day.slot(token.slot_id)
+    if ctx.now < slot.starts_at:
+        raise Rejection(
+            ErrorCode.SLOT_NOT_STARTED,
+            f"slot {slot.label()} has not started yet",
+            tokenNumber=token.token_number,
+            startsAt=slot.starts_at.isoformat(),
+        )
+    return _end_token(ws, day, token, TokenStatus.NO_SHOW, "did not arrive", ctx)

@@ -1,0 +1,86 @@
+"""Entities of one doctor's day. Plain mutable dataclasses owned by a workspace."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from uuid import UUID
+
+from shared.contracts.values import Priority, SlotStatus, SlotTemplate, TokenSource, TokenStatus, Weekday
+
+
+@dataclass(slots=True)
+class Doctor:
+    id: UUID
+    code: str
+    name: str
+    specialization: str
+    room: str | None
+    templates: tuple[SlotTemplate, ...]
+    working_days: tuple[Weekday, ...]
+    event_sequence: int = 0
+
+    def works_on(self, day: date) -> bool:
+        return day.strftime("%A") in {weekday.value for weekday in self.working_days}
+
+
+@dataclass(slots=True)
+class Slot:
+    id: UUID
+    doctor_id: UUID
+    date: date
+    start_time: time
+    end_time: time
+    capacity: int
+    reserved: int
+    status: SlotStatus
+    starts_at: datetime
+    ends_at: datetime
+
+    @property
+    def consult_minutes(self) -> float:
+        return (self.ends_at - self.starts_at) / timedelta(minutes=1) / self.capacity
+
+    def label(self) -> str:
+        return f"{self.start_time:%H:%M}-{self.end_time:%H:%M}"
+
+
+@dataclass(slots=True)
+class Patient:
+    name: str
+    age: int
+    patient_id: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    language: str | None = None
+
+
+@dataclass(slots=True)
+class Token:
+    id: UUID
+    token_number: str
+    short_number: str
+    doctor_id: UUID
+    slot_id: UUID
+    date: date
+    patient: Patient
+    patient_key: str
+    source: TokenSource
+    status: TokenStatus
+    arrival: int
+    created_at: datetime
+    updated_at: datetime
+    overflow: bool = False
+    estimated_time: datetime | None = None
+    status_reason: str | None = None
+
+    @property
+    def priority(self) -> Priority:
+        return self.source.priority
+
+    @property
+    def is_emergency(self) -> bool:
+        return self.source is TokenSource.EMERGENCY
+
+    @property
+    def order_key(self) -> tuple[int, int]:
+        """Consultation and promotion order: (priority, arrival)."""
+        return (int(self.priority), self.arrival)

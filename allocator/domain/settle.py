@@ -1,0 +1,65 @@
+"""After any change to a day: promote the waitlist into free seats, refresh slot status, recompute ETAs.
+
+Returns the notices for every patient affected other than the one who asked (the chain reaction).
+"""
+
+from datetime import datetime
+from uuid import UUID
+
+from allocator.domain.day import Day
+from allocator.domain.eta import recompute_etas
+from allocator.domain.model import Token
+from allocator.domain.views import token_view
+from allocator.domain.workspace import EventDraft, Workspace
+from shared.contracts.events import TokenEtaChanged, TokenPayload, TokenPromoted
+from shared.contracts.values import SlotStatus, TokenStatus
+
+
+def _promote_waitlist(ws: Workspace, day: Day, now: datetime) -> list[Token]:
+    promoted: list[Token] = []
+    for slot in day.open_slots(now):
+        waiting = day.in_slot(slot, TokenStatus.PENDING)
+        seats = day.regular_seats_left(slot, now, ws.policy.release_reserve_at_start)
+        for token in waiting[:seats]:
+            token.status = TokenStatus.CONFIRMED
+            token.status_reason = None
+            ws.touch_token(token, now)
+            promoted.append(token)
+    return promoted
+
+
+def refresh_slot_status(ws: Workspace, day: Day, now: datetime) -> None:
+    for slot in day.slots:
+        if slot.status is SlotStatus.CANCELLED:
+            continue
+        if now >= slot.ends_at:
+            status = SlotStatus.COMPLETED
+        elif day.regular_seats_left(slot, now, ws.policy.release_reserve_at_start) == 0:
+            status = SlotStatus.FULL
+        else:
+            status = SlotStatus.AVAILABLE
+        if slot.status is not status:
+            slot.status = status
+            ws.touch_slot(slot)
+
+
+def settle(ws: Workspace, day: Day, now: datetime, reason: str, subject: UUID | None = None) -> list[EventDraft]:
+    promoted = _promote_waitlist(ws, day, now)
+    refresh_slot_status(ws, day, now)
+    eta_changes = recompute_etas(day, now)
+    for token, _ in eta_changes:
+        ws.touch_token(token, now)
+    notices = [
+        EventDraft(TokenPromoted, day.doctor.id, TokenPayload(token=token_view(day, token), reason=reason))
+        for token in promoted
+    ]
+    promoted_ids = {token.id for token in promoted}
+    threshold = ws.policy.eta_notice_threshold
+    for token, previous in eta_changes:
+        if token.id == subject or token.id in promoted_ids or token.status is not TokenStatus.CONFIRMED:
+            continue
+        current = token.estimated_time
+        if previous is None or current is None or abs(current - previous) >= threshold:
+            payload = TokenPayload(token=token_view(day, token), reason=reason, previous_estimated_time=previous)
+            notices.append(EventDraft(TokenEtaChanged, day.doctor.id, payload))
+    return notices

@@ -1,0 +1,116 @@
+"""The state one batch works on: loaded doctors and days, what changed, and the events to publish."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+from uuid import UUID
+
+from allocator.domain.day import Day
+from allocator.domain.model import Doctor, Slot, Token
+from allocator.domain.policy import Policy
+from shared.contracts.events import EventBase
+from shared.contracts.values import SlotStatus
+from shared.ids import slot_id
+
+
+@dataclass(frozen=True, slots=True)
+class EventDraft:
+    """An event before the shell gives it an id, a time and the doctor's next sequence number."""
+
+    kind: type[EventBase]
+    doctor_id: UUID
+    payload: Any
+
+
+@dataclass(slots=True)
+class Changes:
+    doctors: dict[UUID, Doctor] = field(default_factory=dict)
+    templates: set[UUID] = field(default_factory=set)
+    slots: dict[UUID, Slot] = field(default_factory=dict)
+    tokens: dict[UUID, Token] = field(default_factory=dict)
+    events: list[EventDraft] = field(default_factory=list)
+
+
+class Workspace:
+    """Doctors and days loaded by the shell; handlers read and change them through this object only."""
+
+    def __init__(
+        self,
+        policy: Policy,
+        new_id: Callable[[], UUID],
+        doctors: dict[UUID, Doctor] | None = None,
+        days: dict[tuple[UUID, date], Day] | None = None,
+    ) -> None:
+        self.policy = policy
+        self.new_id = new_id
+        self.doctors: dict[UUID, Doctor] = doctors or {}
+        self.days: dict[tuple[UUID, date], Day] = days or {}
+        self.changes = Changes()
+
+    def today(self, now: datetime) -> date:
+        return now.astimezone(self.policy.zone).date()
+
+    def at(self, day: date, clock_time: time) -> datetime:
+        return datetime.combine(day, clock_time, tzinfo=self.policy.zone)
+
+    def day(self, doctor: Doctor, day: date) -> Day:
+        """The doctor's day, materialized from the weekly templates the first time it is needed."""
+        key = (doctor.id, day)
+        found = self.days.get(key)
+        if found is None or not found.slots:
+            slots = [
+                Slot(
+                    id=slot_id(doctor.id, day, template.start_time),
+                    doctor_id=doctor.id,
+                    date=day,
+                    start_time=template.start_time,
+                    end_time=template.end_time,
+                    capacity=template.max_capacity,
+                    reserved=template.reserved_emergency_slots,
+                    status=SlotStatus.AVAILABLE,
+                    starts_at=self.at(day, template.start_time),
+                    ends_at=self.at(day, template.end_time),
+                )
+                for template in sorted(doctor.templates, key=lambda template: template.start_time)
+            ]
+            found = Day(doctor=doctor, date=day, slots=slots, tokens=found.tokens if found else [])
+            self.days[key] = found
+            for slot in slots:
+                self.changes.slots[slot.id] = slot
+        return found
+
+    def find_token(self, doctor_id: UUID, ref: str) -> tuple[Day, Token] | None:
+        """A loaded token of the doctor by id or token number (case-insensitive)."""
+        wanted = ref.strip().lower()
+        for (owner, _), day in self.days.items():
+            if owner != doctor_id:
+                continue
+            for token in day.tokens:
+                if str(token.id) == wanted or token.token_number.lower() == wanted:
+                    return day, token
+        return None
+
+    def add_doctor(self, doctor: Doctor) -> None:
+        self.doctors[doctor.id] = doctor
+        self.changes.doctors[doctor.id] = doctor
+        self.changes.templates.add(doctor.id)
+
+    def touch_doctor(self, doctor: Doctor, templates_changed: bool = False) -> None:
+        self.changes.doctors[doctor.id] = doctor
+        if templates_changed:
+            self.changes.templates.add(doctor.id)
+
+    def add_token(self, day: Day, token: Token) -> None:
+        day.tokens.append(token)
+        self.changes.tokens[token.id] = token
+
+    def touch_token(self, token: Token, now: datetime) -> None:
+        token.updated_at = now
+        self.changes.tokens[token.id] = token
+
+    def touch_slot(self, slot: Slot) -> None:
+        self.changes.slots[slot.id] = slot
+
+    def emit(self, kind: type[EventBase], doctor_id: UUID, payload: Any) -> None:
+        self.changes.events.append(EventDraft(kind, doctor_id, payload))

@@ -1,0 +1,1 @@
+"""The allocator's service layer: batches of commands as units of work."""

@@ -1,0 +1,184 @@
+"""A shard's unit of work: one transaction per batch of commands — inbox, state and outbox, epoch checked."""
+
+import hashlib
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from uuid import UUID, uuid4
+
+import asyncpg
+
+from allocator.adapters import messaging_store as store
+from allocator.adapters import repository
+from allocator.domain.context import CommandContext
+from allocator.domain.handlers import handle
+from allocator.domain.policy import Policy
+from allocator.domain.workspace import Workspace
+from shared.clock import Clock
+from shared.codec import encode
+from shared.contracts.commands import (
+    AddEmergency,
+    BookToken,
+    CancelToken,
+    Command,
+    CommandBase,
+    CreateDoctor,
+    MarkNoShow,
+    Reallocate,
+)
+from shared.contracts.events import EventBase
+from shared.contracts.replies import ErrorInfo, Reply
+from shared.errors import ErrorCode, Rejection, TransientError
+
+log = logging.getLogger(__name__)
+
+Fenced = store.Fenced
+CONNECTION_ERRORS = (
+    OSError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+)
+
+
+class PoisonCommand(Exception):
+    """The command at ``index`` broke its handler: it cannot succeed, however often it is retried."""
+
+    def __init__(self, index: int, cause: BaseException) -> None:
+        super().__init__(f"command #{index} failed: {cause!r}")
+        self.index = index
+        self.cause = cause
+
+
+class BatchConflict(Exception):
+    """The database refused the batch's writes (a constraint): retry command by command to find the culprit."""
+
+
+def payload_hash(command: CommandBase) -> str:
+    return hashlib.sha256(command.type.encode() + b"\0" + encode(command.payload)).hexdigest()  # type: ignore[attr-defined]
+
+
+class ShardProcessor:
+    """Applies batches of one shard's commands while holding the shard's lease."""
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        shard: int,
+        holder: str,
+        policy: Policy,
+        clock: Clock,
+        new_id: Callable[[], UUID] = uuid4,
+    ) -> None:
+        self.pool = pool
+        self.shard = shard
+        self.holder = holder
+        self.policy = policy
+        self.clock = clock
+        self.new_id = new_id
+        self.epoch: int | None = None
+
+    async def process(self, commands: list[Command]) -> list[Reply]:
+        """Commit the batch and return one reply per command, in order. Nothing is written on any error."""
+        try:
+            if self.epoch is None:
+                async with self.pool.acquire() as connection:
+                    self.epoch = await store.acquire_lease(connection, self.shard, self.holder)
+                log.info("shard %d: lease taken, epoch %d", self.shard, self.epoch)
+            async with self.pool.acquire() as connection, connection.transaction():
+                await store.check_lease(connection, self.shard, self.epoch)
+                return await self._apply(connection, commands, self.epoch)
+        except Fenced:
+            self.epoch = None
+            raise
+        except asyncpg.IntegrityConstraintViolationError as exc:
+            raise BatchConflict(str(exc)) from exc
+        except CONNECTION_ERRORS as exc:
+            raise TransientError(f"database unavailable: {exc!r}") from exc
+
+    async def _apply(self, connection: asyncpg.Connection, commands: list[Command], epoch: int) -> list[Reply]:
+        known = await store.stored_replies(connection, (c.command_id for c in commands))
+        ws = Workspace(self.policy, self.new_id)
+        absent: set[UUID] = set()
+        inbox_rows: list[tuple[UUID, str, str, int, int, Reply]] = []
+        events: list[EventBase] = []
+        replies: list[Reply] = []
+        for index, command in enumerate(commands):
+            digest = payload_hash(command)
+            prior = known.get(command.command_id)
+            if prior is not None:
+                replies.append(prior.reply if prior.payload_hash == digest else _key_reused(command))
+                continue
+            now = self.clock.now()
+            await self._load(connection, ws, absent, command, now)
+            code = await repository.reserve_doctor_code(connection) if isinstance(command, CreateDoctor) else None
+            ctx = CommandContext(now=now, command_id=command.command_id, doctor_code=code)
+            try:
+                reply = Reply(command_id=command.command_id, ok=True, result=handle(ws, command, ctx))
+            except Rejection as rejection:
+                error = ErrorInfo(code=rejection.code, message=rejection.message, details=rejection.details)
+                reply = Reply(command_id=command.command_id, ok=False, error=error)
+            except Exception as exc:
+                raise PoisonCommand(index, exc) from exc
+            events.extend(self._seal_events(ws, command, now))
+            inbox_rows.append((command.command_id, command.type, digest, self.shard, epoch, reply))
+            known[command.command_id] = store.StoredReply(digest, reply)
+            replies.append(reply)
+        await repository.save_changes(connection, ws.changes)
+        await store.store_replies(connection, inbox_rows)
+        await store.append_outbox(connection, events)
+        return replies
+
+    async def _load(
+        self, connection: asyncpg.Connection, ws: Workspace, absent: set[UUID], command: CommandBase, now: datetime
+    ) -> None:
+        """Bring the doctor and the day the command touches into the workspace, once per batch."""
+        doctor_id = command.doctor_id
+        if doctor_id not in ws.doctors and doctor_id not in absent:
+            doctor = await repository.load_doctor(connection, doctor_id)
+            if doctor is None:
+                absent.add(doctor_id)
+                return
+            ws.doctors[doctor_id] = doctor
+        doctor = ws.doctors.get(doctor_id)
+        if doctor is None:
+            return
+        day = None
+        if isinstance(command, BookToken | AddEmergency | Reallocate):
+            day = command.payload.date or ws.today(now)
+        elif isinstance(command, CancelToken | MarkNoShow):
+            if ws.find_token(doctor_id, command.payload.token_id) is None:
+                day = await repository.locate_token(connection, doctor_id, command.payload.token_id)
+        if day is not None and (doctor_id, day) not in ws.days:
+            ws.days[(doctor_id, day)] = await repository.load_day(connection, doctor, day, self.policy.zone)
+
+    def _seal_events(self, ws: Workspace, command: CommandBase, now: datetime) -> list[EventBase]:
+        """Give the command's events ids and the next per-doctor sequence numbers."""
+        sealed = []
+        for draft in ws.changes.events:
+            doctor = ws.doctors[draft.doctor_id]
+            doctor.event_sequence += 1
+            ws.touch_doctor(doctor)
+            sealed.append(
+                draft.kind(
+                    event_id=self.new_id(),
+                    occurred_at=now,
+                    doctor_id=draft.doctor_id,
+                    sequence=doctor.event_sequence,
+                    causation_id=command.command_id,
+                    payload=draft.payload,
+                )
+            )
+        ws.changes.events.clear()
+        return sealed
+
+
+def _key_reused(command: CommandBase) -> Reply:
+    return Reply(
+        command_id=command.command_id,
+        ok=False,
+        error=ErrorInfo(
+            code=ErrorCode.IDEMPOTENCY_KEY_REUSED,
+            message="this command id (Idempotency-Key) was already used for a different request",
+        ),
+    )

@@ -1,0 +1,30 @@
+"""Allocator settings (``OPD_*`` environment variables)."""
+
+from datetime import timedelta
+
+from pydantic import Field
+
+from shared.settings import CommonSettings
+
+
+class AllocatorSettings(CommonSettings):
+    shards: str = Field("all", description='shards this process serves: "all" or e.g. "0,2"')
+    batch_max_size: int = Field(64, ge=1, le=5000)
+    batch_linger_ms: float = Field(0.0, ge=0, le=1000)
+    booking_horizon_days: int = Field(30, ge=0, le=365)
+    release_reserve_at_start: bool = True
+    eta_notice_minutes: float = Field(10.0, ge=0)
+    pool_size: int = Field(8, ge=2, le=100)
+    holder_name: str | None = Field(None, description="names this process in the lease table")
+
+    def shard_list(self) -> list[int]:
+        if self.shards.strip() == "all":
+            return list(range(self.shard_count))
+        chosen = sorted({int(part) for part in self.shards.split(",") if part.strip()})
+        if any(not 0 <= shard < self.shard_count for shard in chosen):
+            raise ValueError(f"shards must lie in 0..{self.shard_count - 1}")
+        return chosen
+
+    @property
+    def eta_notice_threshold(self) -> timedelta:
+        return timedelta(minutes=self.eta_notice_minutes)

@@ -1,0 +1,13 @@
+"""Typed application keys: what the composition root puts in the app for the handlers."""
+
+import asyncpg
+from aiohttp import web
+
+from gateway.settings import GatewaySettings
+from shared.clock import Clock
+from shared.command_bus import CommandBus
+
+SETTINGS = web.AppKey("settings", GatewaySettings)
+BUS = web.AppKey("bus", CommandBus)
+READER = web.AppKey("reader", asyncpg.Pool)
+CLOCK = web.AppKey("clock", Clock)  # type: ignore[type-abstract]

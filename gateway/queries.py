@@ -1,0 +1,202 @@
+"""Read-only SQL for the REST reads. Runs as the read-only role; never writes."""
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from shared import seats
+from shared.contracts.values import SlotStatus, SlotTemplate, TimeRange, TokenSource, TokenStatus
+from shared.contracts.views import DoctorView, SlotView, TokenView
+from shared.ids import slot_id
+
+_TOKEN_COLUMNS = """
+    t.*, s.start_time AS slot_start, s.end_time AS slot_end,
+    CASE WHEN t.status IN ('confirmed', 'pending') THEN
+        row_number() OVER (PARTITION BY t.slot_id, t.status ORDER BY t.priority, t.arrival) END AS place
+"""
+
+
+def _token_view(row: asyncpg.Record) -> TokenView:
+    status = TokenStatus(row["status"])
+    return TokenView(
+        id=row["id"],
+        token_number=row["token_number"],
+        short_number=row["short_number"],
+        patient_name=row["patient_name"],
+        patient_age=row["patient_age"],
+        patient_id=row["patient_id"],
+        phone=row["phone"],
+        email=row["email"],
+        language=row["language"],
+        doctor_id=row["doctor_id"],
+        slot_id=row["slot_id"],
+        date=row["date"],
+        time_slot=TimeRange(start_time=row["slot_start"], end_time=row["slot_end"]),
+        source=TokenSource(row["source"]),
+        priority=row["priority"],
+        status=status,
+        is_emergency=row["is_emergency"],
+        overflow=row["overflow"],
+        position=row["place"] if status is TokenStatus.CONFIRMED else None,
+        waitlist_position=row["place"] if status is TokenStatus.PENDING else None,
+        estimated_time=row["estimated_time"] if status is TokenStatus.CONFIRMED else None,
+        created_at=row["created_at"],
+    )
+
+
+async def token(connection: asyncpg.Connection, ref: str) -> TokenView | None:
+    """A token by id or token number, with its place in the slot."""
+    try:
+        token_id: UUID | None = UUID(ref.strip())
+    except ValueError:
+        token_id = None
+    row = await connection.fetchrow(
+        f"""SELECT * FROM (
+                SELECT {_TOKEN_COLUMNS} FROM tokens t JOIN slots s ON s.id = t.slot_id
+                 WHERE t.slot_id IN (SELECT slot_id FROM tokens
+                                      WHERE id = $1 OR lower(token_number) = lower($2))
+            ) ranked WHERE id = $1 OR lower(token_number) = lower($2)""",
+        token_id,
+        ref.strip(),
+    )
+    return _token_view(row) if row else None
+
+
+async def token_doctor(connection: asyncpg.Connection, ref: str) -> UUID | None:
+    """Which doctor a token belongs to: the shard a command about it must go to."""
+    try:
+        token_id: UUID | None = UUID(ref.strip())
+    except ValueError:
+        token_id = None
+    return await connection.fetchval(  # type: ignore[no-any-return]
+        "SELECT doctor_id FROM tokens WHERE id = $1 OR lower(token_number) = lower($2)", token_id, ref.strip()
+    )
+
+
+async def doctor_tokens(
+    connection: asyncpg.Connection, doctor_id: UUID, day: date, status: TokenStatus | None
+) -> list[TokenView]:
+    rows = await connection.fetch(
+        f"""SELECT * FROM (
+                SELECT {_TOKEN_COLUMNS} FROM tokens t JOIN slots s ON s.id = t.slot_id
+                 WHERE t.doctor_id = $1 AND t.date = $2
+            ) ranked
+            WHERE $3::text IS NULL OR status = $3
+            ORDER BY slot_start, status <> 'confirmed', priority, arrival""",
+        doctor_id,
+        day,
+        status.value if status else None,
+    )
+    return [_token_view(row) for row in rows]
+
+
+async def _templates(connection: asyncpg.Connection, doctor_ids: list[UUID]) -> dict[UUID, list[SlotTemplate]]:
+    rows = await connection.fetch(
+        "SELECT * FROM slot_templates WHERE doctor_id = any($1::uuid[]) ORDER BY start_time", doctor_ids
+    )
+    found: dict[UUID, list[SlotTemplate]] = {doctor_id: [] for doctor_id in doctor_ids}
+    for r in rows:
+        found[r["doctor_id"]].append(
+            SlotTemplate(
+                start_time=r["start_time"],
+                end_time=r["end_time"],
+                max_capacity=r["max_capacity"],
+                reserved_emergency_slots=r["reserved_emergency"],
+            )
+        )
+    return found
+
+
+def _doctor_view(row: asyncpg.Record, templates: list[SlotTemplate]) -> DoctorView:
+    return DoctorView(
+        id=row["id"],
+        code=row["code"],
+        name=row["name"],
+        specialization=row["specialization"],
+        room=row["room"],
+        time_slots=tuple(templates),
+        working_days=tuple(row["working_days"]),
+    )
+
+
+async def doctors(
+    connection: asyncpg.Connection, specialization: str | None, limit: int, offset: int
+) -> tuple[list[DoctorView], int]:
+    rows = await connection.fetch(
+        """SELECT *, count(*) OVER () AS total FROM doctors
+            WHERE $1::text IS NULL OR lower(specialization) = lower($1)
+            ORDER BY name, id LIMIT $2 OFFSET $3""",
+        specialization,
+        limit,
+        offset,
+    )
+    templates = await _templates(connection, [r["id"] for r in rows])
+    total = rows[0]["total"] if rows else 0
+    return [_doctor_view(r, templates[r["id"]]) for r in rows], total
+
+
+async def doctor(connection: asyncpg.Connection, doctor_id: UUID) -> DoctorView | None:
+    row = await connection.fetchrow("SELECT * FROM doctors WHERE id = $1", doctor_id)
+    if row is None:
+        return None
+    return _doctor_view(row, (await _templates(connection, [doctor_id]))[doctor_id])
+
+
+async def schedule(
+    connection: asyncpg.Connection, found: DoctorView, day: date, zone: Any, now: datetime, release_reserve: bool
+) -> list[SlotView]:
+    """The doctor's slots that day with occupancy; days nobody booked yet come from the weekly templates."""
+    rows = await connection.fetch(
+        """SELECT s.*, (SELECT count(*) FROM tokens t WHERE t.slot_id = s.id AND t.status = 'pending') AS waiting
+             FROM slots s WHERE s.doctor_id = $1 AND s.date = $2 ORDER BY s.start_time""",
+        found.id,
+        day,
+    )
+    if not rows:
+        if day.strftime("%A") not in found.working_days:
+            return []
+        rows = [
+            {
+                "id": slot_id(found.id, day, t.start_time),
+                "start_time": t.start_time,
+                "end_time": t.end_time,
+                "max_capacity": t.max_capacity,
+                "reserved_emergency": t.reserved_emergency_slots,
+                "status": SlotStatus.AVAILABLE.value,
+                "regular_count": 0,
+                "emergency_count": 0,
+                "waiting": 0,
+            }
+            for t in found.time_slots
+        ]
+    views = []
+    for r in rows:
+        started = now >= datetime.combine(day, r["start_time"], tzinfo=zone)
+        reserve = seats.effective_reserve(r["reserved_emergency"], started, release_reserve)
+        capacity, regular, emergency = r["max_capacity"], r["regular_count"], r["emergency_count"]
+        views.append(
+            SlotView(
+                id=r["id"],
+                doctor_id=found.id,
+                date=day,
+                start_time=f"{r['start_time']:%H:%M}",
+                end_time=f"{r['end_time']:%H:%M}",
+                max_capacity=capacity,
+                reserved_emergency_slots=r["reserved_emergency"],
+                current_count=regular + emergency,
+                regular_count=regular,
+                emergency_count=emergency,
+                waitlist_count=r["waiting"],
+                regular_seats_left=seats.regular_seats_left(capacity, reserve, regular, emergency),
+                emergency_seats_left=seats.emergency_seats_left(capacity, regular, emergency),
+                overflow_used=seats.overflow_used(capacity, regular, emergency),
+                status=SlotStatus(r["status"]),
+            )
+        )
+    return views
+
+
+async def command_reply(connection: asyncpg.Connection, command_id: UUID) -> dict[str, Any] | None:
+    return await connection.fetchval("SELECT reply FROM inbox WHERE command_id = $1", command_id)  # type: ignore[no-any-return]

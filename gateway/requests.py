@@ -1,0 +1,57 @@
+"""Reading requests: JSON bodies, path ids, query dates, pages. Bad input raises before anything is sent."""
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from aiohttp import web
+
+from gateway.context import CLOCK, SETTINGS
+from shared.codec import DecodeError, loads
+from shared.errors import ErrorCode, Rejection
+
+
+class BadRequest(Rejection):
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(ErrorCode.INVALID_REQUEST, message, **details)
+
+
+async def json_body(request: web.Request, required: bool = True) -> dict[str, Any]:
+    raw = await request.read()
+    if not raw.strip():
+        if required:
+            raise BadRequest("a JSON object body is required")
+        return {}
+    body = loads(raw)
+    if not isinstance(body, dict):
+        raise DecodeError("the body must be a JSON object")
+    return body
+
+
+def path_uuid(request: web.Request, name: str) -> UUID:
+    try:
+        return UUID(request.match_info[name])
+    except ValueError:
+        raise BadRequest(f"{name} must be a UUID", errors=[{"field": name, "message": "not a UUID"}]) from None
+
+
+def query_date(request: web.Request) -> date:
+    text = request.query.get("date")
+    if not text:
+        settings = request.app[SETTINGS]
+        return request.app[CLOCK].now().astimezone(settings.zone).date()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise BadRequest("date must be YYYY-MM-DD", errors=[{"field": "date", "message": "not a date"}]) from None
+
+
+def page(request: web.Request, default_limit: int = 50, max_limit: int = 200) -> tuple[int, int]:
+    try:
+        limit = int(request.query.get("limit", default_limit))
+        offset = int(request.query.get("offset", 0))
+    except ValueError:
+        raise BadRequest("limit and offset must be integers") from None
+    if not 1 <= limit <= max_limit or offset < 0:
+        raise BadRequest(f"limit must be 1..{max_limit} and offset >= 0")
+    return limit, offset

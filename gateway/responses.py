@@ -1,0 +1,23 @@
+"""JSON bodies of the public REST contract: ``success`` in every body, camelCase fields."""
+
+from typing import Any
+
+from aiohttp import web
+
+from shared.codec import dumps
+from shared.errors import ErrorCode, http_status
+
+
+def json_response(body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    return web.Response(body=dumps(body), status=status, content_type="application/json", headers=headers)
+
+
+def ok(data: Any, status: int = 200, **extra: Any) -> web.Response:
+    return json_response({"success": True, "data": data, **extra}, status)
+
+
+def error(
+    code: ErrorCode | str, message: str, status: int | None = None, headers: dict[str, str] | None = None, **details: Any
+) -> web.Response:
+    body = {"success": False, "error": message, "code": str(code), **details}
+    return json_response(body, status or http_status(code), headers)

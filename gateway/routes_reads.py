@@ -1,0 +1,95 @@
+"""Read endpoints: straight from Postgres through the read-only role."""
+
+from aiohttp import web
+
+from gateway import queries
+from gateway.context import CLOCK, READER, SETTINGS
+from gateway.requests import BadRequest, page, path_uuid, query_date
+from gateway.responses import error, json_response, ok
+from shared.contracts.values import TokenStatus
+from shared.errors import ErrorCode
+from shared.contracts.replies import Reply
+from gateway.dispatch import present
+
+routes = web.RouteTableDef()
+
+
+def _dump(views: list) -> list:
+    return [view.model_dump(mode="json") for view in views]
+
+
+@routes.get("/api/doctors")
+async def list_doctors(request: web.Request) -> web.Response:
+    limit, offset = page(request)
+    async with request.app[READER].acquire() as connection:
+        found, total = await queries.doctors(connection, request.query.get("specialization"), limit, offset)
+    return json_response({"success": True, "data": _dump(found), "total": total, "limit": limit, "offset": offset})
+
+
+@routes.get("/api/doctors/{doctorId}")
+async def get_doctor(request: web.Request) -> web.Response:
+    doctor_id = path_uuid(request, "doctorId")
+    async with request.app[READER].acquire() as connection:
+        found = await queries.doctor(connection, doctor_id)
+    if found is None:
+        return error(ErrorCode.DOCTOR_NOT_FOUND, f"doctor {doctor_id} not found", doctorId=str(doctor_id))
+    return ok(found.model_dump(mode="json"))
+
+
+@routes.get("/api/doctors/{doctorId}/schedule")
+async def schedule(request: web.Request) -> web.Response:
+    doctor_id = path_uuid(request, "doctorId")
+    day = query_date(request)
+    settings = request.app[SETTINGS]
+    async with request.app[READER].acquire() as connection:
+        found = await queries.doctor(connection, doctor_id)
+        if found is None:
+            return error(ErrorCode.DOCTOR_NOT_FOUND, f"doctor {doctor_id} not found", doctorId=str(doctor_id))
+        slots = await queries.schedule(
+            connection, found, day, settings.zone, request.app[CLOCK].now(), settings.release_reserve_at_start
+        )
+    return ok(
+        {
+            "doctor": found.model_dump(mode="json"),
+            "date": day.isoformat(),
+            "workingDay": day.strftime("%A") in found.working_days,
+            "slots": _dump(slots),
+        }
+    )
+
+
+@routes.get("/api/tokens/doctor/{doctorId}")
+async def doctor_tokens(request: web.Request) -> web.Response:
+    doctor_id = path_uuid(request, "doctorId")
+    day = query_date(request)
+    status_text = request.query.get("status")
+    try:
+        status = TokenStatus(status_text) if status_text else None
+    except ValueError:
+        raise BadRequest(f"status must be one of {[s.value for s in TokenStatus]}") from None
+    async with request.app[READER].acquire() as connection:
+        if await queries.doctor(connection, doctor_id) is None:
+            return error(ErrorCode.DOCTOR_NOT_FOUND, f"doctor {doctor_id} not found", doctorId=str(doctor_id))
+        tokens = await queries.doctor_tokens(connection, doctor_id, day, status)
+    return json_response({"success": True, "data": _dump(tokens), "count": len(tokens), "date": day.isoformat()})
+
+
+@routes.get("/api/tokens/{tokenId}")
+async def get_token(request: web.Request) -> web.Response:
+    ref = request.match_info["tokenId"]
+    async with request.app[READER].acquire() as connection:
+        found = await queries.token(connection, ref)
+    if found is None:
+        return error(ErrorCode.TOKEN_NOT_FOUND, f"token {ref} not found", tokenId=ref)
+    return ok(found.model_dump(mode="json"))
+
+
+@routes.get("/api/commands/{commandId}")
+async def command_status(request: web.Request) -> web.Response:
+    """The outcome of a command that was answered with 202: the stored reply once the allocator has it."""
+    command_id = path_uuid(request, "commandId")
+    async with request.app[READER].acquire() as connection:
+        stored = await queries.command_reply(connection, command_id)
+    if stored is None:
+        return json_response({"success": True, "status": "pending", "commandId": str(command_id)}, 202)
+    return present(Reply.model_validate(stored))

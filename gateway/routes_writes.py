@@ -1,0 +1,81 @@
+"""Write endpoints of the original REST contract: each becomes one command for the allocator."""
+
+from uuid import uuid4
+
+from aiohttp import web
+
+from gateway.context import READER
+from gateway.dispatch import dispatch
+from gateway.queries import token_doctor
+from gateway.requests import json_body, path_uuid
+from gateway.responses import error
+from shared.contracts.commands import (
+    AddEmergency,
+    AddEmergencyPayload,
+    BookToken,
+    BookTokenPayload,
+    CancelToken,
+    CancelTokenPayload,
+    CreateDoctor,
+    CreateDoctorPayload,
+    MarkNoShow,
+    MarkNoShowPayload,
+    Reallocate,
+    ReallocatePayload,
+    UpdateDoctorSlots,
+    UpdateDoctorSlotsPayload,
+)
+from shared.errors import ErrorCode
+
+routes = web.RouteTableDef()
+
+
+@routes.post("/api/doctors")
+async def create_doctor(request: web.Request) -> web.Response:
+    body = await json_body(request)
+    body.setdefault("doctorId", str(uuid4()))
+    return await dispatch(request, CreateDoctor, CreateDoctorPayload, body, 201)
+
+
+@routes.put("/api/doctors/{doctorId}/slots")
+async def update_slots(request: web.Request) -> web.Response:
+    body = await json_body(request)
+    body["doctorId"] = str(path_uuid(request, "doctorId"))
+    return await dispatch(request, UpdateDoctorSlots, UpdateDoctorSlotsPayload, body)
+
+
+@routes.post("/api/tokens")
+async def book_token(request: web.Request) -> web.Response:
+    return await dispatch(request, BookToken, BookTokenPayload, await json_body(request), 201)
+
+
+@routes.post("/api/tokens/emergency")
+async def add_emergency(request: web.Request) -> web.Response:
+    return await dispatch(request, AddEmergency, AddEmergencyPayload, await json_body(request), 201)
+
+
+async def _token_command(request: web.Request, command_type: type, payload_type: type) -> web.Response:
+    ref = request.match_info["tokenId"]
+    body = await json_body(request, required=False)
+    async with request.app[READER].acquire() as connection:
+        doctor_id = await token_doctor(connection, ref)
+    if doctor_id is None:
+        return error(ErrorCode.TOKEN_NOT_FOUND, f"token {ref} not found", tokenId=ref)
+    return await dispatch(request, command_type, payload_type, {**body, "tokenId": ref, "doctorId": str(doctor_id)})
+
+
+@routes.put("/api/tokens/{tokenId}/cancel")
+async def cancel_token(request: web.Request) -> web.Response:
+    return await _token_command(request, CancelToken, CancelTokenPayload)
+
+
+@routes.put("/api/tokens/{tokenId}/no-show")
+async def mark_no_show(request: web.Request) -> web.Response:
+    return await _token_command(request, MarkNoShow, MarkNoShowPayload)
+
+
+@routes.post("/api/tokens/reallocate/{doctorId}")
+async def reallocate(request: web.Request) -> web.Response:
+    body = await json_body(request, required=False)
+    body["doctorId"] = str(path_uuid(request, "doctorId"))
+    return await dispatch(request, Reallocate, ReallocatePayload, body)

@@ -1,0 +1,1 @@
+"""Contracts, configuration and plumbing shared by the gateway, allocator and notifier."""

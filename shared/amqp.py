@@ -1,0 +1,74 @@
+"""RabbitMQ plumbing shared by services: connecting, persistent messages, replies and dead-lettering."""
+
+import asyncio
+import logging
+
+import aio_pika
+from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage
+
+from shared.codec import CONTENT_TYPE, encode
+from shared.contracts.replies import Reply
+
+log = logging.getLogger(__name__)
+
+AMQP_ERRORS: tuple[type[BaseException], ...] = (
+    aio_pika.exceptions.AMQPError,
+    aio_pika.exceptions.ChannelInvalidStateError,
+    ConnectionError,
+    OSError,
+    asyncio.TimeoutError,
+)
+DEAD_LETTER_REASON = "x-opd-error"
+DEAD_LETTER_QUEUE = "x-opd-queue"
+
+
+async def connect(url: str, name: str, timeout: float = 5.0) -> AbstractConnection:
+    """A plain connection (the caller owns reconnecting), named so operators can see who is connected."""
+    return await aio_pika.connect(url, timeout=timeout, client_properties={"connection_name": name})
+
+
+def persistent(body: bytes, **properties: object) -> aio_pika.Message:
+    """A durable message: survives a broker restart. aio-pika's default is transient."""
+    return aio_pika.Message(
+        body,
+        content_type=CONTENT_TYPE,
+        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+        **properties,  # type: ignore[arg-type]
+    )
+
+
+async def send_reply(channel: AbstractChannel, message: AbstractIncomingMessage, reply: Reply) -> None:
+    """Answer a request that asked for one (``reply_to`` + ``correlation_id``); a missing asker is fine."""
+    if not message.reply_to:
+        return
+    try:
+        await channel.default_exchange.publish(
+            aio_pika.Message(
+                encode(reply), content_type=CONTENT_TYPE, correlation_id=message.correlation_id or ""
+            ),
+            routing_key=message.reply_to,
+        )
+    except AMQP_ERRORS as exc:  # the command is committed; the asker can read the outcome later
+        log.warning("reply to %s not delivered: %r", message.reply_to, exc)
+
+
+async def dead_letter(
+    channel: AbstractChannel, exchange: str, routing_key: str, message: AbstractIncomingMessage, reason: str, queue: str
+) -> None:
+    """Park a message that can never succeed, with the reason, then drop it from its queue."""
+    dlx = await channel.get_exchange(exchange, ensure=False)
+    headers = dict(message.headers or {})
+    headers[DEAD_LETTER_REASON] = reason[:1000]
+    headers[DEAD_LETTER_QUEUE] = queue
+    await dlx.publish(
+        persistent(
+            message.body,
+            headers=headers,
+            message_id=message.message_id,
+            correlation_id=message.correlation_id,
+            reply_to=message.reply_to,
+            type=message.type,
+        ),
+        routing_key=routing_key,
+    )
+    await message.ack()

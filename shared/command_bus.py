@@ -1,0 +1,117 @@
+"""Sending a command and awaiting the allocator's reply: RPC over RabbitMQ's direct reply-to.
+
+Used by the gateway and by kiosk clients. Publishing waits for the broker's confirm and refuses an
+unroutable message, so a command is either safely queued or the caller is told it was not.
+"""
+
+import asyncio
+import logging
+
+import aio_pika
+from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractExchange, AbstractIncomingMessage
+
+from shared import amqp
+from shared.codec import DecodeError, decode_reply, encode
+from shared.contracts.commands import CommandBase
+from shared.contracts.replies import Reply
+from shared.routing import shard_for
+from shared.topology import REPLY_TO, Topology, declare
+
+log = logging.getLogger(__name__)
+
+
+class BrokerUnavailable(Exception):
+    """The command could not be handed to the broker; nothing was published."""
+
+
+class CommandBus:
+    """One connection and channel, opened on first use and reopened after a failure."""
+
+    def __init__(self, url: str, topology: Topology, name: str, connect_timeout: float = 3.0) -> None:
+        self.url = url
+        self.topology = topology
+        self.name = name
+        self.connect_timeout = connect_timeout
+        self._connection: AbstractConnection | None = None
+        self._channel: AbstractChannel | None = None
+        self._exchange: AbstractExchange | None = None
+        self._waiting: dict[str, asyncio.Future[Reply]] = {}
+        self._lock = asyncio.Lock()
+
+    @property
+    def connected(self) -> bool:
+        return self._channel is not None and not self._channel.is_closed
+
+    async def _ensure_channel(self) -> tuple[AbstractChannel, AbstractExchange]:
+        async with self._lock:
+            if self._channel is not None and self._exchange is not None and not self._channel.is_closed:
+                return self._channel, self._exchange
+            await self._close_quietly()
+            try:
+                self._connection = await amqp.connect(self.url, self.name, timeout=self.connect_timeout)
+                channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
+                replies = await channel.declare_queue(REPLY_TO, passive=True)
+                await replies.consume(self._on_reply, no_ack=True)
+                self._exchange = (await declare(channel, self.topology)).commands
+                self._channel = channel
+            except amqp.AMQP_ERRORS as exc:
+                await self._close_quietly()
+                raise BrokerUnavailable(f"broker unavailable: {exc!r}") from exc
+            return channel, self._exchange
+
+    async def ensure_connected(self) -> None:
+        """Open the channel now (readiness checks); raises BrokerUnavailable."""
+        await self._ensure_channel()
+
+    async def _on_reply(self, message: AbstractIncomingMessage) -> None:
+        waiter = self._waiting.pop(message.correlation_id or "", None)
+        if waiter is None or waiter.done():
+            return
+        try:
+            waiter.set_result(decode_reply(message.body))
+        except DecodeError as exc:
+            waiter.set_exception(exc)
+
+    async def publish(self, command: CommandBase) -> asyncio.Future[Reply]:
+        """Hand the command to the broker (confirmed); returns the future of its reply."""
+        _, exchange = await self._ensure_channel()
+        key = str(command.command_id)
+        waiter: asyncio.Future[Reply] = asyncio.get_running_loop().create_future()
+        self._waiting[key] = waiter
+        shard = shard_for(command.doctor_id, self.topology.shard_count)
+        message = amqp.persistent(
+            encode(command), message_id=key, correlation_id=key, reply_to=REPLY_TO, type=command.type  # type: ignore[attr-defined]
+        )
+        try:
+            await exchange.publish(message, routing_key=self.topology.shard_routing_key(shard), mandatory=True)
+        except (*amqp.AMQP_ERRORS, aio_pika.exceptions.DeliveryError) as exc:
+            self._waiting.pop(key, None)
+            await self._close_quietly()
+            raise BrokerUnavailable(f"command not accepted by the broker: {exc!r}") from exc
+        return waiter
+
+    async def request(self, command: CommandBase, timeout: float) -> Reply | None:
+        """Publish and wait for the reply; None when the allocator has not answered in time."""
+        waiter = await self.publish(command)
+        try:
+            return await asyncio.wait_for(waiter, timeout)
+        except TimeoutError:
+            return None
+        finally:
+            self._waiting.pop(str(command.command_id), None)
+
+    async def _close_quietly(self) -> None:
+        connection, self._connection, self._channel, self._exchange = self._connection, None, None, None
+        if connection is not None and not connection.is_closed:
+            try:
+                await connection.close()
+            except amqp.AMQP_ERRORS:
+                pass
+
+    async def close(self) -> None:
+        async with self._lock:
+            await self._close_quietly()
+        for waiter in self._waiting.values():
+            waiter.cancel()
+        self._waiting.clear()
+

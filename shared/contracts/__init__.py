@@ -1,0 +1,1 @@
+"""Public contracts: commands, replies, events and the views they carry."""

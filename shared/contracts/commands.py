@@ -1,0 +1,153 @@
+"""Commands: what clients (gateway, kiosks) ask the allocator to do. Imperative names, one payload each."""
+
+import datetime as dt
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import Field, TypeAdapter
+
+from shared.contracts.base import Contract
+from shared.contracts.values import (
+    Email,
+    Language,
+    PatientAge,
+    PatientName,
+    Phone,
+    SlotTemplate,
+    TimeRange,
+    TokenSource,
+    WorkingDay,
+)
+
+SCHEMA_VERSION = 1
+TokenRef = Annotated[str, Field(min_length=1, max_length=64, description="token id (UUID) or tokenNumber")]
+Reason = Annotated[str, Field(min_length=1, max_length=300)]
+
+
+class CreateDoctorPayload(Contract):
+    doctor_id: UUID
+    name: Annotated[str, Field(min_length=1, max_length=120)]
+    specialization: Annotated[str, Field(min_length=1, max_length=80)]
+    time_slots: Annotated[tuple[SlotTemplate, ...], Field(min_length=1, max_length=24)]
+    working_days: Annotated[tuple[WorkingDay, ...], Field(min_length=1, max_length=7)] = (
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+    )  # type: ignore[assignment]
+    room: Annotated[str, Field(max_length=40)] | None = None
+
+
+class UpdateDoctorSlotsPayload(Contract):
+    doctor_id: UUID
+    time_slots: Annotated[tuple[SlotTemplate, ...], Field(min_length=1, max_length=24)]
+    working_days: Annotated[tuple[WorkingDay, ...], Field(min_length=1, max_length=7)] | None = None
+
+
+class PatientDetails(Contract):
+    """Who the token is for; contacts decide which channels can reach the patient."""
+
+    patient_name: PatientName
+    patient_age: PatientAge
+    patient_id: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    phone: Phone | None = None
+    email: Email | None = None
+    language: Language | None = None
+
+
+class BookTokenPayload(PatientDetails):
+    doctor_id: UUID
+    source: TokenSource = TokenSource.WALKIN
+    time_slot: TimeRange | None = None
+    date: dt.date | None = None
+    waitlist: bool = True
+
+
+class AddEmergencyPayload(PatientDetails):
+    doctor_id: UUID
+    time_slot: TimeRange | None = None
+    date: dt.date | None = None
+
+
+class CancelTokenPayload(Contract):
+    doctor_id: UUID
+    token_id: TokenRef
+    reason: Reason | None = None
+
+
+class MarkNoShowPayload(Contract):
+    doctor_id: UUID
+    token_id: TokenRef
+
+
+class ReallocatePayload(Contract):
+    doctor_id: UUID
+    date: dt.date | None = None
+
+
+class CommandBase(Contract):
+    """Envelope fields every command carries. ``commandId`` is the idempotency key."""
+
+    command_id: UUID
+    issued_at: dt.datetime
+    source: Annotated[str, Field(min_length=1, max_length=64, description="who issued it, e.g. gateway")]
+    schema_version: Literal[1] = SCHEMA_VERSION
+    correlation_id: UUID | None = None
+    causation_id: UUID | None = None
+
+    @property
+    def doctor_id(self) -> UUID:
+        return self.payload.doctor_id  # type: ignore[attr-defined,no-any-return]
+
+
+class CreateDoctor(CommandBase):
+    type: Literal["CreateDoctor"] = "CreateDoctor"
+    payload: CreateDoctorPayload
+
+
+class UpdateDoctorSlots(CommandBase):
+    type: Literal["UpdateDoctorSlots"] = "UpdateDoctorSlots"
+    payload: UpdateDoctorSlotsPayload
+
+
+class BookToken(CommandBase):
+    type: Literal["BookToken"] = "BookToken"
+    payload: BookTokenPayload
+
+
+class AddEmergency(CommandBase):
+    type: Literal["AddEmergency"] = "AddEmergency"
+    payload: AddEmergencyPayload
+
+
+class CancelToken(CommandBase):
+    type: Literal["CancelToken"] = "CancelToken"
+    payload: CancelTokenPayload
+
+
+class MarkNoShow(CommandBase):
+    type: Literal["MarkNoShow"] = "MarkNoShow"
+    payload: MarkNoShowPayload
+
+
+class Reallocate(CommandBase):
+    type: Literal["Reallocate"] = "Reallocate"
+    payload: ReallocatePayload
+
+
+Command = Annotated[
+    CreateDoctor | UpdateDoctorSlots | BookToken | AddEmergency | CancelToken | MarkNoShow | Reallocate,
+    Field(discriminator="type"),
+]
+COMMAND_ADAPTER: TypeAdapter[Command] = TypeAdapter(Command)
+COMMAND_TYPES: tuple[type[CommandBase], ...] = (
+    CreateDoctor,
+    UpdateDoctorSlots,
+    BookToken,
+    AddEmergency,
+    CancelToken,
+    MarkNoShow,
+    Reallocate,
+)

@@ -1,0 +1,92 @@
+"""Events: what happened, published on ``opd.events`` with the type as routing key."""
+
+from datetime import datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import Field, TypeAdapter
+
+from shared.contracts.base import Contract
+from shared.contracts.views import DoctorView, TokenView
+
+
+class DoctorPayload(Contract):
+    doctor: DoctorView
+
+
+class TokenPayload(Contract):
+    """The token after the change, and why it changed when it was not the patient's own request."""
+
+    token: TokenView
+    reason: str | None = None
+    previous_estimated_time: datetime | None = None
+
+
+class EventBase(Contract):
+    event_id: UUID
+    occurred_at: datetime
+    doctor_id: UUID
+    sequence: Annotated[int, Field(ge=1, description="per-doctor, gap-free, in publish order")]
+    causation_id: UUID | None = None
+
+
+class DoctorCreated(EventBase):
+    type: Literal["doctor.created"] = "doctor.created"
+    payload: DoctorPayload
+
+
+class DoctorSlotsUpdated(EventBase):
+    type: Literal["doctor.slots_updated"] = "doctor.slots_updated"
+    payload: DoctorPayload
+
+
+class TokenConfirmed(EventBase):
+    type: Literal["token.confirmed"] = "token.confirmed"
+    payload: TokenPayload
+
+
+class TokenWaitlisted(EventBase):
+    type: Literal["token.waitlisted"] = "token.waitlisted"
+    payload: TokenPayload
+
+
+class TokenPromoted(EventBase):
+    type: Literal["token.promoted"] = "token.promoted"
+    payload: TokenPayload
+
+
+class TokenMoved(EventBase):
+    """The token now belongs to another slot (roll-over at slot end, doctor unavailable)."""
+
+    type: Literal["token.moved"] = "token.moved"
+    payload: TokenPayload
+
+
+class TokenCancelled(EventBase):
+    type: Literal["token.cancelled"] = "token.cancelled"
+    payload: TokenPayload
+
+
+class TokenNoShow(EventBase):
+    type: Literal["token.no_show"] = "token.no_show"
+    payload: TokenPayload
+
+
+class TokenEtaChanged(EventBase):
+    type: Literal["token.eta_changed"] = "token.eta_changed"
+    payload: TokenPayload
+
+
+Event = Annotated[
+    DoctorCreated
+    | DoctorSlotsUpdated
+    | TokenConfirmed
+    | TokenWaitlisted
+    | TokenPromoted
+    | TokenMoved
+    | TokenCancelled
+    | TokenNoShow
+    | TokenEtaChanged,
+    Field(discriminator="type"),
+]
+EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)

@@ -1,0 +1,138 @@
+"""Value types used across commands, replies and events."""
+
+import re
+from datetime import time
+from enum import IntEnum, StrEnum
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, Field, PlainSerializer, model_validator
+
+from shared.contracts.base import Contract
+
+
+class TokenSource(StrEnum):
+    """Where a token request came from; each source has a fixed priority."""
+
+    EMERGENCY = "emergency"
+    PRIORITY = "priority"
+    FOLLOWUP = "followup"
+    ONLINE = "online"
+    WALKIN = "walkin"
+
+    @property
+    def priority(self) -> "Priority":
+        return Priority[self.name]
+
+
+class Priority(IntEnum):
+    """Consultation priority: lower is seen first."""
+
+    EMERGENCY = 1
+    PRIORITY = 2
+    FOLLOWUP = 3
+    ONLINE = 4
+    WALKIN = 5
+
+
+class TokenStatus(StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    NO_SHOW = "no_show"
+
+    @property
+    def is_active(self) -> bool:
+        return self in (TokenStatus.PENDING, TokenStatus.CONFIRMED)
+
+
+class SlotStatus(StrEnum):
+    AVAILABLE = "available"
+    FULL = "full"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class Weekday(StrEnum):
+    MONDAY = "Monday"
+    TUESDAY = "Tuesday"
+    WEDNESDAY = "Wednesday"
+    THURSDAY = "Thursday"
+    FRIDAY = "Friday"
+    SATURDAY = "Saturday"
+    SUNDAY = "Sunday"
+
+
+def _parse_weekday(value: Any) -> Any:
+    """Accept weekday names in any case and common three-letter abbreviations."""
+    if isinstance(value, str):
+        text = value.strip().lower()
+        for day in Weekday:
+            if day.value.lower() == text or day.value.lower()[:3] == text:
+                return day
+    return value
+
+
+WorkingDay = Annotated[Weekday, BeforeValidator(_parse_weekday)]
+
+_RANGE = re.compile(r"^\s*(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})\s*$")
+
+
+def _parse_clock_time(value: Any) -> Any:
+    """Accept "9:00" as well as "09:00"; anything else is left to pydantic's time parser."""
+    if isinstance(value, str) and re.fullmatch(r"\d:\d{2}", value.strip()):
+        return "0" + value.strip()
+    return value
+
+
+ClockTime = Annotated[
+    time,
+    BeforeValidator(_parse_clock_time),
+    PlainSerializer(lambda value: value.strftime("%H:%M"), return_type=str),
+]
+
+
+class TimeRange(Contract):
+    """A slot's time of day: accepted as ``"09:00-10:00"`` or ``{"startTime", "endTime"}``."""
+
+    start_time: ClockTime
+    end_time: ClockTime
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            match = _RANGE.match(value)
+            if not match:
+                raise ValueError('time slot must look like "09:00-10:00"')
+            return {"startTime": match.group(1), "endTime": match.group(2)}
+        return value
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "TimeRange":
+        if self.end_time <= self.start_time:
+            raise ValueError("endTime must be after startTime")
+        return self
+
+    def label(self) -> str:
+        return f"{self.start_time:%H:%M}-{self.end_time:%H:%M}"
+
+
+class SlotTemplate(TimeRange):
+    """A recurring slot of a doctor's week: time range, hard capacity, seats kept for emergencies."""
+
+    max_capacity: Annotated[int, Field(ge=1, le=500)]
+    reserved_emergency_slots: Annotated[int, Field(ge=0, le=499)] = 1
+
+    @model_validator(mode="after")
+    def _reserve_below_capacity(self) -> "SlotTemplate":
+        if self.reserved_emergency_slots >= self.max_capacity:
+            raise ValueError("reservedEmergencySlots must be smaller than maxCapacity")
+        return self
+
+
+PatientName = Annotated[str, Field(min_length=1, max_length=120, pattern=r"\S")]
+PatientAge = Annotated[int, Field(ge=0, le=130)]
+Phone = Annotated[str, Field(pattern=r"^\+?[0-9][0-9 \-]{5,19}$")]
+Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
+Language = Annotated[str, Field(pattern=r"^(en|hi)$")]

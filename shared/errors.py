@@ -1,0 +1,95 @@
+"""The error vocabulary: machine codes with their HTTP meaning, and the three kinds of failure.
+
+Errors are mapped in exactly two places: the gateway's error middleware (HTTP status) and the allocator's
+consumer (ack, dead-letter or retry).
+"""
+
+from enum import StrEnum
+from typing import Any
+
+
+class ErrorCode(StrEnum):
+    INVALID_REQUEST = "INVALID_REQUEST"
+    INVALID_COMMAND = "INVALID_COMMAND"
+    DOCTOR_NOT_FOUND = "DOCTOR_NOT_FOUND"
+    TOKEN_NOT_FOUND = "TOKEN_NOT_FOUND"
+    COMMAND_NOT_FOUND = "COMMAND_NOT_FOUND"
+    NOT_FOUND = "NOT_FOUND"
+    DOCTOR_EXISTS = "DOCTOR_EXISTS"
+    DUPLICATE_TOKEN = "DUPLICATE_TOKEN"
+    SLOT_FULL = "SLOT_FULL"
+    NO_CAPACITY = "NO_CAPACITY"
+    NO_EMERGENCY_CAPACITY = "NO_EMERGENCY_CAPACITY"
+    INVALID_TRANSITION = "INVALID_TRANSITION"
+    SLOT_NOT_STARTED = "SLOT_NOT_STARTED"
+    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+    NOT_WORKING_DAY = "NOT_WORKING_DAY"
+    DATE_OUT_OF_RANGE = "DATE_OUT_OF_RANGE"
+    SLOT_NOT_IN_SCHEDULE = "SLOT_NOT_IN_SCHEDULE"
+    SLOT_ENDED = "SLOT_ENDED"
+    SLOT_CANCELLED = "SLOT_CANCELLED"
+    NO_OPEN_SLOT = "NO_OPEN_SLOT"
+    CAPACITY_BELOW_BOOKINGS = "CAPACITY_BELOW_BOOKINGS"
+    BROKER_UNAVAILABLE = "BROKER_UNAVAILABLE"
+    DATABASE_UNAVAILABLE = "DATABASE_UNAVAILABLE"
+    ALLOCATOR_TIMEOUT = "ALLOCATOR_TIMEOUT"
+    INTERNAL_ERROR = "INTERNAL_ERROR"
+
+
+HTTP_STATUS: dict[ErrorCode, int] = {
+    ErrorCode.INVALID_REQUEST: 400,
+    ErrorCode.INVALID_COMMAND: 400,
+    ErrorCode.DOCTOR_NOT_FOUND: 404,
+    ErrorCode.TOKEN_NOT_FOUND: 404,
+    ErrorCode.COMMAND_NOT_FOUND: 404,
+    ErrorCode.NOT_FOUND: 404,
+    ErrorCode.DOCTOR_EXISTS: 409,
+    ErrorCode.DUPLICATE_TOKEN: 409,
+    ErrorCode.SLOT_FULL: 409,
+    ErrorCode.NO_CAPACITY: 409,
+    ErrorCode.NO_EMERGENCY_CAPACITY: 409,
+    ErrorCode.INVALID_TRANSITION: 409,
+    ErrorCode.SLOT_NOT_STARTED: 409,
+    ErrorCode.IDEMPOTENCY_KEY_REUSED: 422,
+    ErrorCode.NOT_WORKING_DAY: 422,
+    ErrorCode.DATE_OUT_OF_RANGE: 422,
+    ErrorCode.SLOT_NOT_IN_SCHEDULE: 422,
+    ErrorCode.SLOT_ENDED: 422,
+    ErrorCode.SLOT_CANCELLED: 422,
+    ErrorCode.NO_OPEN_SLOT: 422,
+    ErrorCode.CAPACITY_BELOW_BOOKINGS: 409,
+    ErrorCode.BROKER_UNAVAILABLE: 503,
+    ErrorCode.DATABASE_UNAVAILABLE: 503,
+    ErrorCode.ALLOCATOR_TIMEOUT: 504,
+    ErrorCode.INTERNAL_ERROR: 500,
+}
+
+
+def http_status(code: str) -> int:
+    """HTTP status for a machine code; unknown codes are server errors."""
+    try:
+        return HTTP_STATUS[ErrorCode(code)]
+    except ValueError:
+        return 500
+
+
+class OpdError(Exception):
+    """Base of every error this system raises on purpose."""
+
+
+class Rejection(OpdError):
+    """A business decision not to do what was asked. It is a reply, never a reason to drop a message."""
+
+    def __init__(self, code: ErrorCode, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.details = details
+
+
+class PermanentError(OpdError):
+    """Retrying cannot help (a poison message, a bug): dead-letter it with the reason."""
+
+
+class TransientError(OpdError):
+    """Retrying later may help (a database or broker outage): keep the message and try again."""

@@ -1,0 +1,17 @@
+"""Deterministic identifiers that several services must compute alike."""
+
+from datetime import date, time
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+_SLOT_NAMESPACE = uuid5(NAMESPACE_URL, "urn:opd:slot")
+_IDEMPOTENCY_NAMESPACE = uuid5(NAMESPACE_URL, "urn:opd:idempotency-key")
+
+
+def slot_id(doctor_id: UUID, day: date, start: time) -> UUID:
+    """A dated slot's id, known before the allocator materializes it (schedules show it either way)."""
+    return uuid5(_SLOT_NAMESPACE, f"{doctor_id}/{day.isoformat()}/{start:%H:%M}")
+
+
+def command_id_for_key(idempotency_key: str) -> UUID:
+    """The command id of a request carrying an ``Idempotency-Key``: retries map to the same command."""
+    return uuid5(_IDEMPOTENCY_NAMESPACE, idempotency_key)

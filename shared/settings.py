@@ -1,0 +1,26 @@
+"""Settings common to every service, read from ``OPD_*`` environment variables at start-up."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class CommonSettings(BaseSettings):
+    """Connection URLs, topology and time: what every service must agree on."""
+
+    model_config = SettingsConfigDict(env_prefix="OPD_", env_file=".env", extra="ignore", frozen=True)
+
+    database_url: str = "postgresql://postgres@127.0.0.1:5432/opd"
+    amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
+    broker_prefix: str = Field("opd", pattern=r"^[a-z][a-z0-9_-]{0,40}$", description="names exchanges/queues")
+    shard_count: int = Field(4, ge=1, le=256)
+    timezone: str = "Asia/Kolkata"
+    clock_start: datetime | None = Field(None, description="simulated start instant; None = real time")
+    clock_speed: float = Field(1.0, gt=0, le=10_000)
+    log_level: str = "INFO"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
