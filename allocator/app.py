@@ -13,6 +13,7 @@ from allocator.service.processor import ShardProcessor
 from allocator.settings import AllocatorSettings
 from shared import amqp, db
 from shared.clock import Clock, clock_from_settings
+from shared.lifecycle import sleep_unless
 from shared.topology import Topology, declare
 
 log = logging.getLogger("allocator")
@@ -30,13 +31,13 @@ def build_policy(settings: AllocatorSettings) -> Policy:
 
 async def run_allocator(settings: AllocatorSettings, stop: asyncio.Event, clock: Clock | None = None) -> None:
     """Serve the configured shards until ``stop`` is set; survive broker and database outages."""
-    clock = clock or clock_from_settings(settings.clock_start, settings.clock_speed)
+    clock = clock or clock_from_settings(settings.clock_start, settings.clock_speed, settings.clock_origin)
     topology = Topology(settings.broker_prefix, settings.shard_count)
     holder = settings.holder_name or f"{socket.gethostname()}:{os.getpid()}"
     batch = BatchSettings(max_size=settings.batch_max_size, linger_seconds=settings.batch_linger_ms / 1000)
     relay = OutboxRelay(settings.database_url, topology)
     async with AsyncExitStack() as stack:
-        pool = await _wait_for_pool(settings, stop)
+        pool = await db.wait_for_pool(settings.database_url, stop, settings.pool_size)
         if pool is None:
             return
         stack.push_async_callback(pool.close)
@@ -49,7 +50,7 @@ async def run_allocator(settings: AllocatorSettings, stop: asyncio.Event, clock:
                 connection = await amqp.connect(settings.amqp_url, f"allocator {holder}")
             except amqp.AMQP_ERRORS as exc:
                 log.warning("broker unavailable (%r); retrying", exc)
-                await _sleep_unless(stop, RECONNECT_SECONDS)
+                await sleep_unless(stop, RECONNECT_SECONDS)
                 continue
             try:
                 async with connection:
@@ -61,22 +62,5 @@ async def run_allocator(settings: AllocatorSettings, stop: asyncio.Event, clock:
                             tasks.create_task(consumer.run(connection, stop))
             except* amqp.AMQP_ERRORS as group:
                 log.warning("broker connection lost (%r); reconnecting", group.exceptions[0])
-                await _sleep_unless(stop, RECONNECT_SECONDS)
+                await sleep_unless(stop, RECONNECT_SECONDS)
     log.info("allocator stopped")
-
-
-async def _wait_for_pool(settings: AllocatorSettings, stop: asyncio.Event) -> "db.asyncpg.Pool | None":
-    while not stop.is_set():
-        try:
-            return await db.create_pool(settings.database_url, min_size=1, max_size=settings.pool_size)
-        except (OSError, db.asyncpg.PostgresError) as exc:
-            log.warning("database unavailable (%r); retrying", exc)
-            await _sleep_unless(stop, RECONNECT_SECONDS)
-    return None
-
-
-async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:
-    try:
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
-    except TimeoutError:
-        pass

@@ -1,5 +1,6 @@
 """Composition root of the gateway: the aiohttp application and its resources."""
 
+import contextlib
 from collections.abc import AsyncIterator
 
 from aiohttp import web
@@ -17,7 +18,7 @@ from shared.topology import Topology
 def create_app(settings: GatewaySettings, clock: Clock | None = None) -> web.Application:
     app = web.Application(middlewares=[error_middleware], client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
-    app[CLOCK] = clock or clock_from_settings(settings.clock_start, settings.clock_speed)
+    app[CLOCK] = clock or clock_from_settings(settings.clock_start, settings.clock_speed, settings.clock_origin)
     app.add_routes(routes_writes.routes)
     app.add_routes(routes_reads.routes)
     app.add_routes(health.routes)
@@ -38,9 +39,7 @@ async def _command_bus(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     bus = CommandBus(settings.amqp_url, Topology(settings.broker_prefix, settings.shard_count), "gateway")
     app[BUS] = bus
-    try:
+    with contextlib.suppress(BrokerUnavailable):  # still start: writes answer 503 until the broker is back
         await bus.ensure_connected()
-    except BrokerUnavailable:
-        pass  # the gateway still starts: writes answer 503 until the broker is back
     yield
     await bus.close()

@@ -37,7 +37,9 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return error(ErrorCode.INVALID_REQUEST, str(exc), 400, errors=exc.errors)
     except BrokerUnavailable as exc:
         log.warning("broker unavailable: %s", exc)
-        return error(ErrorCode.BROKER_UNAVAILABLE, "the command service is unavailable; nothing was done", 503, RETRY_AFTER)
+        return error(
+            ErrorCode.BROKER_UNAVAILABLE, "the command service is unavailable; nothing was done", 503, RETRY_AFTER
+        )
     except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError, asyncpg.CannotConnectNowError) as exc:
         log.warning("database unavailable: %r", exc)
         return error(ErrorCode.DATABASE_UNAVAILABLE, "the database is unavailable", 503, RETRY_AFTER)

@@ -29,4 +29,6 @@ async def readyz(request: web.Request) -> web.Response:
     except BrokerUnavailable as exc:
         checks["broker"] = f"unavailable: {exc}"
     ready = all(value == "ok" for value in checks.values())
-    return json_response({"success": ready, "status": "ready" if ready else "not ready", "checks": checks}, 200 if ready else 503)
+    return json_response(
+        {"success": ready, "status": "ready" if ready else "not ready", "checks": checks}, 200 if ready else 503
+    )

@@ -3,6 +3,7 @@
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import asyncpg
 
@@ -18,8 +19,9 @@ _TOKEN_COLUMNS = """
 """
 
 
-def _token_view(row: asyncpg.Record) -> TokenView:
+def _token_view(row: asyncpg.Record, zone: ZoneInfo) -> TokenView:
     status = TokenStatus(row["status"])
+    eta_known = status is TokenStatus.CONFIRMED and row["estimated_time"] is not None
     return TokenView(
         id=row["id"],
         token_number=row["token_number"],
@@ -41,12 +43,12 @@ def _token_view(row: asyncpg.Record) -> TokenView:
         overflow=row["overflow"],
         position=row["place"] if status is TokenStatus.CONFIRMED else None,
         waitlist_position=row["place"] if status is TokenStatus.PENDING else None,
-        estimated_time=row["estimated_time"] if status is TokenStatus.CONFIRMED else None,
-        created_at=row["created_at"],
+        estimated_time=row["estimated_time"].astimezone(zone) if eta_known else None,
+        created_at=row["created_at"].astimezone(zone),
     )
 
 
-async def token(connection: asyncpg.Connection, ref: str) -> TokenView | None:
+async def token(connection: asyncpg.Connection, ref: str, zone: ZoneInfo) -> TokenView | None:
     """A token by id or token number, with its place in the slot."""
     try:
         token_id: UUID | None = UUID(ref.strip())
@@ -61,7 +63,7 @@ async def token(connection: asyncpg.Connection, ref: str) -> TokenView | None:
         token_id,
         ref.strip(),
     )
-    return _token_view(row) if row else None
+    return _token_view(row, zone) if row else None
 
 
 async def token_doctor(connection: asyncpg.Connection, ref: str) -> UUID | None:
@@ -76,7 +78,7 @@ async def token_doctor(connection: asyncpg.Connection, ref: str) -> UUID | None:
 
 
 async def doctor_tokens(
-    connection: asyncpg.Connection, doctor_id: UUID, day: date, status: TokenStatus | None
+    connection: asyncpg.Connection, doctor_id: UUID, day: date, status: TokenStatus | None, zone: ZoneInfo
 ) -> list[TokenView]:
     rows = await connection.fetch(
         f"""SELECT * FROM (
@@ -89,7 +91,7 @@ async def doctor_tokens(
         day,
         status.value if status else None,
     )
-    return [_token_view(row) for row in rows]
+    return [_token_view(row, zone) for row in rows]
 
 
 async def _templates(connection: asyncpg.Connection, doctor_ids: list[UUID]) -> dict[UUID, list[SlotTemplate]]:
@@ -145,7 +147,7 @@ async def doctor(connection: asyncpg.Connection, doctor_id: UUID) -> DoctorView 
 
 
 async def schedule(
-    connection: asyncpg.Connection, found: DoctorView, day: date, zone: Any, now: datetime, release_reserve: bool
+    connection: asyncpg.Connection, found: DoctorView, day: date, zone: ZoneInfo, now: datetime, release_reserve: bool
 ) -> list[SlotView]:
     """The doctor's slots that day with occupancy; days nobody booked yet come from the weekly templates."""
     rows = await connection.fetch(

@@ -17,7 +17,11 @@ def ok(data: Any, status: int = 200, **extra: Any) -> web.Response:
 
 
 def error(
-    code: ErrorCode | str, message: str, status: int | None = None, headers: dict[str, str] | None = None, **details: Any
+    code: ErrorCode | str,
+    message: str,
+    status: int | None = None,
+    headers: dict[str, str] | None = None,
+    **details: Any,
 ) -> web.Response:
     body = {"success": False, "error": message, "code": str(code), **details}
     return json_response(body, status or http_status(code), headers)

@@ -4,12 +4,12 @@ from aiohttp import web
 
 from gateway import queries
 from gateway.context import CLOCK, READER, SETTINGS
+from gateway.dispatch import present
 from gateway.requests import BadRequest, page, path_uuid, query_date
 from gateway.responses import error, json_response, ok
+from shared.contracts.replies import Reply
 from shared.contracts.values import TokenStatus
 from shared.errors import ErrorCode
-from shared.contracts.replies import Reply
-from gateway.dispatch import present
 
 routes = web.RouteTableDef()
 
@@ -70,7 +70,7 @@ async def doctor_tokens(request: web.Request) -> web.Response:
     async with request.app[READER].acquire() as connection:
         if await queries.doctor(connection, doctor_id) is None:
             return error(ErrorCode.DOCTOR_NOT_FOUND, f"doctor {doctor_id} not found", doctorId=str(doctor_id))
-        tokens = await queries.doctor_tokens(connection, doctor_id, day, status)
+        tokens = await queries.doctor_tokens(connection, doctor_id, day, status, request.app[SETTINGS].zone)
     return json_response({"success": True, "data": _dump(tokens), "count": len(tokens), "date": day.isoformat()})
 
 
@@ -78,7 +78,7 @@ async def doctor_tokens(request: web.Request) -> web.Response:
 async def get_token(request: web.Request) -> web.Response:
     ref = request.match_info["tokenId"]
     async with request.app[READER].acquire() as connection:
-        found = await queries.token(connection, ref)
+        found = await queries.token(connection, ref, request.app[SETTINGS].zone)
     if found is None:
         return error(ErrorCode.TOKEN_NOT_FOUND, f"token {ref} not found", tokenId=ref)
     return ok(found.model_dump(mode="json"))

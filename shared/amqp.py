@@ -43,9 +43,7 @@ async def send_reply(channel: AbstractChannel, message: AbstractIncomingMessage,
         return
     try:
         await channel.default_exchange.publish(
-            aio_pika.Message(
-                encode(reply), content_type=CONTENT_TYPE, correlation_id=message.correlation_id or ""
-            ),
+            aio_pika.Message(encode(reply), content_type=CONTENT_TYPE, correlation_id=message.correlation_id or ""),
             routing_key=message.reply_to,
         )
     except AMQP_ERRORS as exc:  # the command is committed; the asker can read the outcome later

@@ -17,17 +17,20 @@ class SystemClock:
 
 
 class ScaledClock:
-    """Starts at ``start`` and advances ``speed`` times faster than the wall clock."""
+    """Reads ``start`` at the Unix time ``origin`` and advances ``speed`` times faster than the wall clock.
 
-    def __init__(self, start: datetime, speed: float = 1.0) -> None:
+    Processes given the same start, origin and speed agree on the time.
+    """
+
+    def __init__(self, start: datetime, speed: float = 1.0, origin: float | None = None) -> None:
         if start.tzinfo is None:
             raise ValueError("clock start must be timezone-aware")
         self._start = start
         self._speed = speed
-        self._origin = time.monotonic()
+        self._origin = time.time() if origin is None else origin
 
     def now(self) -> datetime:
-        elapsed = (time.monotonic() - self._origin) * self._speed
+        elapsed = (time.time() - self._origin) * self._speed
         return self._start + timedelta(seconds=elapsed)
 
 
@@ -47,7 +50,7 @@ class ManualClock:
         self._now += delta
 
 
-def clock_from_settings(start: datetime | None, speed: float) -> Clock:
+def clock_from_settings(start: datetime | None, speed: float, origin: float | None = None) -> Clock:
     if start is None and speed == 1.0:
         return SystemClock()
-    return ScaledClock(start or datetime.now(UTC), speed)
+    return ScaledClock(start or datetime.now(UTC), speed, origin)

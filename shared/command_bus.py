@@ -5,6 +5,7 @@ unroutable message, so a command is either safely queued or the caller is told i
 """
 
 import asyncio
+import contextlib
 import logging
 
 import aio_pika
@@ -80,7 +81,11 @@ class CommandBus:
         self._waiting[key] = waiter
         shard = shard_for(command.doctor_id, self.topology.shard_count)
         message = amqp.persistent(
-            encode(command), message_id=key, correlation_id=key, reply_to=REPLY_TO, type=command.type  # type: ignore[attr-defined]
+            encode(command),
+            message_id=key,
+            correlation_id=key,
+            reply_to=REPLY_TO,
+            type=command.type,  # type: ignore[attr-defined]
         )
         try:
             await exchange.publish(message, routing_key=self.topology.shard_routing_key(shard), mandatory=True)
@@ -103,10 +108,8 @@ class CommandBus:
     async def _close_quietly(self) -> None:
         connection, self._connection, self._channel, self._exchange = self._connection, None, None, None
         if connection is not None and not connection.is_closed:
-            try:
+            with contextlib.suppress(amqp.AMQP_ERRORS):
                 await connection.close()
-            except amqp.AMQP_ERRORS:
-                pass
 
     async def close(self) -> None:
         async with self._lock:
@@ -114,4 +117,3 @@ class CommandBus:
         for waiter in self._waiting.values():
             waiter.cancel()
         self._waiting.clear()
-

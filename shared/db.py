@@ -1,10 +1,16 @@
 """asyncpg plumbing shared by services: pools with JSON codecs, database creation, URL helpers."""
 
+import asyncio
+import logging
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import orjson
+
+from shared.lifecycle import sleep_unless
+
+log = logging.getLogger(__name__)
 
 
 def _encode_json(value: Any) -> str:
@@ -64,3 +70,16 @@ async def ensure_database(dsn: str) -> bool:
         return True
     finally:
         await admin.close()
+
+
+async def wait_for_pool(
+    dsn: str, stop: asyncio.Event, max_size: int, retry_seconds: float = 1.0
+) -> asyncpg.Pool | None:
+    """Open a pool, retrying while the database is down; None if asked to stop first."""
+    while not stop.is_set():
+        try:
+            return await create_pool(dsn, min_size=1, max_size=max_size)
+        except (OSError, asyncpg.PostgresError) as exc:
+            log.warning("database unavailable (%r); retrying", exc)
+            await sleep_unless(stop, retry_seconds)
+    return None

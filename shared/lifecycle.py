@@ -1,6 +1,7 @@
 """Running a service process: logging, a stop event set by SIGTERM/SIGINT, uvloop when available."""
 
 import asyncio
+import contextlib
 import logging
 import signal
 import sys
@@ -53,3 +54,9 @@ def run_service(main: Callable[[asyncio.Event], Awaitable[None]]) -> None:
         asyncio.run(entry())
     else:
         uvloop.run(entry())
+
+
+async def sleep_unless(stop: asyncio.Event, seconds: float) -> None:
+    """Sleep, but wake at once when the service is asked to stop."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)

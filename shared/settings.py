@@ -19,6 +19,9 @@ class CommonSettings(BaseSettings):
     timezone: str = "Asia/Kolkata"
     clock_start: datetime | None = Field(None, description="simulated start instant; None = real time")
     clock_speed: float = Field(1.0, gt=0, le=10_000)
+    clock_origin: float | None = Field(
+        None, description="Unix time at which the simulated clock reads clock_start; shared by all processes"
+    )
     log_level: str = "INFO"
 
     @property

@@ -74,9 +74,7 @@ class Declared:
 
 async def declare(channel: AbstractChannel, topology: Topology) -> Declared:
     """Declare exchanges, shard queues, the notifier queue and dead-letter queues. Safe to repeat."""
-    commands = await channel.declare_exchange(
-        topology.commands_exchange, aio_pika.ExchangeType.DIRECT, durable=True
-    )
+    commands = await channel.declare_exchange(topology.commands_exchange, aio_pika.ExchangeType.DIRECT, durable=True)
     events = await channel.declare_exchange(topology.events_exchange, aio_pika.ExchangeType.TOPIC, durable=True)
     dead_letters = await channel.declare_exchange(
         topology.dead_letter_exchange, aio_pika.ExchangeType.DIRECT, durable=True

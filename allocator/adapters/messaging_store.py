@@ -48,9 +48,7 @@ async def stored_replies(connection: asyncpg.Connection, command_ids: Iterable[U
     rows = await connection.fetch(
         "SELECT command_id, payload_hash, reply FROM inbox WHERE command_id = any($1::uuid[])", list(command_ids)
     )
-    return {
-        row["command_id"]: StoredReply(row["payload_hash"], Reply.model_validate(row["reply"])) for row in rows
-    }
+    return {row["command_id"]: StoredReply(row["payload_hash"], Reply.model_validate(row["reply"])) for row in rows}
 
 
 async def store_replies(connection: asyncpg.Connection, rows: list[tuple[UUID, str, str, int, int, Reply]]) -> None:

@@ -84,4 +84,3 @@ class OutboxRelay:
         finally:
             for waiter in waiters:
                 waiter.cancel()
-

@@ -104,7 +104,9 @@ class ShardConsumer:
                 break
         return batch
 
-    async def _handle(self, channel: AbstractChannel, batch: list[AbstractIncomingMessage], stop: asyncio.Event) -> None:
+    async def _handle(
+        self, channel: AbstractChannel, batch: list[AbstractIncomingMessage], stop: asyncio.Event
+    ) -> None:
         items: list[Item] = []
         for message in batch:
             try:
@@ -132,7 +134,9 @@ class ShardConsumer:
                 continue
             except BatchConflict as conflict:
                 if len(items) == 1:
-                    await self._refuse(channel, items[0][0], ErrorCode.INTERNAL_ERROR, f"refused by database: {conflict}")
+                    await self._refuse(
+                        channel, items[0][0], ErrorCode.INTERNAL_ERROR, f"refused by database: {conflict}"
+                    )
                     return
                 for item in items:  # isolate the culprit: the others still commit
                     await self._commit(channel, [item], stop)

@@ -47,7 +47,7 @@ def token_view(day: Day, token: Token) -> TokenView:
         position=position if confirmed else None,
         waitlist_position=position if token.status is TokenStatus.PENDING else None,
         estimated_time=token.estimated_time if confirmed else None,
-        created_at=token.created_at,
+        created_at=token.created_at.astimezone(slot.starts_at.tzinfo),
     )
 
 

@@ -146,9 +146,10 @@ class ShardProcessor:
         day = None
         if isinstance(command, BookToken | AddEmergency | Reallocate):
             day = command.payload.date or ws.today(now)
-        elif isinstance(command, CancelToken | MarkNoShow):
-            if ws.find_token(doctor_id, command.payload.token_id) is None:
-                day = await repository.locate_token(connection, doctor_id, command.payload.token_id)
+        elif (
+            isinstance(command, CancelToken | MarkNoShow) and ws.find_token(doctor_id, command.payload.token_id) is None
+        ):
+            day = await repository.locate_token(connection, doctor_id, command.payload.token_id)
         if day is not None and (doctor_id, day) not in ws.days:
             ws.days[(doctor_id, day)] = await repository.load_day(connection, doctor, day, self.policy.zone)
 

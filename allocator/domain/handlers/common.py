@@ -47,9 +47,7 @@ def check_bookable_date(ws: Workspace, doctor: Doctor, day: date, now: datetime)
 
 def requested_slot(day: Day, wanted: TimeRange, now: datetime) -> Slot:
     """The slot a request names; it must exist in the schedule, be open and not have ended."""
-    slot = next(
-        (s for s in day.slots if s.start_time == wanted.start_time and s.end_time == wanted.end_time), None
-    )
+    slot = next((s for s in day.slots if s.start_time == wanted.start_time and s.end_time == wanted.end_time), None)
     if slot is None:
         raise Rejection(
             ErrorCode.SLOT_NOT_IN_SCHEDULE,

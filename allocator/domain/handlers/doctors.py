@@ -1,5 +1,6 @@
 """Doctor registration and weekly schedule changes."""
 
+import itertools
 from typing import Any
 
 from allocator.domain.context import CommandContext
@@ -14,7 +15,7 @@ from shared.errors import ErrorCode, Rejection
 
 def _refuse_overlaps(doctor: Doctor) -> None:
     ordered = sorted(doctor.templates, key=lambda template: template.start_time)
-    for earlier, later in zip(ordered, ordered[1:], strict=False):
+    for earlier, later in itertools.pairwise(ordered):
         if later.start_time < earlier.end_time:
             raise Rejection(
                 ErrorCode.INVALID_COMMAND,

@@ -9,9 +9,9 @@ from allocator.domain.day import Day
 from allocator.domain.handlers.common import (
     check_bookable_date,
     refuse_duplicate,
+    requested_slot,
     require_doctor,
     require_token,
-    requested_slot,
     seat_suggestions,
 )
 from allocator.domain.model import Patient, Slot, Token
@@ -155,9 +155,7 @@ def _place_emergency(
         if day.emergency_fits(slot):
             occupied = day.occupancy(slot)
             overflow = occupied.regular + occupied.emergency == slot.capacity
-            token = _issue(
-                ws, day, slot, patient, TokenSource.EMERGENCY, TokenStatus.CONFIRMED, ctx.now, overflow
-            )
+            token = _issue(ws, day, slot, patient, TokenSource.EMERGENCY, TokenStatus.CONFIRMED, ctx.now, overflow)
             notices = settle(ws, day, ctx.now, reason="1 emergency patient added", subject=token.id)
             return _answer(ws, day, token, notices)
     raise Rejection(

@@ -1,0 +1,1 @@
+"""Running the system: the ``opd`` command, the local supervisor, the simulation."""

@@ -1,0 +1,1 @@
+"""The OPD-day simulation: the original scenario driven through the real services."""

@@ -1,0 +1,49 @@
+"""A small REST client for the scenario: the original contract, as any hospital client would use it."""
+
+from typing import Any
+
+import aiohttp
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, body: dict[str, Any]) -> None:
+        super().__init__(f"{status} {body.get('code')}: {body.get('error')}")
+        self.status = status
+        self.body = body
+
+
+class OpdClient:
+    def __init__(self, session: aiohttp.ClientSession, base_url: str) -> None:
+        self.session = session
+        self.base_url = base_url.rstrip("/")
+
+    async def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        async with self.session.request(method, self.base_url + path, json=body) as response:
+            payload: dict[str, Any] = await response.json()
+            if response.status >= 400:
+                raise ApiError(response.status, payload)
+            return payload
+
+    async def create_doctor(self, **doctor: Any) -> dict[str, Any]:
+        return (await self.call("POST", "/api/doctors", doctor))["data"]
+
+    async def book(self, **booking: Any) -> dict[str, Any]:
+        return await self.call("POST", "/api/tokens", booking)
+
+    async def emergency(self, **booking: Any) -> dict[str, Any]:
+        return await self.call("POST", "/api/tokens/emergency", booking)
+
+    async def cancel(self, token_id: str, reason: str) -> dict[str, Any]:
+        return await self.call("PUT", f"/api/tokens/{token_id}/cancel", {"reason": reason})
+
+    async def no_show(self, token_id: str) -> dict[str, Any]:
+        return await self.call("PUT", f"/api/tokens/{token_id}/no-show")
+
+    async def reallocate(self, doctor_id: str) -> dict[str, Any]:
+        return await self.call("POST", f"/api/tokens/reallocate/{doctor_id}")
+
+    async def schedule(self, doctor_id: str) -> dict[str, Any]:
+        return (await self.call("GET", f"/api/doctors/{doctor_id}/schedule"))["data"]
+
+    async def tokens(self, doctor_id: str) -> list[dict[str, Any]]:
+        return (await self.call("GET", f"/api/tokens/doctor/{doctor_id}"))["data"]

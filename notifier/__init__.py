@@ -1,0 +1,1 @@
+"""The notifier: turns allocator events into messages for patients and delivers them."""

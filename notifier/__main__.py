@@ -1,0 +1,21 @@
+"""``python -m notifier``: deliver notifications for allocator events."""
+
+import asyncio
+
+from notifier.app import run_notifier
+from notifier.settings import NotifierSettings
+from shared.lifecycle import configure_logging, run_service
+
+
+def main() -> None:
+    settings = NotifierSettings()
+    configure_logging(settings.log_level, "notifier")
+
+    async def serve(stop: asyncio.Event) -> None:
+        await run_notifier(settings, stop)
+
+    run_service(serve)
+
+
+if __name__ == "__main__":
+    main()

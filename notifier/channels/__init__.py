@@ -1,0 +1,1 @@
+"""Delivery channels: each turns a notification into something a patient receives."""
