@@ -19,7 +19,7 @@ def present(reply: Reply, success_status: int = 200) -> web.Response:
     """A reply as the REST contract shows it: the token or doctor as ``data``, the rest alongside."""
     if not reply.ok:
         assert reply.error is not None
-        return error(reply.error.code, reply.error.message, commandId=str(reply.command_id), **reply.error.details)
+        return error(reply.error.code, reply.error.message, {**reply.error.details, "commandId": str(reply.command_id)})
     result = dict(reply.result or {})
     primary = next((key for key in ("token", "doctor") if key in result), None)
     data = result.pop(primary) if primary else result

@@ -30,24 +30,24 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     try:
         return await handler(request)
     except Rejection as exc:
-        return error(exc.code, exc.message, **exc.details)
+        return error(exc.code, exc.message, exc.details)
     except ValidationError as exc:
-        return error(ErrorCode.INVALID_REQUEST, "request validation failed", 400, errors=field_errors(exc))
+        return error(ErrorCode.INVALID_REQUEST, "request validation failed", {"errors": field_errors(exc)})
     except DecodeError as exc:
-        return error(ErrorCode.INVALID_REQUEST, str(exc), 400, errors=exc.errors)
+        return error(ErrorCode.INVALID_REQUEST, str(exc), {"errors": exc.errors})
     except BrokerUnavailable as exc:
         log.warning("broker unavailable: %s", exc)
         return error(
-            ErrorCode.BROKER_UNAVAILABLE, "the command service is unavailable; nothing was done", 503, RETRY_AFTER
+            ErrorCode.BROKER_UNAVAILABLE, "the command service is unavailable; nothing was done", headers=RETRY_AFTER
         )
     except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError, asyncpg.CannotConnectNowError) as exc:
         log.warning("database unavailable: %r", exc)
-        return error(ErrorCode.DATABASE_UNAVAILABLE, "the database is unavailable", 503, RETRY_AFTER)
+        return error(ErrorCode.DATABASE_UNAVAILABLE, "the database is unavailable", headers=RETRY_AFTER)
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
         code = _HTTP_CODES.get(exc.status, "HTTP_ERROR")
-        return error(code, exc.reason, exc.status)
+        return error(code, exc.reason, status=exc.status)
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
-        return error(ErrorCode.INTERNAL_ERROR, "internal error", 500)
+        return error(ErrorCode.INTERNAL_ERROR, "internal error")

@@ -19,9 +19,11 @@ def ok(data: Any, status: int = 200, **extra: Any) -> web.Response:
 def error(
     code: ErrorCode | str,
     message: str,
+    details: dict[str, Any] | None = None,
+    *,
     status: int | None = None,
     headers: dict[str, str] | None = None,
-    **details: Any,
 ) -> web.Response:
-    body = {"success": False, "error": message, "code": str(code), **details}
+    """``{"success": false, "error", "code", ...details}`` with the code's HTTP status unless one is given."""
+    body = {**(details or {}), "success": False, "error": message, "code": str(code)}
     return json_response(body, status or http_status(code), headers)

@@ -32,7 +32,7 @@ async def get_doctor(request: web.Request) -> web.Response:
     async with request.app[READER].acquire() as connection:
         found = await queries.doctor(connection, doctor_id)
     if found is None:
-        return error(ErrorCode.DOCTOR_NOT_FOUND, f"doctor {doctor_id} not found", doctorId=str(doctor_id))
+        return error(ErrorCode.DOCTOR_NOT_FOUND, f"doctor {doctor_id} not found", {"doctorId": str(doctor_id)})
     return ok(found.model_dump(mode="json"))
 
 
@@ -44,7 +44,7 @@ async def schedule(request: web.Request) -> web.Response:
     async with request.app[READER].acquire() as connection:
         found = await queries.doctor(connection, doctor_id)
         if found is None:
-            return error(ErrorCode.DOCTOR_NOT_FOUND, f"doctor {doctor_id} not found", doctorId=str(doctor_id))
+            return error(ErrorCode.DOCTOR_NOT_FOUND, f"doctor {doctor_id} not found", {"doctorId": str(doctor_id)})
         slots = await queries.schedule(
             connection, found, day, settings.zone, request.app[CLOCK].now(), settings.release_reserve_at_start
         )
@@ -69,7 +69,7 @@ async def doctor_tokens(request: web.Request) -> web.Response:
         raise BadRequest(f"status must be one of {[s.value for s in TokenStatus]}") from None
     async with request.app[READER].acquire() as connection:
         if await queries.doctor(connection, doctor_id) is None:
-            return error(ErrorCode.DOCTOR_NOT_FOUND, f"doctor {doctor_id} not found", doctorId=str(doctor_id))
+            return error(ErrorCode.DOCTOR_NOT_FOUND, f"doctor {doctor_id} not found", {"doctorId": str(doctor_id)})
         tokens = await queries.doctor_tokens(connection, doctor_id, day, status, request.app[SETTINGS].zone)
     return json_response({"success": True, "data": _dump(tokens), "count": len(tokens), "date": day.isoformat()})
 
@@ -80,7 +80,7 @@ async def get_token(request: web.Request) -> web.Response:
     async with request.app[READER].acquire() as connection:
         found = await queries.token(connection, ref, request.app[SETTINGS].zone)
     if found is None:
-        return error(ErrorCode.TOKEN_NOT_FOUND, f"token {ref} not found", tokenId=ref)
+        return error(ErrorCode.TOKEN_NOT_FOUND, f"token {ref} not found", {"tokenId": ref})
     return ok(found.model_dump(mode="json"))
 
 

@@ -60,7 +60,7 @@ async def _token_command(request: web.Request, command_type: type, payload_type:
     async with request.app[READER].acquire() as connection:
         doctor_id = await token_doctor(connection, ref)
     if doctor_id is None:
-        return error(ErrorCode.TOKEN_NOT_FOUND, f"token {ref} not found", tokenId=ref)
+        return error(ErrorCode.TOKEN_NOT_FOUND, f"token {ref} not found", {"tokenId": ref})
     return await dispatch(request, command_type, payload_type, {**body, "tokenId": ref, "doctorId": str(doctor_id)})
 
 

@@ -11,13 +11,14 @@ from shared.contracts.replies import Reply
 
 log = logging.getLogger(__name__)
 
-AMQP_ERRORS: tuple[type[BaseException], ...] = (
+AMQP_ERRORS: tuple[type[Exception], ...] = (
     aio_pika.exceptions.AMQPError,
     aio_pika.exceptions.ChannelInvalidStateError,
     ConnectionError,
     OSError,
     asyncio.TimeoutError,
 )
+PUBLISH_ERRORS: tuple[type[Exception], ...] = (*AMQP_ERRORS, aio_pika.exceptions.DeliveryError)
 DEAD_LETTER_REASON = "x-opd-error"
 DEAD_LETTER_QUEUE = "x-opd-queue"
 

@@ -8,7 +8,6 @@ import asyncio
 import contextlib
 import logging
 
-import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractExchange, AbstractIncomingMessage
 
 from shared import amqp
@@ -89,7 +88,7 @@ class CommandBus:
         )
         try:
             await exchange.publish(message, routing_key=self.topology.shard_routing_key(shard), mandatory=True)
-        except (*amqp.AMQP_ERRORS, aio_pika.exceptions.DeliveryError) as exc:
+        except amqp.PUBLISH_ERRORS as exc:
             self._waiting.pop(key, None)
             await self._close_quietly()
             raise BrokerUnavailable(f"command not accepted by the broker: {exc!r}") from exc
@@ -108,7 +107,7 @@ class CommandBus:
     async def _close_quietly(self) -> None:
         connection, self._connection, self._channel, self._exchange = self._connection, None, None, None
         if connection is not None and not connection.is_closed:
-            with contextlib.suppress(amqp.AMQP_ERRORS):
+            with contextlib.suppress(*amqp.AMQP_ERRORS):
                 await connection.close()
 
     async def close(self) -> None:

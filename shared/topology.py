@@ -3,7 +3,8 @@
 from dataclasses import dataclass
 
 import aio_pika
-from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractQueue
+from aio_pika.abc import AbstractChannel, AbstractExchange
+from pamqp.common import FieldTable
 
 COMMAND_DELIVERY_LIMIT = 5
 EVENT_DELIVERY_LIMIT = 10
@@ -54,8 +55,8 @@ class Topology:
         return [*shards, self.notifier_queue, self.commands_dlq, self.events_dlq]
 
 
-def _quorum(dead_letter_exchange: str, dead_letter_key: str, delivery_limit: int | None) -> dict[str, object]:
-    arguments: dict[str, object] = {
+def _quorum(dead_letter_exchange: str, dead_letter_key: str, delivery_limit: int | None) -> FieldTable:
+    arguments: FieldTable = {
         "x-queue-type": "quorum",
         "x-dead-letter-exchange": dead_letter_exchange,
         "x-dead-letter-routing-key": dead_letter_key,
@@ -100,6 +101,3 @@ async def declare(channel: AbstractChannel, topology: Topology) -> Declared:
     await notifier.bind(events, "#")
     return Declared(commands=commands, events=events, dead_letters=dead_letters)
 
-
-async def passive_queue(channel: AbstractChannel, name: str) -> AbstractQueue:
-    return await channel.get_queue(name, ensure=True)

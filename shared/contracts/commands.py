@@ -16,10 +16,10 @@ from shared.contracts.values import (
     SlotTemplate,
     TimeRange,
     TokenSource,
+    Weekday,
     WorkingDay,
 )
 
-SCHEMA_VERSION = 1
 TokenRef = Annotated[str, Field(min_length=1, max_length=64, description="token id (UUID) or tokenNumber")]
 Reason = Annotated[str, Field(min_length=1, max_length=300)]
 
@@ -30,13 +30,13 @@ class CreateDoctorPayload(Contract):
     specialization: Annotated[str, Field(min_length=1, max_length=80)]
     time_slots: Annotated[tuple[SlotTemplate, ...], Field(min_length=1, max_length=24)]
     working_days: Annotated[tuple[WorkingDay, ...], Field(min_length=1, max_length=7)] = (
-        "Monday",
-        "Tuesday",
-        "Wednesday",
-        "Thursday",
-        "Friday",
-        "Saturday",
-    )  # type: ignore[assignment]
+        Weekday.MONDAY,
+        Weekday.TUESDAY,
+        Weekday.WEDNESDAY,
+        Weekday.THURSDAY,
+        Weekday.FRIDAY,
+        Weekday.SATURDAY,
+    )
     room: Annotated[str, Field(max_length=40)] | None = None
 
 
@@ -93,7 +93,7 @@ class CommandBase(Contract):
     command_id: UUID
     issued_at: dt.datetime
     source: Annotated[str, Field(min_length=1, max_length=64, description="who issued it, e.g. gateway")]
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[1] = 1
     correlation_id: UUID | None = None
     causation_id: UUID | None = None
 

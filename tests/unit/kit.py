@@ -134,12 +134,15 @@ class Clinic:
         )
         return self._token(self.run(BookToken, payload))
 
-    def emergency(self, name: str | None = None, age: int = 40, *, slot: str | None = None) -> TokenView:
+    def emergency(
+        self, name: str | None = None, age: int = 40, *, slot: str | None = None, **details: Any
+    ) -> TokenView:
         payload = AddEmergencyPayload(
             doctor_id=self.doctor_id,
             patient_name=name or self._fresh_name(),
             patient_age=age,
             time_slot=time_range(slot) if slot else None,
+            **details,
         )
         return self._token(self.run(AddEmergency, payload))
 
@@ -182,8 +185,13 @@ class Clinic:
         return TokenView.model_validate(result["token"])
 
 
+def type_of(kind: type[EventBase]) -> str:
+    """The routing key of an event class, e.g. ``token.promoted``."""
+    return str(kind.model_fields["type"].default)
+
+
 def event_types(events: list[EventDraft]) -> list[str]:
-    return [event.kind.model_fields["type"].default for event in events]
+    return [type_of(event.kind) for event in events]
 
 
 def events_of(events: list[EventDraft], kind: type[EventBase]) -> list[EventDraft]:

@@ -1,6 +1,7 @@
 """Doctor registration and weekly schedule changes."""
 
 import itertools
+from collections.abc import Iterable
 from typing import Any
 
 from allocator.domain.context import CommandContext
@@ -10,6 +11,7 @@ from allocator.domain.views import doctor_view
 from allocator.domain.workspace import Workspace
 from shared.contracts.commands import CreateDoctor, UpdateDoctorSlots
 from shared.contracts.events import DoctorCreated, DoctorPayload, DoctorSlotsUpdated
+from shared.contracts.values import Weekday
 from shared.errors import ErrorCode, Rejection
 
 
@@ -24,6 +26,11 @@ def _refuse_overlaps(doctor: Doctor) -> None:
             )
 
 
+def _weekdays(days: Iterable[str]) -> tuple[Weekday, ...]:
+    """Distinct weekdays in the given order. Coerced because a payload's default is not validated (plain str)."""
+    return tuple(dict.fromkeys(Weekday(day) for day in days))
+
+
 def create_doctor(ws: Workspace, command: CreateDoctor, ctx: CommandContext) -> dict[str, Any]:
     payload = command.payload
     if payload.doctor_id in ws.doctors:
@@ -36,7 +43,7 @@ def create_doctor(ws: Workspace, command: CreateDoctor, ctx: CommandContext) -> 
         specialization=payload.specialization.strip(),
         room=payload.room,
         templates=tuple(sorted(payload.time_slots, key=lambda template: template.start_time)),
-        working_days=tuple(dict.fromkeys(payload.working_days)),
+        working_days=_weekdays(payload.working_days),
     )
     _refuse_overlaps(doctor)
     ws.add_doctor(doctor)
@@ -55,7 +62,7 @@ def update_doctor_slots(ws: Workspace, command: UpdateDoctorSlots, ctx: CommandC
         specialization=doctor.specialization,
         room=doctor.room,
         templates=tuple(sorted(payload.time_slots, key=lambda template: template.start_time)),
-        working_days=tuple(dict.fromkeys(payload.working_days)) if payload.working_days else doctor.working_days,
+        working_days=_weekdays(payload.working_days) if payload.working_days else doctor.working_days,
         event_sequence=doctor.event_sequence,
     )
     _refuse_overlaps(proposed)

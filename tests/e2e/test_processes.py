@@ -1,0 +1,85 @@
+"""The services as real processes: ``opd up`` serves and stops cleanly; ``opd simulate`` passes its checks."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from uuid import uuid4
+
+import aiohttp
+import pytest
+
+from shared import db
+from tests.conftest import AMQP_URL, SHARD_COUNT
+from tests.support.services import eventually
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.timeout(90)
+async def test_opd_up_serves_a_booking_and_stops_on_sigterm(database: str, broker_prefix: str) -> None:
+    port = _free_port()
+    env = {
+        **os.environ,
+        "OPD_DATABASE_URL": database,
+        "OPD_READER_DATABASE_URL": db.with_user(database, "opd_reader"),
+        "OPD_AMQP_URL": AMQP_URL,
+        "OPD_BROKER_PREFIX": broker_prefix,
+        "OPD_SHARD_COUNT": str(SHARD_COUNT),
+        "OPD_PORT": str(port),
+    }
+    process = subprocess.Popen([sys.executable, "-m", "deploy.cli", "up"], env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with aiohttp.ClientSession() as session:
+
+            async def ready() -> bool:
+                try:
+                    async with session.get(base + "/readyz") as response:
+                        return response.status == 200
+                except aiohttp.ClientError:
+                    return False
+
+            await eventually(ready, timeout=30, interval=0.2)
+            doctor = {
+                "name": "Dr. Process",
+                "specialization": "ENT",
+                "timeSlots": ["00:00-23:59"],
+                "workingDays": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+            }
+            doctor["timeSlots"] = [{"startTime": "00:00", "endTime": "23:59", "maxCapacity": 30}]
+            async with session.post(base + "/api/doctors", json=doctor) as response:
+                assert response.status == 201
+                doctor_id = (await response.json())["data"]["id"]
+            booking = {"doctorId": doctor_id, "patientName": f"P-{uuid4().hex[:6]}", "patientAge": 30}
+            async with session.post(base + "/api/tokens", json=booking) as response:
+                body = await response.json()
+                assert response.status == 201, body
+                assert body["data"]["status"] in {"confirmed", "pending"}
+    finally:
+        process.send_signal(signal.SIGTERM)
+        started = time.monotonic()
+        code = process.wait(timeout=30)
+    assert code == 0
+    assert time.monotonic() - started < 20
+
+
+@pytest.mark.timeout(120)
+def test_opd_simulate_runs_the_original_scenario_and_its_checks_pass() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "deploy.cli", "simulate", "--speed", "600"],
+        capture_output=True,
+        text=True,
+        timeout=110,
+        env={**os.environ, "OPD_AMQP_URL": AMQP_URL},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "EMERGENCY" in result.stdout and "NO-SHOW" in result.stdout and "CANCEL" in result.stdout
+    assert "promoted" in result.stdout.lower()
+    assert "FAILED" not in result.stdout

@@ -1,0 +1,161 @@
+"""No command lost, none applied twice: redelivery, crash between commit and ack, fencing."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from uuid import uuid4
+
+import aio_pika
+import asyncpg
+import pytest
+from aiohttp.test_utils import TestClient
+
+from allocator.app import build_policy, run_allocator
+from allocator.service.processor import Fenced, ShardProcessor
+from allocator.settings import AllocatorSettings
+from shared import db
+from shared.amqp import persistent
+from shared.clock import ManualClock
+from shared.codec import decode_command
+from shared.command_bus import CommandBus
+from shared.routing import shard_for
+from shared.topology import REPLY_TO, Topology, declare
+from tests.conftest import AMQP_URL
+from tests.support.api import create_doctor
+from tests.support.commands import book_command, create_doctor_command
+from tests.support.services import Running
+
+
+@pytest.fixture
+async def bus(topology: Topology) -> AsyncIterator[CommandBus]:
+    command_bus = CommandBus(AMQP_URL, topology, "test")
+    yield command_bus
+    await command_bus.close()
+
+
+async def test_same_command_twice_books_once_with_identical_replies(
+    bus: CommandBus, allocator: Running, pg: asyncpg.Connection
+) -> None:
+    create = create_doctor_command()
+    assert (await bus.request(create, 5)).ok
+    command = book_command(create.payload.doctor_id, "Twice")
+
+    first = await bus.request(command, 5)
+    second = await bus.request(command, 5)
+
+    assert first is not None and second is not None
+    assert first.ok and first == second
+    assert await pg.fetchval("SELECT count(*) FROM tokens WHERE patient_name = 'Twice'") == 1
+    assert await pg.fetchval("SELECT count(*) FROM inbox WHERE command_id = $1", command.command_id) == 1
+
+
+async def test_idempotency_key_replays_the_first_answer_and_refuses_another_body(
+    api: TestClient, allocator: Running, pg: asyncpg.Connection
+) -> None:
+    doctor = await create_doctor(api)
+    body = {"doctorId": doctor["id"], "patientName": "Keyed", "patientAge": 50}
+    headers = {"Idempotency-Key": "desk-7-0001"}
+
+    first = await api.post("/api/tokens", json=body, headers=headers)
+    replay = await api.post("/api/tokens", json=body, headers=headers)
+    other = await api.post("/api/tokens", json={**body, "patientAge": 51}, headers=headers)
+
+    assert first.status == replay.status == 201
+    assert await first.json() == await replay.json()
+    assert other.status == 422
+    assert (await other.json())["code"] == "IDEMPOTENCY_KEY_REUSED"
+    assert await pg.fetchval("SELECT count(*) FROM tokens WHERE patient_name = 'Keyed'") == 1
+
+
+async def test_allocator_dying_after_commit_before_ack_loses_and_doubles_nothing(
+    bus: CommandBus,
+    topology: Topology,
+    allocator_settings: AllocatorSettings,
+    clock: ManualClock,
+    pg: asyncpg.Connection,
+) -> None:
+    doctor = create_doctor_command()
+    doctor_id = doctor.payload.doctor_id
+    shard = shard_for(doctor_id, topology.shard_count)
+    command = book_command(doctor_id, "Crash")
+    await bus.publish(doctor)
+    waiting = await bus.publish(command)
+
+    # A first allocator takes both messages, commits them, and dies before acking or replying.
+    pool = await db.create_pool(allocator_settings.database_url)
+    doomed = await aio_pika.connect(AMQP_URL)
+    try:
+        channel = await doomed.channel()
+        queue = await channel.get_queue(topology.shard_queue(shard))
+        delivered: asyncio.Queue[aio_pika.abc.AbstractIncomingMessage] = asyncio.Queue()
+        await queue.consume(delivered.put)
+        messages = [await asyncio.wait_for(delivered.get(), 5) for _ in range(2)]
+        processor = ShardProcessor(pool, shard, "doomed", build_policy(allocator_settings), clock)
+        committed = await processor.process([decode_command(m.body) for m in messages])
+        assert [reply.ok for reply in committed] == [True, True]
+    finally:
+        await doomed.close()  # the connection dies: both messages go back to the queue unacked
+        await pool.close()
+
+    # A new allocator gets the redelivered messages: stored replies, no new state.
+    stop = asyncio.Event()
+    restarted = asyncio.create_task(run_allocator(allocator_settings, stop, clock))
+    try:
+        reply = await asyncio.wait_for(waiting, 10)
+    finally:
+        stop.set()
+        await restarted
+    assert reply == committed[1]
+    assert await pg.fetchval("SELECT count(*) FROM tokens WHERE patient_name = 'Crash'") == 1
+    assert await pg.fetchval("SELECT count(*) FROM doctors") == 1
+    assert await pg.fetchval("SELECT count(*) FROM outbox WHERE routing_key = 'token.confirmed'") == 1
+
+
+async def test_a_stale_allocator_cannot_commit_after_another_took_the_lease(
+    allocator_settings: AllocatorSettings, clock: ManualClock, pg: asyncpg.Connection
+) -> None:
+    doctor = create_doctor_command()
+    shard = shard_for(doctor.payload.doctor_id, allocator_settings.shard_count)
+    policy = build_policy(allocator_settings)
+    pool = await db.create_pool(allocator_settings.database_url)
+    try:
+        stale = ShardProcessor(pool, shard, "stale", policy, clock)
+        fresh = ShardProcessor(pool, shard, "fresh", policy, clock)
+        assert (await stale.process([doctor]))[0].ok
+        assert (await fresh.process([book_command(doctor.payload.doctor_id, "Fresh")]))[0].ok
+
+        with pytest.raises(Fenced):
+            await stale.process([book_command(doctor.payload.doctor_id, "Stale")])
+    finally:
+        await pool.close()
+    assert await pg.fetchval("SELECT count(*) FROM tokens WHERE patient_name = 'Stale'") == 0
+    assert await pg.fetchval("SELECT epoch FROM shard_leases WHERE shard = $1", shard) == 2
+    assert await pg.fetchval("SELECT count(*) FROM inbox") == 2
+
+
+async def test_poison_messages_are_dead_lettered_and_the_shard_keeps_serving(
+    bus: CommandBus, topology: Topology, allocator: Running, amqp_connection: aio_pika.abc.AbstractConnection
+) -> None:
+    doctor = create_doctor_command()
+    assert (await bus.request(doctor, 5)).ok
+    shard = shard_for(doctor.payload.doctor_id, topology.shard_count)
+    channel = await amqp_connection.channel()
+    await declare(channel, topology)
+    exchange = await channel.get_exchange(topology.commands_exchange)
+    replies = await channel.declare_queue(REPLY_TO, passive=True)
+    answers: asyncio.Queue[aio_pika.abc.AbstractIncomingMessage] = asyncio.Queue()
+    await replies.consume(answers.put, no_ack=True)
+    for body in (b"{not json", b'{"type": "Nonsense"}'):
+        await exchange.publish(
+            persistent(body, reply_to=REPLY_TO, correlation_id=str(uuid4())), routing_key=f"shard.{shard}"
+        )
+
+    after = await bus.request(book_command(doctor.payload.doctor_id, "After poison"), 5)
+    assert after is not None and after.ok
+
+    errors = [await asyncio.wait_for(answers.get(), 5) for _ in range(2)]
+    assert all(b'"ok":false' in e.body and b"INVALID_COMMAND" in e.body for e in errors)
+    dlq = await channel.get_queue(topology.commands_dlq)
+    parked = [await dlq.get(timeout=5) for _ in range(2)]
+    assert sorted(m.body for m in parked) == sorted([b"{not json", b'{"type": "Nonsense"}'])
+    assert all("x-opd-error" in (m.headers or {}) for m in parked)
+

@@ -1,0 +1,84 @@
+"""The wire contract: every command round-trips through the codec; bad messages are refused with reasons."""
+
+from datetime import UTC, datetime, time
+from uuid import UUID, uuid4
+
+import pytest
+
+from shared.codec import DecodeError, decode_command, decode_reply, encode
+from shared.contracts.commands import (
+    COMMAND_TYPES,
+    AddEmergencyPayload,
+    BookTokenPayload,
+    CancelTokenPayload,
+    CreateDoctorPayload,
+    MarkNoShowPayload,
+    ReallocatePayload,
+    UpdateDoctorSlotsPayload,
+)
+from shared.contracts.replies import ErrorInfo, Reply
+from shared.contracts.values import SlotTemplate, TimeRange
+from shared.routing import shard_for
+
+DOCTOR = uuid4()
+SLOTS = ({"startTime": "09:00", "endTime": "10:00", "maxCapacity": 5},)
+PAYLOADS = {
+    "CreateDoctor": CreateDoctorPayload(doctor_id=DOCTOR, name="Dr", specialization="ENT", time_slots=SLOTS),  # type: ignore[arg-type]
+    "UpdateDoctorSlots": UpdateDoctorSlotsPayload(doctor_id=DOCTOR, time_slots=SLOTS),  # type: ignore[arg-type]
+    "BookToken": BookTokenPayload(doctor_id=DOCTOR, patient_name="A", patient_age=3, time_slot="09:00-10:00"),  # type: ignore[arg-type]
+    "AddEmergency": AddEmergencyPayload(doctor_id=DOCTOR, patient_name="B", patient_age=70),
+    "CancelToken": CancelTokenPayload(doctor_id=DOCTOR, token_id="D1-20261201-T001"),
+    "MarkNoShow": MarkNoShowPayload(doctor_id=DOCTOR, token_id=str(uuid4())),
+    "Reallocate": ReallocatePayload(doctor_id=DOCTOR),
+}
+
+
+@pytest.mark.parametrize("command_type", COMMAND_TYPES, ids=lambda t: t.__name__)
+def test_every_command_round_trips_through_the_codec(command_type: type) -> None:
+    command = command_type(
+        command_id=uuid4(), issued_at=datetime.now(UTC), source="kiosk-3", payload=PAYLOADS[command_type.__name__]
+    )
+    assert decode_command(encode(command)) == command
+    assert command.doctor_id == DOCTOR
+
+
+def test_time_slot_accepts_text_or_object_and_rejects_nonsense() -> None:
+    assert TimeRange.model_validate("9:00 - 10:30") == TimeRange(start_time=time(9), end_time=time(10, 30))
+    assert TimeRange.model_validate({"startTime": "09:00", "endTime": "10:30"}).label() == "09:00-10:30"
+    for bad in ("10:00-09:00", "morning", {"startTime": "09:00"}):
+        with pytest.raises(ValueError):
+            TimeRange.model_validate(bad)
+    with pytest.raises(ValueError, match="reservedEmergencySlots"):
+        SlotTemplate.model_validate({"startTime": "09:00", "endTime": "10:00", "maxCapacity": 2, "reservedEmergencySlots": 2})
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"{oops", None),
+        (b'{"type": "Teleport", "commandId": "x"}', "Teleport"),
+        (b'{"type": "Reallocate", "commandId": "%s", "issuedAt": "2026-12-01T08:00:00Z", "source": "k",'
+         b' "schemaVersion": 2, "payload": {"doctorId": "%s"}}' % (str(uuid4()).encode(), str(DOCTOR).encode()),
+         "Reallocate.schemaVersion"),
+    ],
+)  # fmt: skip
+def test_undecodable_commands_are_refused_with_the_reason(body: bytes, reason: str | None) -> None:
+    with pytest.raises(DecodeError) as refused:
+        decode_command(body)
+    if reason is not None:
+        assert reason in str(refused.value.errors)
+
+
+def test_a_reply_carries_a_result_or_an_error_never_both() -> None:
+    ok = Reply(command_id=uuid4(), ok=True, result={"token": {}})
+    assert decode_reply(encode(ok)) == ok
+    with pytest.raises(ValueError):
+        Reply(command_id=uuid4(), ok=True, error=ErrorInfo(code="X", message="y"))
+    with pytest.raises(ValueError):
+        Reply(command_id=uuid4(), ok=False)
+
+
+def test_shard_routing_is_crc32_of_the_canonical_id() -> None:
+    doctor = "3e5e0600-3095-47fa-8f06-e24c4d184dc9"
+    assert shard_for(UUID(doctor), 4) == 0xDC0E12BC % 4  # zlib.crc32(b"3e5e0600-3095-...") == 0xDC0E12BC
+    assert {shard_for(uuid4(), 4) for _ in range(200)} == {0, 1, 2, 3}
