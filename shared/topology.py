@@ -100,4 +100,3 @@ async def declare(channel: AbstractChannel, topology: Topology) -> Declared:
     )
     await notifier.bind(events, "#")
     return Declared(commands=commands, events=events, dead_letters=dead_letters)
-

@@ -47,6 +47,15 @@ class Day:
         reserve = seats.effective_reserve(slot.reserved, now >= slot.starts_at, release_reserve_at_start)
         return seats.regular_seats_left(slot.capacity, reserve, occupied.regular, occupied.emergency)
 
+    def has_seat_for_newcomer(self, slot: Slot, priority: int, now: datetime, release_reserve_at_start: bool) -> bool:
+        """Whether a new regular token of that priority gets a seat now.
+
+        Waiting patients of no worse priority arrived earlier, so they are seated first: seats freed since the
+        waitlist was last promoted (the reserve released at slot start) must not go to the newcomer instead.
+        """
+        ahead = sum(1 for token in self.in_slot(slot, TokenStatus.PENDING) if token.priority <= priority)
+        return self.regular_seats_left(slot, now, release_reserve_at_start) > ahead
+
     def emergency_fits(self, slot: Slot) -> bool:
         occupied = self.occupancy(slot)
         return seats.emergency_fits(slot.capacity, occupied.regular, occupied.emergency)

@@ -1,5 +1,6 @@
 """The services as real processes: ``opd up`` serves and stops cleanly; ``opd simulate`` passes its checks."""
 
+import asyncio
 import os
 import signal
 import socket
@@ -34,7 +35,7 @@ async def test_opd_up_serves_a_booking_and_stops_on_sigterm(database: str, broke
         "OPD_SHARD_COUNT": str(SHARD_COUNT),
         "OPD_PORT": str(port),
     }
-    process = subprocess.Popen([sys.executable, "-m", "deploy.cli", "up"], env=env)
+    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "deploy.cli", "up", env=env)
     base = f"http://127.0.0.1:{port}"
     try:
         async with aiohttp.ClientSession() as session:
@@ -50,10 +51,9 @@ async def test_opd_up_serves_a_booking_and_stops_on_sigterm(database: str, broke
             doctor = {
                 "name": "Dr. Process",
                 "specialization": "ENT",
-                "timeSlots": ["00:00-23:59"],
+                "timeSlots": [{"startTime": "00:00", "endTime": "23:59", "maxCapacity": 30}],
                 "workingDays": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
             }
-            doctor["timeSlots"] = [{"startTime": "00:00", "endTime": "23:59", "maxCapacity": 30}]
             async with session.post(base + "/api/doctors", json=doctor) as response:
                 assert response.status == 201
                 doctor_id = (await response.json())["data"]["id"]
@@ -65,7 +65,7 @@ async def test_opd_up_serves_a_booking_and_stops_on_sigterm(database: str, broke
     finally:
         process.send_signal(signal.SIGTERM)
         started = time.monotonic()
-        code = process.wait(timeout=30)
+        code = await asyncio.wait_for(process.wait(), 30)
     assert code == 0
     assert time.monotonic() - started < 20
 

@@ -158,4 +158,3 @@ async def test_poison_messages_are_dead_lettered_and_the_shard_keeps_serving(
     parked = [await dlq.get(timeout=5) for _ in range(2)]
     assert sorted(m.body for m in parked) == sorted([b"{not json", b'{"type": "Nonsense"}'])
     assert all("x-opd-error" in (m.headers or {}) for m in parked)
-

@@ -51,7 +51,9 @@ async def _doctor_and_slot(pg: asyncpg.Connection, capacity: int) -> tuple[objec
     return doctor_id, slot_id
 
 
-async def _insert_token(pg: asyncpg.Connection, doctor_id: object, slot_id: object, n: int, **overrides: object) -> None:
+async def _insert_token(
+    pg: asyncpg.Connection, doctor_id: object, slot_id: object, n: int, **overrides: object
+) -> None:
     row = {
         "source": "walkin",
         "priority": 5,

@@ -49,7 +49,9 @@ def test_time_slot_accepts_text_or_object_and_rejects_nonsense() -> None:
         with pytest.raises(ValueError):
             TimeRange.model_validate(bad)
     with pytest.raises(ValueError, match="reservedEmergencySlots"):
-        SlotTemplate.model_validate({"startTime": "09:00", "endTime": "10:00", "maxCapacity": 2, "reservedEmergencySlots": 2})
+        SlotTemplate.model_validate(
+            {"startTime": "09:00", "endTime": "10:00", "maxCapacity": 2, "reservedEmergencySlots": 2}
+        )
 
 
 @pytest.mark.parametrize(

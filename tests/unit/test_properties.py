@@ -5,6 +5,7 @@ import copy
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -27,7 +28,8 @@ PATIENTS: tuple[dict[str, Any], ...] = (
     {"name": "Meena Iyer", "age": 27, "patient_id": "MRN-7"},
     {"name": "M. Iyer", "age": 27, "patient_id": "mrn-7"},
     {"name": "Sunita Devi", "age": 45, "phone": "9123456780"},
-) + tuple({"name": f"Patient {n}", "age": 30 + n} for n in range(24))
+    *({"name": f"Patient {n}", "age": 30 + n} for n in range(24)),
+)
 
 
 @dataclass(frozen=True)
@@ -113,20 +115,25 @@ def _apply(clinic: Clinic, step: Step) -> Token | None:
     return None
 
 
-def _confirmed_seats(clinic: Clinic) -> dict[object, object]:
+def _confirmed_seats(clinic: Clinic) -> dict[UUID, UUID]:
+    """Which slot each confirmed token holds a seat in."""
     return {t.id: t.slot_id for t in clinic.day.tokens if t.status is TokenStatus.CONFIRMED}
+
+
+def _is_open(slot: Slot, now: datetime) -> bool:
+    return slot.status is not SlotStatus.CANCELLED and now < slot.ends_at
 
 
 def _check_day(clinic: Clinic, settled_at: datetime) -> None:
     """Invariants of the day as settled by the last successful command, at ``settled_at``."""
-    day = clinic.day
+    day, release = clinic.day, clinic.ws.policy.release_reserve_at_start
     for slot in day.slots:
         occupied = day.occupancy(slot)
         assert occupied.regular + occupied.emergency <= slot.capacity + 1, slot.label()
         if settled_at < slot.starts_at:
             assert occupied.regular <= slot.capacity - slot.reserved, f"reserve of {slot.label()} not held"
         if _is_open(slot, settled_at) and day.in_slot(slot, TokenStatus.PENDING):
-            assert day.regular_seats_left(slot, settled_at, True) == 0, f"waitlist of {slot.label()} not drained"
+            assert day.regular_seats_left(slot, settled_at, release) == 0, f"waitlist of {slot.label()} not drained"
 
     active = [token.patient_key for token in day.tokens if token.status.is_active]
     assert len(active) == len(set(active)), "two active tokens for one patient"
@@ -141,10 +148,6 @@ def _check_day(clinic: Clinic, settled_at: datetime) -> None:
             etas.append(token.estimated_time)
         assert all(t.estimated_time is None for t in day.in_slot(slot, TokenStatus.PENDING))
     assert etas == sorted(etas), "ETAs out of consultation order"
-
-
-def _is_open(slot: Slot, now: datetime) -> bool:
-    return slot.status is not SlotStatus.CANCELLED and now < slot.ends_at
 
 
 def _check_booked(clinic: Clinic, token: Token) -> None:
@@ -178,7 +181,7 @@ def _run(clinic: Clinic, script: list[Step], settled_at: datetime) -> datetime:
     return settled_at
 
 
-def _check_transition(clinic: Clinic, step: Step, seats_before: dict[object, object], booked: Token | None) -> None:
+def _check_transition(clinic: Clinic, step: Step, seats_before: dict[UUID, UUID], booked: Token | None) -> None:
     ended = {t.id for t in clinic.day.tokens if t.status in (TokenStatus.CANCELLED, TokenStatus.NO_SHOW)}
     seats_after = _confirmed_seats(clinic)
     for token_id, slot_id in seats_before.items():
@@ -190,6 +193,10 @@ def _check_transition(clinic: Clinic, step: Step, seats_before: dict[object, obj
         ended_slots = {s.id for s in clinic.day.slots if clinic.now >= s.ends_at}
         waiting = [t for t in clinic.day.tokens if t.status is TokenStatus.PENDING]
         assert not any(t.slot_id in ended_slots for t in waiting), "reallocate left a waitlist in an ended slot"
+        tokens_before = copy.deepcopy(clinic.day.tokens)
+        clinic.take_events()
+        assert clinic.reallocate()["changed"] is False, "reallocate is not idempotent"
+        assert clinic.day.tokens == tokens_before and clinic.take_events() == []
 
 
 scripts = st.lists(steps, min_size=8, max_size=25)
@@ -202,3 +209,32 @@ def test_invariants_hold_after_every_step(clinic: Clinic, morning: list[Step], l
     settled_at = _run(clinic, morning, clinic.now)
     clinic.now = max(clinic.now, at(8) + timedelta(minutes=later))
     _run(clinic, rest, settled_at)
+
+
+regular_sources = st.sampled_from([source for source in TokenSource if source is not TokenSource.EMERGENCY])
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    capacity=st.integers(2, 5),
+    data=st.data(),
+    waiting=st.lists(regular_sources, min_size=1, max_size=4),
+    newcomer=regular_sources,
+    minutes_in=st.integers(0, 59),
+)
+def test_seats_released_at_slot_start_go_by_priority_then_arrival(
+    capacity: int, data: st.DataObject, waiting: list[TokenSource], newcomer: TokenSource, minutes_in: int
+) -> None:
+    """Whoever books first after the reserve is released, the seats go to the best (priority, arrival)."""
+    reserved = data.draw(st.integers(1, capacity - 1), label="reserved")
+    clinic = Clinic.open(template(LABELS[0], capacity, reserved))
+    for _ in range(capacity - reserved):
+        clinic.book(slot=LABELS[0])
+    candidates = [clinic.token(clinic.book(slot=LABELS[0], source=source).token_number) for source in waiting]
+    assert all(token.status is TokenStatus.PENDING for token in candidates)
+
+    clinic.now = at(9, minutes_in)
+    candidates.append(clinic.token(clinic.book(slot=LABELS[0], source=newcomer).token_number))
+
+    best = sorted(candidates, key=lambda token: token.order_key)[:reserved]
+    assert {t.id for t in candidates if t.status is TokenStatus.CONFIRMED} == {t.id for t in best}

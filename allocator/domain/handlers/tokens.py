@@ -107,14 +107,15 @@ def book_token(ws: Workspace, command: BookToken, ctx: CommandContext) -> dict[s
     patient = _patient(payload)
     refuse_duplicate(day, patient_key(patient))
     release = ws.policy.release_reserve_at_start
+    priority = payload.source.priority
     if payload.time_slot is not None:
         slot = requested_slot(day, payload.time_slot, ctx.now)
-        has_seat = day.regular_seats_left(slot, ctx.now, release) > 0
+        has_seat = day.has_seat_for_newcomer(slot, priority, ctx.now, release)
     else:
         open_slots = list(day.open_slots(ctx.now))
         if not open_slots:
             raise Rejection(ErrorCode.NO_OPEN_SLOT, f"no slot is open on {day.date}", date=str(day.date))
-        with_seat = [s for s in open_slots if day.regular_seats_left(s, ctx.now, release) > 0]
+        with_seat = [s for s in open_slots if day.has_seat_for_newcomer(s, priority, ctx.now, release)]
         slot = with_seat[0] if with_seat else open_slots[0]
         has_seat = bool(with_seat)
     suggestions = {"slots": seat_suggestions(ws, day, ctx.now, exclude=slot)}
