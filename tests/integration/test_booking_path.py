@@ -1,10 +1,17 @@
 """The foundation path: REST → RabbitMQ → allocator → Postgres → events → notifier."""
 
-import asyncpg
-from aiohttp.test_utils import TestClient
+from typing import Any
 
-from tests.support.api import book, create_doctor
-from tests.support.services import Running, eventually
+import asyncpg
+from aiohttp.test_utils import TestClient, TestServer
+
+from allocator.app import run_allocator
+from allocator.settings import AllocatorSettings
+from gateway.app import create_app
+from gateway.settings import GatewaySettings
+from shared.clock import ManualClock
+from tests.support.api import DOCTOR_BODY, book, create_doctor
+from tests.support.services import Running, eventually, start
 
 
 async def test_booked_token_is_committed_answered_published_and_notified(
@@ -112,3 +119,30 @@ async def test_unknown_ids_get_404(api: TestClient, allocator: Running) -> None:
 
     schedule = await api.get("/api/doctors/00000000-0000-4000-8000-000000000000/schedule")
     assert schedule.status == 404
+
+
+async def test_a_slow_allocator_gets_202_with_a_status_url_that_later_shows_the_outcome(
+    gateway_settings: GatewaySettings, clock: ManualClock, allocator_settings: AllocatorSettings
+) -> None:
+    settings = gateway_settings.model_copy(update={"rpc_timeout_seconds": 0.3})
+    async with TestClient(TestServer(create_app(settings, clock))) as api:
+        doctor_id = "6f1c1a53-2b0e-4b7e-9d43-1a2b3c4d5e6f"
+        response = await api.post("/api/doctors", json={**DOCTOR_BODY, "doctorId": doctor_id})
+        accepted = await response.json()
+        assert response.status == 202
+        assert response.headers["Location"] == accepted["statusUrl"]
+        assert (await api.get(accepted["statusUrl"])).status == 202
+
+        allocator = start(lambda stop: run_allocator(allocator_settings, stop, clock))
+        try:
+
+            async def outcome() -> dict[str, Any] | None:
+                answer = await api.get(accepted["statusUrl"])
+                return await answer.json() if answer.status == 200 else None
+
+            done = await eventually(outcome)
+        finally:
+            await allocator.shutdown()
+    assert done["success"] is True
+    assert done["data"]["id"] == doctor_id
+    assert done["commandId"] == accepted["commandId"]

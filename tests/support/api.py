@@ -5,19 +5,20 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 
 WEEK = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
+DOCTOR_BODY: dict[str, Any] = {
+    "name": "Dr. Test",
+    "specialization": "Cardiology",
+    "timeSlots": [{"startTime": "09:00", "endTime": "10:00", "maxCapacity": 4}],
+    "workingDays": WEEK,
+}
 
 
 async def create_doctor(api: TestClient, capacity: int = 4, reserved: int = 1, **overrides: Any) -> dict[str, Any]:
-    body = {
-        "name": "Dr. Test",
-        "specialization": "Cardiology",
-        "timeSlots": [
-            {"startTime": "09:00", "endTime": "10:00", "maxCapacity": capacity, "reservedEmergencySlots": reserved},
-            {"startTime": "10:00", "endTime": "11:00", "maxCapacity": capacity, "reservedEmergencySlots": reserved},
-        ],
-        "workingDays": WEEK,
-        **overrides,
-    }
+    slots = [
+        {"startTime": start, "endTime": end, "maxCapacity": capacity, "reservedEmergencySlots": reserved}
+        for start, end in (("09:00", "10:00"), ("10:00", "11:00"))
+    ]
+    body = {**DOCTOR_BODY, "timeSlots": slots, **overrides}
     response = await api.post("/api/doctors", json=body)
     assert response.status == 201, await response.text()
     return (await response.json())["data"]  # type: ignore[no-any-return]
