@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
-from shared import seats
 from shared.contracts.values import SlotStatus, SlotTemplate, TimeRange, TokenSource, TokenStatus
 from shared.contracts.views import DoctorView, SlotView, TokenView
 from shared.ids import slot_id
+from shared.seats import Ledger
 
 _TOKEN_COLUMNS = """
     t.*, s.start_time AS slot_start, s.end_time AS slot_end,
@@ -106,6 +106,7 @@ async def _templates(connection: asyncpg.Connection, doctor_ids: list[UUID]) -> 
                 end_time=r["end_time"],
                 max_capacity=r["max_capacity"],
                 reserved_emergency_slots=r["reserved_emergency"],
+                quotas=r["quotas"],
             )
         )
     return found
@@ -151,7 +152,11 @@ async def schedule(
 ) -> list[SlotView]:
     """The doctor's slots that day with occupancy; days nobody booked yet come from the weekly templates."""
     rows = await connection.fetch(
-        """SELECT s.*, (SELECT count(*) FROM tokens t WHERE t.slot_id = s.id AND t.status = 'pending') AS waiting
+        """SELECT s.*,
+                  (SELECT count(*) FROM tokens t WHERE t.slot_id = s.id AND t.status = 'pending') AS waiting,
+                  (SELECT coalesce(jsonb_object_agg(c.source, c.n), '{}'::jsonb)
+                     FROM (SELECT source, count(*) AS n FROM tokens t
+                            WHERE t.slot_id = s.id AND t.status = 'confirmed' GROUP BY source) c) AS confirmed
              FROM slots s WHERE s.doctor_id = $1 AND s.date = $2 ORDER BY s.start_time""",
         found.id,
         day,
@@ -166,38 +171,47 @@ async def schedule(
                 "end_time": t.end_time,
                 "max_capacity": t.max_capacity,
                 "reserved_emergency": t.reserved_emergency_slots,
+                "quotas": {source.value: quota for source, quota in t.quotas.items()},
                 "status": SlotStatus.AVAILABLE.value,
-                "regular_count": 0,
-                "emergency_count": 0,
+                "status_reason": None,
+                "confirmed": {},
                 "waiting": 0,
             }
             for t in found.time_slots
         ]
-    views = []
-    for r in rows:
-        started = now >= datetime.combine(day, r["start_time"], tzinfo=zone)
-        reserve = seats.effective_reserve(r["reserved_emergency"], started, release_reserve)
-        capacity, regular, emergency = r["max_capacity"], r["regular_count"], r["emergency_count"]
-        views.append(
-            SlotView(
-                id=r["id"],
-                doctor_id=found.id,
-                date=day,
-                start_time=f"{r['start_time']:%H:%M}",
-                end_time=f"{r['end_time']:%H:%M}",
-                max_capacity=capacity,
-                reserved_emergency_slots=r["reserved_emergency"],
-                current_count=regular + emergency,
-                regular_count=regular,
-                emergency_count=emergency,
-                waitlist_count=r["waiting"],
-                regular_seats_left=seats.regular_seats_left(capacity, reserve, regular, emergency),
-                emergency_seats_left=seats.emergency_seats_left(capacity, regular, emergency),
-                overflow_used=seats.overflow_used(capacity, regular, emergency),
-                status=SlotStatus(r["status"]),
-            )
-        )
-    return views
+    return [_slot_view(found.id, day, row, zone, now, release_reserve) for row in rows]
+
+
+def _slot_view(doctor_id: UUID, day: date, row: Any, zone: ZoneInfo, now: datetime, release_reserve: bool) -> SlotView:
+    quotas = {TokenSource(source): quota for source, quota in row["quotas"].items()}
+    ledger = Ledger.of(
+        row["max_capacity"],
+        row["reserved_emergency"],
+        quotas,
+        now >= datetime.combine(day, row["start_time"], tzinfo=zone),
+        {TokenSource(source): n for source, n in row["confirmed"].items()},
+        release_reserve,
+    )
+    return SlotView(
+        id=row["id"],
+        doctor_id=doctor_id,
+        date=day,
+        start_time=f"{row['start_time']:%H:%M}",
+        end_time=f"{row['end_time']:%H:%M}",
+        max_capacity=row["max_capacity"],
+        reserved_emergency_slots=row["reserved_emergency"],
+        quotas=row["quotas"],
+        current_count=ledger.occupied,
+        regular_count=ledger.regular,
+        emergency_count=ledger.emergency,
+        waitlist_count=row["waiting"],
+        regular_seats_left=ledger.regular_seats_left,
+        quota_seats_left={source.value: ledger.seats_for(source) for source in quotas},
+        emergency_seats_left=ledger.emergency_seats_left,
+        overflow_used=ledger.overflow_used,
+        status=SlotStatus(row["status"]),
+        status_reason=row["status_reason"],
+    )
 
 
 async def command_reply(connection: asyncpg.Connection, command_id: UUID) -> dict[str, Any] | None:

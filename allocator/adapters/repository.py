@@ -31,6 +31,7 @@ async def load_doctor(connection: asyncpg.Connection, doctor_id: UUID) -> Doctor
                 end_time=t["end_time"],
                 max_capacity=t["max_capacity"],
                 reserved_emergency_slots=t["reserved_emergency"],
+                quotas=t["quotas"],
             )
             for t in templates
         ),
@@ -58,6 +59,8 @@ async def load_day(connection: asyncpg.Connection, doctor: Doctor, day: date, zo
             status=SlotStatus(r["status"]),
             starts_at=datetime.combine(day, r["start_time"], tzinfo=zone),
             ends_at=datetime.combine(day, r["end_time"], tzinfo=zone),
+            quotas={TokenSource(source): quota for source, quota in r["quotas"].items()},
+            status_reason=r["status_reason"],
         )
         for r in slot_rows
     ]
@@ -118,15 +121,17 @@ ON CONFLICT (id) DO UPDATE SET
     working_days = EXCLUDED.working_days, event_sequence = EXCLUDED.event_sequence, updated_at = now()
 """
 _INSERT_TEMPLATE = """
-INSERT INTO slot_templates (doctor_id, start_time, end_time, max_capacity, reserved_emergency)
-VALUES ($1, $2, $3, $4, $5)
+INSERT INTO slot_templates (doctor_id, start_time, end_time, max_capacity, reserved_emergency, quotas)
+VALUES ($1, $2, $3, $4, $5, $6)
 """
 _UPSERT_SLOT = """
-INSERT INTO slots (id, doctor_id, date, start_time, end_time, max_capacity, reserved_emergency, status)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+INSERT INTO slots (id, doctor_id, date, start_time, end_time, max_capacity, reserved_emergency, status, quotas,
+                   status_reason)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 ON CONFLICT (id) DO UPDATE SET
-    max_capacity = EXCLUDED.max_capacity, reserved_emergency = EXCLUDED.reserved_emergency,
-    status = EXCLUDED.status
+    end_time = EXCLUDED.end_time, max_capacity = EXCLUDED.max_capacity,
+    reserved_emergency = EXCLUDED.reserved_emergency, status = EXCLUDED.status, quotas = EXCLUDED.quotas,
+    status_reason = EXCLUDED.status_reason
 """
 _UPSERT_TOKEN = """
 INSERT INTO tokens (id, token_number, short_number, doctor_id, slot_id, date, patient_name, patient_age,
@@ -165,7 +170,14 @@ async def save_changes(connection: asyncpg.Connection, changes: Changes) -> None
         await connection.executemany(
             _INSERT_TEMPLATE,
             [
-                (doctor_id, t.start_time, t.end_time, t.max_capacity, t.reserved_emergency_slots)
+                (
+                    doctor_id,
+                    t.start_time,
+                    t.end_time,
+                    t.max_capacity,
+                    t.reserved_emergency_slots,
+                    {source.value: quota for source, quota in t.quotas.items()},
+                )
                 for t in doctor.templates
             ],
         )
@@ -173,7 +185,18 @@ async def save_changes(connection: asyncpg.Connection, changes: Changes) -> None
         await connection.executemany(
             _UPSERT_SLOT,
             [
-                (s.id, s.doctor_id, s.date, s.start_time, s.end_time, s.capacity, s.reserved, s.status.value)
+                (
+                    s.id,
+                    s.doctor_id,
+                    s.date,
+                    s.start_time,
+                    s.end_time,
+                    s.capacity,
+                    s.reserved,
+                    s.status.value,
+                    {source.value: quota for source, quota in s.quotas.items()},
+                    s.status_reason,
+                )
                 for s in changes.slots.values()
             ],
         )

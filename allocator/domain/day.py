@@ -1,13 +1,14 @@
 """One doctor's dated day: its slots and tokens, with the seat arithmetic and orderings over them."""
 
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from uuid import UUID
 
 from allocator.domain.model import Doctor, Slot, Token
-from shared import seats
-from shared.contracts.values import SlotStatus, TokenStatus
+from shared.contracts.values import SlotStatus, TokenSource, TokenStatus
+from shared.seats import Ledger
 
 
 @dataclass(slots=True)
@@ -33,32 +34,43 @@ class Day:
         return found
 
     def occupancy(self, slot: Slot) -> Occupancy:
-        occupied = Occupancy(0, 0)
-        for token in self.tokens:
-            if token.slot_id == slot.id and token.status is TokenStatus.CONFIRMED:
-                if token.is_emergency:
-                    occupied.emergency += 1
-                else:
-                    occupied.regular += 1
-        return occupied
+        counts = self.confirmed_by_source(slot)
+        emergency = counts.pop(TokenSource.EMERGENCY, 0)
+        return Occupancy(regular=sum(counts.values()), emergency=emergency)
 
-    def regular_seats_left(self, slot: Slot, now: datetime, release_reserve_at_start: bool) -> int:
-        occupied = self.occupancy(slot)
-        reserve = seats.effective_reserve(slot.reserved, now >= slot.starts_at, release_reserve_at_start)
-        return seats.regular_seats_left(slot.capacity, reserve, occupied.regular, occupied.emergency)
+    def confirmed_by_source(self, slot: Slot) -> Counter[TokenSource]:
+        return Counter(t.source for t in self.tokens if t.slot_id == slot.id and t.status is TokenStatus.CONFIRMED)
 
-    def has_seat_for_newcomer(self, slot: Slot, priority: int, now: datetime, release_reserve_at_start: bool) -> bool:
-        """Whether a new regular token of that priority gets a seat now.
+    def ledger(self, slot: Slot, now: datetime, release_at_start: bool) -> Ledger:
+        """The slot's seat arithmetic at ``now`` (reserve and quota holds released once it has started)."""
+        return Ledger.of(
+            slot.capacity,
+            slot.reserved,
+            slot.quotas,
+            now >= slot.starts_at,
+            self.confirmed_by_source(slot),
+            release_at_start,
+        )
+
+    def regular_seats_left(self, slot: Slot, now: datetime, release_at_start: bool) -> int:
+        return self.ledger(slot, now, release_at_start).regular_seats_left
+
+    def seat_for_newcomer(self, slot: Slot, source: TokenSource, now: datetime, release_at_start: bool) -> bool:
+        """Whether a new token of that source gets a seat now.
 
         Waiting patients of no worse priority arrived earlier, so they are seated first: seats freed since the
         waitlist was last promoted (the reserve released at slot start) must not go to the newcomer instead.
         """
-        ahead = sum(1 for token in self.in_slot(slot, TokenStatus.PENDING) if token.priority <= priority)
-        return self.regular_seats_left(slot, now, release_reserve_at_start) > ahead
+        ledger = self.ledger(slot, now, release_at_start)
+        if source is not TokenSource.EMERGENCY:
+            for waiting in self.in_slot(slot, TokenStatus.PENDING):
+                if waiting.priority <= source.priority and ledger.fits(waiting.source):
+                    ledger.take(waiting.source)
+        return ledger.fits(source)
 
     def emergency_fits(self, slot: Slot) -> bool:
         occupied = self.occupancy(slot)
-        return seats.emergency_fits(slot.capacity, occupied.regular, occupied.emergency)
+        return occupied.regular + occupied.emergency <= slot.capacity
 
     def open_slots(self, now: datetime) -> Iterator[Slot]:
         """Slots still bookable: not ended, not cancelled, in time order."""

@@ -1,6 +1,6 @@
 """Entities of one doctor's day. Plain mutable dataclasses owned by a workspace."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from uuid import UUID
 
@@ -34,6 +34,8 @@ class Slot:
     status: SlotStatus
     starts_at: datetime
     ends_at: datetime
+    quotas: dict[TokenSource, int] = field(default_factory=dict)
+    status_reason: str | None = None
 
     @property
     def consult_minutes(self) -> float:

@@ -18,9 +18,11 @@ from shared.contracts.values import SlotStatus, TokenStatus
 def _promote_waitlist(ws: Workspace, day: Day, now: datetime) -> list[Token]:
     promoted: list[Token] = []
     for slot in day.open_slots(now):
-        waiting = day.in_slot(slot, TokenStatus.PENDING)
-        seats = day.regular_seats_left(slot, now, ws.policy.release_reserve_at_start)
-        for token in waiting[:seats]:
+        ledger = day.ledger(slot, now, ws.policy.release_reserve_at_start)
+        for token in day.in_slot(slot, TokenStatus.PENDING):
+            if not ledger.fits(token.source):
+                continue  # its source's quota is full: the next best waiting patient may still fit
+            ledger.take(token.source)
             token.status = TokenStatus.CONFIRMED
             token.status_reason = None
             ws.touch_token(token, now)
@@ -34,7 +36,7 @@ def refresh_slot_status(ws: Workspace, day: Day, now: datetime) -> None:
             continue
         if now >= slot.ends_at:
             status = SlotStatus.COMPLETED
-        elif day.regular_seats_left(slot, now, ws.policy.release_reserve_at_start) == 0:
+        elif not day.ledger(slot, now, ws.policy.release_reserve_at_start).any_regular_seat:
             status = SlotStatus.FULL
         else:
             status = SlotStatus.AVAILABLE

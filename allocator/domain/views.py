@@ -1,12 +1,9 @@
 """Entities as the public views of ``shared.contracts.views``."""
 
-from datetime import datetime
-
 from allocator.domain.day import Day
-from allocator.domain.model import Doctor, Slot, Token
-from shared import seats
+from allocator.domain.model import Doctor, Token
 from shared.contracts.values import TimeRange, TokenStatus
-from shared.contracts.views import DoctorView, SlotView, TokenView
+from shared.contracts.views import DoctorView, TokenView
 
 
 def doctor_view(doctor: Doctor) -> DoctorView:
@@ -48,25 +45,4 @@ def token_view(day: Day, token: Token) -> TokenView:
         waitlist_position=position if token.status is TokenStatus.PENDING else None,
         estimated_time=token.estimated_time if confirmed else None,
         created_at=token.created_at.astimezone(slot.starts_at.tzinfo),
-    )
-
-
-def slot_view(day: Day, slot: Slot, now: datetime, release_reserve_at_start: bool) -> SlotView:
-    occupied = day.occupancy(slot)
-    return SlotView(
-        id=slot.id,
-        doctor_id=slot.doctor_id,
-        date=slot.date,
-        start_time=f"{slot.start_time:%H:%M}",
-        end_time=f"{slot.end_time:%H:%M}",
-        max_capacity=slot.capacity,
-        reserved_emergency_slots=slot.reserved,
-        current_count=occupied.regular + occupied.emergency,
-        regular_count=occupied.regular,
-        emergency_count=occupied.emergency,
-        waitlist_count=len(day.in_slot(slot, TokenStatus.PENDING)),
-        regular_seats_left=day.regular_seats_left(slot, now, release_reserve_at_start),
-        emergency_seats_left=seats.emergency_seats_left(slot.capacity, occupied.regular, occupied.emergency),
-        overflow_used=seats.overflow_used(slot.capacity, occupied.regular, occupied.emergency),
-        status=slot.status,
     )

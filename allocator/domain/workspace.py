@@ -71,6 +71,7 @@ class Workspace:
                     status=SlotStatus.AVAILABLE,
                     starts_at=self.at(day, template.start_time),
                     ends_at=self.at(day, template.end_time),
+                    quotas=dict(template.quotas),
                 )
                 for template in sorted(doctor.templates, key=lambda template: template.start_time)
             ]

@@ -119,15 +119,25 @@ class TimeRange(Contract):
 
 
 class SlotTemplate(TimeRange):
-    """A recurring slot of a doctor's week: time range, hard capacity, seats kept for emergencies."""
+    """A recurring slot of a doctor's week: time range, hard capacity, seats kept for emergencies.
+
+    ``quotas`` (optional) give a source its own seats: at most that many of its tokens, and until the slot
+    starts the unused ones are kept for it (e.g. ``{"online": 6}`` leaves the other seats to walk-ins and
+    releases online's unused seats to them at the start).
+    """
 
     max_capacity: Annotated[int, Field(ge=1, le=500)]
     reserved_emergency_slots: Annotated[int, Field(ge=0, le=499)] = 1
+    quotas: dict[TokenSource, Annotated[int, Field(ge=0, le=500)]] = Field(default_factory=dict)
 
     @model_validator(mode="after")
-    def _reserve_below_capacity(self) -> "SlotTemplate":
+    def _seats_add_up(self) -> "SlotTemplate":
         if self.reserved_emergency_slots >= self.max_capacity:
             raise ValueError("reservedEmergencySlots must be smaller than maxCapacity")
+        if TokenSource.EMERGENCY in self.quotas:
+            raise ValueError("emergencies have reserved seats, not a quota")
+        if sum(self.quotas.values()) + self.reserved_emergency_slots > self.max_capacity:
+            raise ValueError("quotas plus reservedEmergencySlots must not exceed maxCapacity")
         return self
 
 

@@ -35,14 +35,17 @@ class SlotView(Contract):
     end_time: str
     max_capacity: int
     reserved_emergency_slots: int
+    quotas: dict[str, int] = {}
     current_count: int
     regular_count: int
     emergency_count: int
     waitlist_count: int
     regular_seats_left: int
+    quota_seats_left: dict[str, int] = {}
     emergency_seats_left: int
     overflow_used: bool
     status: SlotStatus
+    status_reason: str | None = None
 
 
 class TokenView(Contract):

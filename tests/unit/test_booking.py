@@ -51,7 +51,7 @@ def test_full_slot_without_waitlist_is_refused_with_suggestions() -> None:
         clinic.book(slot=MORNING, waitlist=False)
 
     suggestions = caught.value.details["suggestions"]["slots"]
-    assert [(s["timeSlot"], s["regularSeatsLeft"]) for s in suggestions] == [(LATE, 2)]
+    assert [(s["timeSlot"], s["seatsLeft"]) for s in suggestions] == [(LATE, 2)]
 
 
 def test_booking_without_slot_and_without_waitlist_is_refused_when_no_seat_is_left() -> None:

@@ -7,7 +7,7 @@ from allocator.domain.day import Day
 from allocator.domain.model import Doctor, Slot, Token
 from allocator.domain.views import token_view
 from allocator.domain.workspace import Workspace
-from shared.contracts.values import TimeRange
+from shared.contracts.values import TimeRange, TokenSource
 from shared.errors import ErrorCode, Rejection
 
 
@@ -72,14 +72,17 @@ def refuse_duplicate(day: Day, key: str) -> None:
         )
 
 
-def seat_suggestions(ws: Workspace, day: Day, now: datetime, exclude: Slot | None = None) -> list[dict[str, object]]:
-    """Other open slots of the doctor that day with a regular seat."""
+def seat_suggestions(
+    ws: Workspace, day: Day, now: datetime, source: TokenSource, exclude: Slot | None = None
+) -> list[dict[str, object]]:
+    """Other open slots of the doctor that day where a token of this source would get a seat."""
+    release = ws.policy.release_reserve_at_start
     return [
         {
             "date": str(day.date),
             "timeSlot": slot.label(),
-            "regularSeatsLeft": day.regular_seats_left(slot, now, ws.policy.release_reserve_at_start),
+            "seatsLeft": day.ledger(slot, now, release).seats_for(source),
         }
         for slot in day.open_slots(now)
-        if slot is not exclude and day.regular_seats_left(slot, now, ws.policy.release_reserve_at_start) > 0
+        if slot is not exclude and day.seat_for_newcomer(slot, source, now, release)
     ]

@@ -107,18 +107,18 @@ def book_token(ws: Workspace, command: BookToken, ctx: CommandContext) -> dict[s
     patient = _patient(payload)
     refuse_duplicate(day, patient_key(patient))
     release = ws.policy.release_reserve_at_start
-    priority = payload.source.priority
+    source = payload.source
     if payload.time_slot is not None:
         slot = requested_slot(day, payload.time_slot, ctx.now)
-        has_seat = day.has_seat_for_newcomer(slot, priority, ctx.now, release)
+        has_seat = day.seat_for_newcomer(slot, source, ctx.now, release)
     else:
         open_slots = list(day.open_slots(ctx.now))
         if not open_slots:
             raise Rejection(ErrorCode.NO_OPEN_SLOT, f"no slot is open on {day.date}", date=str(day.date))
-        with_seat = [s for s in open_slots if day.has_seat_for_newcomer(s, priority, ctx.now, release)]
+        with_seat = [s for s in open_slots if day.seat_for_newcomer(s, source, ctx.now, release)]
         slot = with_seat[0] if with_seat else open_slots[0]
         has_seat = bool(with_seat)
-    suggestions = {"slots": seat_suggestions(ws, day, ctx.now, exclude=slot)}
+    suggestions = {"slots": seat_suggestions(ws, day, ctx.now, source, exclude=slot)}
     if not has_seat and not payload.waitlist:
         raise Rejection(
             ErrorCode.SLOT_FULL if payload.time_slot else ErrorCode.NO_CAPACITY,
