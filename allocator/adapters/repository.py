@@ -14,8 +14,29 @@ from shared.contracts.values import SlotStatus, SlotTemplate, TokenSource, Token
 
 async def load_doctor(connection: asyncpg.Connection, doctor_id: UUID) -> Doctor | None:
     row = await connection.fetchrow("SELECT * FROM doctors WHERE id = $1", doctor_id)
-    if row is None:
-        return None
+    return None if row is None else await _doctor(connection, row)
+
+
+async def load_colleagues(connection: asyncpg.Connection, doctor: Doctor) -> list[Doctor]:
+    """Other doctors of the same specialization (read-only: they may belong to other shards)."""
+    rows = await connection.fetch(
+        "SELECT * FROM doctors WHERE lower(specialization) = lower($1) AND id <> $2 ORDER BY name LIMIT 50",
+        doctor.specialization,
+        doctor.id,
+    )
+    return [await _doctor(connection, row) for row in rows]
+
+
+async def materialized_dates(connection: asyncpg.Connection, doctor_id: UUID, first: date) -> list[date]:
+    """Dates from ``first`` on for which the doctor's day already has dated slots."""
+    rows = await connection.fetch(
+        "SELECT DISTINCT date FROM slots WHERE doctor_id = $1 AND date >= $2 ORDER BY date", doctor_id, first
+    )
+    return [row["date"] for row in rows]
+
+
+async def _doctor(connection: asyncpg.Connection, row: asyncpg.Record) -> Doctor:
+    doctor_id = row["id"]
     templates = await connection.fetch(
         "SELECT * FROM slot_templates WHERE doctor_id = $1 ORDER BY start_time", doctor_id
     )

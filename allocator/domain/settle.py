@@ -3,6 +3,7 @@
 Returns the notices for every patient affected other than the one who asked (the chain reaction).
 """
 
+from collections.abc import Collection
 from datetime import datetime
 from uuid import UUID
 
@@ -45,7 +46,8 @@ def refresh_slot_status(ws: Workspace, day: Day, now: datetime) -> None:
             ws.touch_slot(slot)
 
 
-def settle(ws: Workspace, day: Day, now: datetime, reason: str, subject: UUID | None = None) -> list[EventDraft]:
+def settle(ws: Workspace, day: Day, now: datetime, reason: str, told: Collection[UUID] = ()) -> list[EventDraft]:
+    """``told``: patients already getting their own message from this command (no second notice)."""
     promoted = _promote_waitlist(ws, day, now)
     refresh_slot_status(ws, day, now)
     eta_changes = recompute_etas(day, now)
@@ -58,7 +60,7 @@ def settle(ws: Workspace, day: Day, now: datetime, reason: str, subject: UUID | 
     promoted_ids = {token.id for token in promoted}
     threshold = ws.policy.eta_notice_threshold
     for token, previous in eta_changes:
-        if token.id == subject or token.id in promoted_ids or token.status is not TokenStatus.CONFIRMED:
+        if token.id in told or token.id in promoted_ids or token.status is not TokenStatus.CONFIRMED:
             continue
         current = token.estimated_time
         if previous is None or current is None or abs(current - previous) >= threshold:

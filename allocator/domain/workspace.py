@@ -10,7 +10,7 @@ from allocator.domain.day import Day
 from allocator.domain.model import Doctor, Slot, Token
 from allocator.domain.policy import Policy
 from shared.contracts.events import EventBase
-from shared.contracts.values import SlotStatus
+from shared.contracts.values import SlotStatus, SlotTemplate
 from shared.ids import slot_id
 
 
@@ -59,27 +59,29 @@ class Workspace:
         key = (doctor.id, day)
         found = self.days.get(key)
         if found is None or not found.slots:
-            slots = [
-                Slot(
-                    id=slot_id(doctor.id, day, template.start_time),
-                    doctor_id=doctor.id,
-                    date=day,
-                    start_time=template.start_time,
-                    end_time=template.end_time,
-                    capacity=template.max_capacity,
-                    reserved=template.reserved_emergency_slots,
-                    status=SlotStatus.AVAILABLE,
-                    starts_at=self.at(day, template.start_time),
-                    ends_at=self.at(day, template.end_time),
-                    quotas=dict(template.quotas),
-                )
-                for template in sorted(doctor.templates, key=lambda template: template.start_time)
-            ]
+            slots = [self.new_slot(doctor, day, template) for template in doctor.templates]
+            slots.sort(key=lambda slot: slot.start_time)
             found = Day(doctor=doctor, date=day, slots=slots, tokens=found.tokens if found else [])
             self.days[key] = found
-            for slot in slots:
-                self.changes.slots[slot.id] = slot
         return found
+
+    def new_slot(self, doctor: Doctor, day: date, template: SlotTemplate) -> Slot:
+        """A dated slot from a weekly template; its id is known in advance (``shared.ids.slot_id``)."""
+        slot = Slot(
+            id=slot_id(doctor.id, day, template.start_time),
+            doctor_id=doctor.id,
+            date=day,
+            start_time=template.start_time,
+            end_time=template.end_time,
+            capacity=template.max_capacity,
+            reserved=template.reserved_emergency_slots,
+            status=SlotStatus.AVAILABLE,
+            starts_at=self.at(day, template.start_time),
+            ends_at=self.at(day, template.end_time),
+            quotas=dict(template.quotas),
+        )
+        self.changes.slots[slot.id] = slot
+        return slot
 
     def find_token(self, doctor_id: UUID, ref: str) -> tuple[Day, Token] | None:
         """A loaded token of the doctor by id or token number (case-insensitive)."""

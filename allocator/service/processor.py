@@ -3,13 +3,14 @@
 import hashlib
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID, uuid4
 
 import asyncpg
 
 from allocator.adapters import messaging_store as store
 from allocator.adapters import repository
+from allocator.domain.alternatives import suggest_doctors
 from allocator.domain.context import CommandContext
 from allocator.domain.handlers import handle
 from allocator.domain.policy import Policy
@@ -23,11 +24,14 @@ from shared.contracts.commands import (
     Command,
     CommandBase,
     CreateDoctor,
+    MarkDoctorUnavailable,
     MarkNoShow,
     Reallocate,
+    UpdateDoctorSlots,
 )
 from shared.contracts.events import EventBase
 from shared.contracts.replies import ErrorInfo, Reply
+from shared.contracts.values import TokenSource
 from shared.errors import ErrorCode, Rejection, TransientError
 
 log = logging.getLogger(__name__)
@@ -120,6 +124,7 @@ class ShardProcessor:
                 reply = Reply(command_id=command.command_id, ok=False, error=error)
             except Exception as exc:
                 raise PoisonCommand(index, exc) from exc
+            reply = await self._with_alternatives(connection, ws, command, reply, now)
             events.extend(self._seal_events(ws, command, now))
             inbox_rows.append((command.command_id, command.type, digest, self.shard, epoch, reply))
             known[command.command_id] = store.StoredReply(digest, reply)
@@ -143,15 +148,53 @@ class ShardProcessor:
         doctor = ws.doctors.get(doctor_id)
         if doctor is None:
             return
-        day = None
+        for day in await self._dates(connection, ws, command, now):
+            if (doctor_id, day) not in ws.days:
+                ws.days[(doctor_id, day)] = await repository.load_day(connection, doctor, day, self.policy.zone)
+
+    async def _dates(
+        self, connection: asyncpg.Connection, ws: Workspace, command: CommandBase, now: datetime
+    ) -> list[date]:
+        """The doctor's days the command reads or changes."""
         if isinstance(command, BookToken | AddEmergency | Reallocate):
-            day = command.payload.date or ws.today(now)
-        elif (
-            isinstance(command, CancelToken | MarkNoShow) and ws.find_token(doctor_id, command.payload.token_id) is None
+            return [command.payload.date or ws.today(now)]
+        if isinstance(command, MarkDoctorUnavailable):
+            return [command.payload.date]
+        if isinstance(command, UpdateDoctorSlots):
+            return await repository.materialized_dates(connection, command.doctor_id, ws.today(now))
+        if (
+            isinstance(command, CancelToken | MarkNoShow)
+            and ws.find_token(command.doctor_id, command.payload.token_id) is None
         ):
-            day = await repository.locate_token(connection, doctor_id, command.payload.token_id)
-        if day is not None and (doctor_id, day) not in ws.days:
-            ws.days[(doctor_id, day)] = await repository.load_day(connection, doctor, day, self.policy.zone)
+            found = await repository.locate_token(connection, command.doctor_id, command.payload.token_id)
+            return [found] if found else []
+        return []
+
+    async def _with_alternatives(
+        self, connection: asyncpg.Connection, ws: Workspace, command: CommandBase, reply: Reply, now: datetime
+    ) -> Reply:
+        """Fill in ``suggestedDoctors`` where the decision asked for them (full, waitlisted, displaced)."""
+        body = reply.result if reply.ok else (reply.error.details if reply.error else None)
+        doctor = ws.doctors.get(command.doctor_id)
+        if body is None or "suggestedDoctors" not in body or doctor is None:
+            return reply
+        payload = command.payload  # type: ignore[attr-defined]
+        day = getattr(payload, "date", None) or ws.today(now)
+        source = (
+            TokenSource.EMERGENCY
+            if isinstance(command, AddEmergency)
+            else getattr(payload, "source", TokenSource.WALKIN)
+        )
+        scratch = Workspace(self.policy, self.new_id)
+        colleagues = await repository.load_colleagues(connection, doctor)
+        for colleague in colleagues:
+            scratch.days[(colleague.id, day)] = await repository.load_day(connection, colleague, day, self.policy.zone)
+        suggested = suggest_doctors(scratch, colleagues, day, source, now)
+        if reply.ok:
+            return reply.model_copy(update={"result": {**body, "suggestedDoctors": suggested}})
+        assert reply.error is not None
+        error = reply.error.model_copy(update={"details": {**body, "suggestedDoctors": suggested}})
+        return reply.model_copy(update={"error": error})
 
     def _seal_events(self, ws: Workspace, command: CommandBase, now: datetime) -> list[EventBase]:
         """Give the command's events ids and the next per-doctor sequence numbers."""

@@ -4,10 +4,11 @@ import datetime as dt
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import Field, TypeAdapter
+from pydantic import Field, TypeAdapter, model_validator
 
 from shared.contracts.base import Contract
 from shared.contracts.values import (
+    ClockTime,
     Email,
     Language,
     PatientAge,
@@ -82,6 +83,24 @@ class MarkNoShowPayload(Contract):
     token_id: TokenRef
 
 
+class MarkDoctorUnavailablePayload(Contract):
+    """The doctor cannot see patients on ``date`` (all day, or from ``startTime`` to ``endTime``)."""
+
+    doctor_id: UUID
+    date: dt.date
+    start_time: ClockTime | None = None
+    end_time: ClockTime | None = None
+    reason: Reason | None = None
+
+    @model_validator(mode="after")
+    def _range(self) -> "MarkDoctorUnavailablePayload":
+        if (self.start_time is None) != (self.end_time is None):
+            raise ValueError("give both startTime and endTime, or neither for the whole day")
+        if self.start_time is not None and self.end_time is not None and self.end_time <= self.start_time:
+            raise ValueError("endTime must be after startTime")
+        return self
+
+
 class ReallocatePayload(Contract):
     doctor_id: UUID
     date: dt.date | None = None
@@ -132,19 +151,32 @@ class MarkNoShow(CommandBase):
     payload: MarkNoShowPayload
 
 
+class MarkDoctorUnavailable(CommandBase):
+    type: Literal["MarkDoctorUnavailable"] = "MarkDoctorUnavailable"
+    payload: MarkDoctorUnavailablePayload
+
+
 class Reallocate(CommandBase):
     type: Literal["Reallocate"] = "Reallocate"
     payload: ReallocatePayload
 
 
 Command = Annotated[
-    CreateDoctor | UpdateDoctorSlots | BookToken | AddEmergency | CancelToken | MarkNoShow | Reallocate,
+    CreateDoctor
+    | UpdateDoctorSlots
+    | MarkDoctorUnavailable
+    | BookToken
+    | AddEmergency
+    | CancelToken
+    | MarkNoShow
+    | Reallocate,
     Field(discriminator="type"),
 ]
 COMMAND_ADAPTER: TypeAdapter[Command] = TypeAdapter(Command)
 COMMAND_TYPES: tuple[type[CommandBase], ...] = (
     CreateDoctor,
     UpdateDoctorSlots,
+    MarkDoctorUnavailable,
     BookToken,
     AddEmergency,
     CancelToken,

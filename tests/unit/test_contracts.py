@@ -1,6 +1,6 @@
 """The wire contract: every command round-trips through the codec; bad messages are refused with reasons."""
 
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from uuid import UUID, uuid4
 
 import pytest
@@ -12,6 +12,7 @@ from shared.contracts.commands import (
     BookTokenPayload,
     CancelTokenPayload,
     CreateDoctorPayload,
+    MarkDoctorUnavailablePayload,
     MarkNoShowPayload,
     ReallocatePayload,
     UpdateDoctorSlotsPayload,
@@ -30,6 +31,9 @@ PAYLOADS = {
     "CancelToken": CancelTokenPayload(doctor_id=DOCTOR, token_id="D1-20261201-T001"),
     "MarkNoShow": MarkNoShowPayload(doctor_id=DOCTOR, token_id=str(uuid4())),
     "Reallocate": ReallocatePayload(doctor_id=DOCTOR),
+    "MarkDoctorUnavailable": MarkDoctorUnavailablePayload(
+        doctor_id=DOCTOR, date=date(2026, 12, 1), start_time=time(9), end_time=time(11), reason="surgery"
+    ),
 }
 
 

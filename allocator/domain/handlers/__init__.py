@@ -6,6 +6,7 @@ from typing import Any
 from allocator.domain.context import CommandContext
 from allocator.domain.handlers.doctors import create_doctor, update_doctor_slots
 from allocator.domain.handlers.housekeeping import reallocate
+from allocator.domain.handlers.schedule import mark_doctor_unavailable
 from allocator.domain.handlers.tokens import add_emergency, book_token, cancel_token, mark_no_show
 from allocator.domain.workspace import Workspace
 from shared.contracts.commands import (
@@ -14,6 +15,7 @@ from shared.contracts.commands import (
     CancelToken,
     CommandBase,
     CreateDoctor,
+    MarkDoctorUnavailable,
     MarkNoShow,
     Reallocate,
     UpdateDoctorSlots,
@@ -24,6 +26,7 @@ Handler = Callable[[Workspace, Any, CommandContext], dict[str, Any]]
 HANDLERS: dict[type[CommandBase], Handler] = {
     CreateDoctor: create_doctor,
     UpdateDoctorSlots: update_doctor_slots,
+    MarkDoctorUnavailable: mark_doctor_unavailable,
     BookToken: book_token,
     AddEmergency: add_emergency,
     CancelToken: cancel_token,

@@ -6,6 +6,7 @@ from typing import Any
 
 from allocator.domain.context import CommandContext
 from allocator.domain.handlers.common import require_doctor
+from allocator.domain.handlers.schedule import apply_templates
 from allocator.domain.model import Doctor
 from allocator.domain.views import doctor_view
 from allocator.domain.workspace import Workspace
@@ -71,4 +72,11 @@ def update_doctor_slots(ws: Workspace, command: UpdateDoctorSlots, ctx: CommandC
     ws.touch_doctor(doctor, templates_changed=True)
     view = doctor_view(doctor)
     ws.emit(DoctorSlotsUpdated, doctor.id, DoctorPayload(doctor=view))
-    return {"doctor": view.model_dump(mode="json")}
+    today = ws.today(ctx.now)
+    rescheduled = {}
+    for (owner, date), day in sorted(ws.days.items(), key=lambda item: item[0][1]):
+        if owner == doctor.id and date >= today and day.slots:
+            outcome = apply_templates(ws, day, ctx.now)
+            if outcome.changed:
+                rescheduled[str(date)] = outcome.summary()
+    return {"doctor": view.model_dump(mode="json"), "rescheduled": rescheduled}

@@ -125,12 +125,13 @@ def book_token(ws: Workspace, command: BookToken, ctx: CommandContext) -> dict[s
             f"no seat left in {slot.label()} on {day.date}",
             timeSlot=slot.label(),
             suggestions=suggestions,
+            suggestedDoctors=[],
         )
     status = TokenStatus.CONFIRMED if has_seat else TokenStatus.PENDING
     token = _issue(ws, day, slot, patient, payload.source, status, ctx.now)
-    notices = settle(ws, day, ctx.now, reason=f"token {token.short_number} added", subject=token.id)
+    notices = settle(ws, day, ctx.now, reason=f"token {token.short_number} added", told={token.id})
     if status is TokenStatus.PENDING:
-        return _answer(ws, day, token, notices, suggestions=suggestions)
+        return _answer(ws, day, token, notices, suggestions=suggestions, suggestedDoctors=[])
     return _answer(ws, day, token, notices)
 
 
@@ -157,7 +158,7 @@ def _place_emergency(
             occupied = day.occupancy(slot)
             overflow = occupied.regular + occupied.emergency == slot.capacity
             token = _issue(ws, day, slot, patient, TokenSource.EMERGENCY, TokenStatus.CONFIRMED, ctx.now, overflow)
-            notices = settle(ws, day, ctx.now, reason="1 emergency patient added", subject=token.id)
+            notices = settle(ws, day, ctx.now, reason="1 emergency patient added", told={token.id})
             return _answer(ws, day, token, notices)
     raise Rejection(
         ErrorCode.NO_EMERGENCY_CAPACITY,

@@ -1,0 +1,100 @@
+"""Schedule changes on dated days: a doctor unavailable, weekly slots replaced. Displaced patients are re-seated."""
+
+from datetime import datetime, time
+from typing import Any
+
+from allocator.domain.context import CommandContext
+from allocator.domain.day import Day
+from allocator.domain.handlers.common import require_doctor
+from allocator.domain.model import Slot, Token
+from allocator.domain.reseat import Reseating, reseat
+from allocator.domain.workspace import Workspace
+from shared.contracts.commands import MarkDoctorUnavailable
+from shared.contracts.values import SlotStatus, TokenStatus
+from shared.errors import ErrorCode, Rejection
+
+SCHEDULE_CHANGED = "the doctor's schedule changed"
+
+
+def _cancel(ws: Workspace, day: Day, slot: Slot, reason: str) -> list[Token]:
+    """Cancel the slot; returns its active tokens, now displaced."""
+    slot.status = SlotStatus.CANCELLED
+    slot.status_reason = reason
+    ws.touch_slot(slot)
+    return [t for t in day.tokens if t.slot_id == slot.id and t.status.is_active]
+
+
+def _over_capacity(day: Day, slot: Slot) -> list[Token]:
+    """Confirmed tokens that no longer fit after a capacity cut: the last in consultation order go first."""
+    kept = 0
+    displaced = []
+    for token in day.in_slot(slot, TokenStatus.CONFIRMED):
+        limit = slot.capacity + 1 if token.is_emergency else slot.capacity
+        if kept < limit:
+            kept += 1
+        else:
+            displaced.append(token)
+    return displaced
+
+
+def apply_templates(ws: Workspace, day: Day, now: datetime) -> Reseating:
+    """Make a materialized day follow the doctor's current weekly templates (slots that have not ended)."""
+    doctor = day.doctor
+    wanted = {t.start_time: t for t in doctor.templates} if doctor.works_on(day.date) else {}
+    displaced: list[Token] = []
+    for slot in day.slots:
+        if slot.status is SlotStatus.CANCELLED or now >= slot.ends_at:
+            continue
+        template = wanted.get(slot.start_time)
+        if template is None:
+            displaced += _cancel(ws, day, slot, SCHEDULE_CHANGED)
+            continue
+        slot.end_time = template.end_time
+        slot.ends_at = ws.at(day.date, template.end_time)
+        slot.capacity = template.max_capacity
+        slot.reserved = template.reserved_emergency_slots
+        slot.quotas = dict(template.quotas)
+        ws.touch_slot(slot)
+        displaced += _over_capacity(day, slot)
+    known = {slot.start_time for slot in day.slots}
+    day.slots.extend(ws.new_slot(doctor, day.date, t) for start, t in wanted.items() if start not in known)
+    day.slots.sort(key=lambda slot: slot.start_time)
+    return reseat(ws, day, displaced, now, SCHEDULE_CHANGED)
+
+
+def mark_doctor_unavailable(ws: Workspace, command: MarkDoctorUnavailable, ctx: CommandContext) -> dict[str, Any]:
+    payload = command.payload
+    doctor = require_doctor(ws, payload.doctor_id)
+    if payload.date < ws.today(ctx.now):
+        raise Rejection(ErrorCode.DATE_OUT_OF_RANGE, "unavailability can only be recorded from today on")
+    if not doctor.works_on(payload.date):
+        raise Rejection(
+            ErrorCode.NOT_WORKING_DAY,
+            f"{doctor.name} does not work on {payload.date:%A}s",
+            date=str(payload.date),
+            workingDays=[weekday.value for weekday in doctor.working_days],
+        )
+    day = ws.day(doctor, payload.date)
+    start = ws.at(day.date, payload.start_time or time.min)
+    end = ws.at(day.date, payload.end_time) if payload.end_time else ws.at(day.date, time.max)
+    reason = payload.reason or f"{doctor.name} is unavailable"
+    affected = [
+        slot
+        for slot in day.slots
+        if slot.status is not SlotStatus.CANCELLED
+        and ctx.now < slot.ends_at
+        and slot.starts_at < end
+        and slot.ends_at > start
+    ]
+    displaced = [token for slot in affected for token in _cancel(ws, day, slot, reason)]
+    outcome = reseat(ws, day, displaced, ctx.now, reason)
+    result: dict[str, Any] = {
+        "doctorId": str(doctor.id),
+        "date": str(day.date),
+        "cancelledSlots": [slot.label() for slot in affected],
+        **outcome.summary(),
+        "changed": bool(affected),
+    }
+    if outcome.waitlisted or outcome.cancelled:
+        result["suggestedDoctors"] = []
+    return result
