@@ -29,7 +29,7 @@ def create_app(settings: GatewaySettings, clock: Clock | None = None) -> web.App
 
 async def _reader_pool(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
-    pool = await db.create_pool(settings.reader_dsn, min_size=1, max_size=10)
+    pool = await db.create_pool(settings.reader_dsn, min_size=0, max_size=10)  # starts even if the DB is down
     app[READER] = pool
     yield
     await pool.close()

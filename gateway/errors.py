@@ -3,11 +3,11 @@
 import logging
 from collections.abc import Awaitable, Callable
 
-import asyncpg
 from aiohttp import web
 from pydantic import ValidationError
 
 from gateway.responses import error
+from shared import db
 from shared.codec import DecodeError, field_errors
 from shared.command_bus import BrokerUnavailable
 from shared.errors import ErrorCode, Rejection
@@ -40,7 +40,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return error(
             ErrorCode.BROKER_UNAVAILABLE, "the command service is unavailable; nothing was done", headers=RETRY_AFTER
         )
-    except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError, asyncpg.CannotConnectNowError) as exc:
+    except db.CONNECTION_ERRORS as exc:
         log.warning("database unavailable: %r", exc)
         return error(ErrorCode.DATABASE_UNAVAILABLE, "the database is unavailable", headers=RETRY_AFTER)
     except web.HTTPException as exc:

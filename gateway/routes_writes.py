@@ -5,7 +5,7 @@ from uuid import uuid4
 from aiohttp import web
 
 from gateway.context import READER
-from gateway.dispatch import dispatch
+from gateway.dispatch import IDEMPOTENCY_HEADER, dispatch
 from gateway.queries import token_doctor
 from gateway.requests import json_body, path_uuid
 from gateway.responses import error
@@ -26,14 +26,17 @@ from shared.contracts.commands import (
     UpdateDoctorSlotsPayload,
 )
 from shared.errors import ErrorCode
+from shared.ids import doctor_id_for_key
 
 routes = web.RouteTableDef()
 
 
 @routes.post("/api/doctors")
 async def create_doctor(request: web.Request) -> web.Response:
+    """The new doctor's id is random, or follows from the Idempotency-Key so that a retry names the same doctor."""
     body = await json_body(request)
-    body.setdefault("doctorId", str(uuid4()))
+    key = request.headers.get(IDEMPOTENCY_HEADER)
+    body.setdefault("doctorId", str(doctor_id_for_key(key) if key else uuid4()))
     return await dispatch(request, CreateDoctor, CreateDoctorPayload, body, 201)
 
 

@@ -10,22 +10,18 @@ from aio_pika.abc import AbstractConnection, AbstractIncomingMessage
 
 from notifier import repository
 from notifier.messages import Notification, notifications_for
+from shared import db
 from shared.amqp import AMQP_ERRORS, dead_letter
 from shared.codec import DecodeError, decode_event
 from shared.topology import DLQ_EVENTS_KEY, Topology
 
 log = logging.getLogger(__name__)
-DATABASE_ERRORS = (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError, asyncpg.CannotConnectNowError)
 
 
 class Channel(Protocol):
     name: str
 
     async def deliver(self, notification: Notification) -> None: ...
-
-
-class DeliveryFailed(Exception):
-    """A channel could not deliver; the attempt is recorded with the reason."""
 
 
 class EventConsumer:
@@ -87,7 +83,7 @@ class EventConsumer:
                 try:
                     await self._deliver_once(notification)
                     break
-                except DATABASE_ERRORS as exc:
+                except db.CONNECTION_ERRORS as exc:
                     if stop.is_set():
                         return  # unacked: redelivered to the next notifier, deduped by the log
                     log.warning("delivery log unavailable (%r); retrying in %.1fs", exc, delay)
@@ -107,7 +103,8 @@ class EventConsumer:
                 return  # delivered (or failed for good) before this redelivery
             try:
                 await self.channels[notification.channel].deliver(notification)
-            except DeliveryFailed as exc:
-                await repository.mark_failed(connection, notification_id, str(exc))
+            except Exception as exc:  # a channel's failure is recorded with its reason, never fatal
+                log.warning("delivery %d via %s failed: %r", notification_id, notification.channel, exc)
+                await repository.mark_failed(connection, notification_id, repr(exc))
                 return
             await repository.mark_delivered(connection, notification_id)

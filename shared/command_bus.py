@@ -7,6 +7,8 @@ unroutable message, so a command is either safely queued or the caller is told i
 import asyncio
 import contextlib
 import logging
+import time
+from uuid import uuid4
 
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractExchange, AbstractIncomingMessage
 
@@ -18,6 +20,7 @@ from shared.routing import shard_for
 from shared.topology import REPLY_TO, Topology, declare
 
 log = logging.getLogger(__name__)
+RETRY_CONNECT_AFTER = 1.0  # after a failed connect, fail fast for this long instead of queueing on the lock
 
 
 class BrokerUnavailable(Exception):
@@ -27,11 +30,15 @@ class BrokerUnavailable(Exception):
 class CommandBus:
     """One connection and channel, opened on first use and reopened after a failure."""
 
-    def __init__(self, url: str, topology: Topology, name: str, connect_timeout: float = 3.0) -> None:
+    def __init__(
+        self, url: str, topology: Topology, name: str, connect_timeout: float = 3.0, publish_timeout: float = 5.0
+    ) -> None:
         self.url = url
         self.topology = topology
         self.name = name
         self.connect_timeout = connect_timeout
+        self.publish_timeout = publish_timeout
+        self._down_until = 0.0
         self._connection: AbstractConnection | None = None
         self._channel: AbstractChannel | None = None
         self._exchange: AbstractExchange | None = None
@@ -47,6 +54,8 @@ class CommandBus:
             if self._channel is not None and self._exchange is not None and not self._channel.is_closed:
                 return self._channel, self._exchange
             await self._close_quietly()
+            if time.monotonic() < self._down_until:
+                raise BrokerUnavailable("broker unavailable (recent connection failure)")
             try:
                 self._connection = await amqp.connect(self.url, self.name, timeout=self.connect_timeout)
                 channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
@@ -56,6 +65,7 @@ class CommandBus:
                 self._channel = channel
             except amqp.AMQP_ERRORS as exc:
                 await self._close_quietly()
+                self._down_until = time.monotonic() + RETRY_CONNECT_AFTER
                 raise BrokerUnavailable(f"broker unavailable: {exc!r}") from exc
             return channel, self._exchange
 
@@ -72,37 +82,46 @@ class CommandBus:
         except DecodeError as exc:
             waiter.set_exception(exc)
 
-    async def publish(self, command: CommandBase) -> asyncio.Future[Reply]:
-        """Hand the command to the broker (confirmed); returns the future of its reply."""
+    async def publish(self, command: CommandBase) -> tuple[str, asyncio.Future[Reply]]:
+        """Hand the command to the broker (confirmed); returns the correlation id and the future of its reply.
+
+        Each request gets its own correlation id, so two concurrent requests for the same command id (a client
+        retrying) each receive an answer.
+        """
         _, exchange = await self._ensure_channel()
-        key = str(command.command_id)
+        key = str(uuid4())
         waiter: asyncio.Future[Reply] = asyncio.get_running_loop().create_future()
         self._waiting[key] = waiter
         shard = shard_for(command.doctor_id, self.topology.shard_count)
         message = amqp.persistent(
             encode(command),
-            message_id=key,
+            message_id=str(command.command_id),
             correlation_id=key,
             reply_to=REPLY_TO,
             type=command.type,  # type: ignore[attr-defined]
         )
         try:
-            await exchange.publish(message, routing_key=self.topology.shard_routing_key(shard), mandatory=True)
+            await exchange.publish(
+                message,
+                routing_key=self.topology.shard_routing_key(shard),
+                mandatory=True,
+                timeout=self.publish_timeout,
+            )
         except amqp.PUBLISH_ERRORS as exc:
             self._waiting.pop(key, None)
             await self._close_quietly()
             raise BrokerUnavailable(f"command not accepted by the broker: {exc!r}") from exc
-        return waiter
+        return key, waiter
 
     async def request(self, command: CommandBase, timeout: float) -> Reply | None:
         """Publish and wait for the reply; None when the allocator has not answered in time."""
-        waiter = await self.publish(command)
+        key, waiter = await self.publish(command)
         try:
             return await asyncio.wait_for(waiter, timeout)
         except TimeoutError:
             return None
         finally:
-            self._waiting.pop(str(command.command_id), None)
+            self._waiting.pop(key, None)
 
     async def _close_quietly(self) -> None:
         connection, self._connection, self._channel, self._exchange = self._connection, None, None, None

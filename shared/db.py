@@ -83,3 +83,23 @@ async def wait_for_pool(
             log.warning("database unavailable (%r); retrying", exc)
             await sleep_unless(stop, retry_seconds)
     return None
+
+
+# Failures that say "the database is not reachable right now", as opposed to "this statement is wrong".
+CONNECTION_ERRORS: tuple[type[Exception], ...] = (
+    OSError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+)
+# SQLSTATE classes worth retrying: connection (08), rollback/deadlock (40), resources (53),
+# operator intervention such as admin shutdown (57), read-only transaction during a failover (25006).
+_TRANSIENT_SQLSTATE_CLASSES = ("08", "40", "53", "57")
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether retrying the same work later may succeed."""
+    if isinstance(exc, CONNECTION_ERRORS):
+        return True
+    state = getattr(exc, "sqlstate", None) or ""
+    return state[:2] in _TRANSIENT_SQLSTATE_CLASSES or state == "25006"

@@ -1,7 +1,7 @@
 """The error vocabulary: machine codes with their HTTP meaning, and the three kinds of failure.
 
 Errors are mapped in exactly two places: the gateway's error middleware (HTTP status) and the allocator's
-consumer (ack, dead-letter or retry).
+consumer (ack, dead-letter or retry; a command that cannot succeed is a ``PoisonCommand`` there).
 """
 
 from enum import StrEnum
@@ -13,7 +13,6 @@ class ErrorCode(StrEnum):
     INVALID_COMMAND = "INVALID_COMMAND"
     DOCTOR_NOT_FOUND = "DOCTOR_NOT_FOUND"
     TOKEN_NOT_FOUND = "TOKEN_NOT_FOUND"
-    COMMAND_NOT_FOUND = "COMMAND_NOT_FOUND"
     NOT_FOUND = "NOT_FOUND"
     DOCTOR_EXISTS = "DOCTOR_EXISTS"
     DUPLICATE_TOKEN = "DUPLICATE_TOKEN"
@@ -29,10 +28,8 @@ class ErrorCode(StrEnum):
     SLOT_ENDED = "SLOT_ENDED"
     SLOT_CANCELLED = "SLOT_CANCELLED"
     NO_OPEN_SLOT = "NO_OPEN_SLOT"
-    CAPACITY_BELOW_BOOKINGS = "CAPACITY_BELOW_BOOKINGS"
     BROKER_UNAVAILABLE = "BROKER_UNAVAILABLE"
     DATABASE_UNAVAILABLE = "DATABASE_UNAVAILABLE"
-    ALLOCATOR_TIMEOUT = "ALLOCATOR_TIMEOUT"
     INTERNAL_ERROR = "INTERNAL_ERROR"
 
 
@@ -41,7 +38,6 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.INVALID_COMMAND: 400,
     ErrorCode.DOCTOR_NOT_FOUND: 404,
     ErrorCode.TOKEN_NOT_FOUND: 404,
-    ErrorCode.COMMAND_NOT_FOUND: 404,
     ErrorCode.NOT_FOUND: 404,
     ErrorCode.DOCTOR_EXISTS: 409,
     ErrorCode.DUPLICATE_TOKEN: 409,
@@ -57,10 +53,8 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.SLOT_ENDED: 422,
     ErrorCode.SLOT_CANCELLED: 422,
     ErrorCode.NO_OPEN_SLOT: 422,
-    ErrorCode.CAPACITY_BELOW_BOOKINGS: 409,
     ErrorCode.BROKER_UNAVAILABLE: 503,
     ErrorCode.DATABASE_UNAVAILABLE: 503,
-    ErrorCode.ALLOCATOR_TIMEOUT: 504,
     ErrorCode.INTERNAL_ERROR: 500,
 }
 
@@ -85,10 +79,6 @@ class Rejection(OpdError):
         self.code = code
         self.message = message
         self.details = details
-
-
-class PermanentError(OpdError):
-    """Retrying cannot help (a poison message, a bug): dead-letter it with the reason."""
 
 
 class TransientError(OpdError):

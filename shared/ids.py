@@ -5,6 +5,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 _SLOT_NAMESPACE = uuid5(NAMESPACE_URL, "urn:opd:slot")
 _IDEMPOTENCY_NAMESPACE = uuid5(NAMESPACE_URL, "urn:opd:idempotency-key")
+_DOCTOR_NAMESPACE = uuid5(NAMESPACE_URL, "urn:opd:doctor")
 
 
 def slot_id(doctor_id: UUID, day: date, start: time) -> UUID:
@@ -15,3 +16,8 @@ def slot_id(doctor_id: UUID, day: date, start: time) -> UUID:
 def command_id_for_key(idempotency_key: str) -> UUID:
     """The command id of a request carrying an ``Idempotency-Key``: retries map to the same command."""
     return uuid5(_IDEMPOTENCY_NAMESPACE, idempotency_key)
+
+
+def doctor_id_for_key(idempotency_key: str) -> UUID:
+    """The id of a doctor created by a request with an ``Idempotency-Key``: a retry creates no second doctor."""
+    return uuid5(_DOCTOR_NAMESPACE, idempotency_key)

@@ -6,7 +6,7 @@ import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractExchange
 from pamqp.common import FieldTable
 
-COMMAND_DELIVERY_LIMIT = 5
+COMMAND_DELIVERY_LIMIT = 20
 EVENT_DELIVERY_LIMIT = 10
 DLQ_COMMANDS_KEY = "commands"
 DLQ_EVENTS_KEY = "events"

@@ -51,11 +51,15 @@ async def stored_replies(connection: asyncpg.Connection, command_ids: Iterable[U
     return {row["command_id"]: StoredReply(row["payload_hash"], Reply.model_validate(row["reply"])) for row in rows}
 
 
-async def store_replies(connection: asyncpg.Connection, rows: list[tuple[UUID, str, str, int, int, Reply]]) -> None:
+async def store_replies(
+    connection: asyncpg.Connection, rows: list[tuple[UUID, str, str, int, int, Reply]], if_absent: bool = False
+) -> None:
     """Rows of (command id, type, payload hash, shard, epoch, reply)."""
+    conflict = " ON CONFLICT (command_id) DO NOTHING" if if_absent else ""
     await connection.executemany(
         """INSERT INTO inbox (command_id, command_type, payload_hash, shard, epoch, ok, reply)
-           VALUES ($1, $2, $3, $4, $5, $6, $7)""",
+           VALUES ($1, $2, $3, $4, $5, $6, $7)"""
+        + conflict,
         [(cid, kind, digest, shard, epoch, reply.ok, encode(reply)) for cid, kind, digest, shard, epoch, reply in rows],
     )
 

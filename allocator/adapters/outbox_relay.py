@@ -11,14 +11,24 @@ import logging
 import asyncpg
 import orjson
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractExchange
+from aio_pika.exceptions import AMQPError
 
 from allocator.adapters import messaging_store as store
 from shared import db
-from shared.amqp import persistent
+from shared.amqp import PUBLISH_ERRORS, persistent
 from shared.topology import Topology
 
 log = logging.getLogger(__name__)
 RELAY_LOCK = 0x0_0D_70_0B_0C
+
+
+class BrokerLost(AMQPError):
+    """The relay's channel is gone: end the run so the service reconnects (never mistaken for a DB error)."""
+
+
+def _ensure_open(channel: AbstractChannel) -> None:
+    if channel.is_closed:
+        raise BrokerLost("outbox relay: channel closed")
 
 
 class OutboxRelay:
@@ -34,12 +44,14 @@ class OutboxRelay:
         self.wake.set()
 
     async def run(self, connection: AbstractConnection, stop: asyncio.Event) -> None:
-        channel = await connection.channel(publisher_confirms=True)
+        """Relay while this process holds the relay lock; broker failures end the run (the caller reconnects)."""
+        channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
         exchange = await channel.get_exchange(self.topology.events_exchange, ensure=False)
         while not stop.is_set():
+            _ensure_open(channel)
             try:
                 pg = await db.connect(self.dsn)
-            except (OSError, asyncpg.PostgresError) as exc:
+            except db.CONNECTION_ERRORS as exc:
                 log.warning("outbox relay: database unavailable (%r)", exc)
                 await self._pause(stop)
                 continue
@@ -48,10 +60,10 @@ class OutboxRelay:
                     await self._relay(pg, channel, exchange, stop)
                 else:
                     await self._pause(stop)
-                    if channel.is_closed:
-                        raise ConnectionError("outbox relay: channel closed")
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            except (*db.CONNECTION_ERRORS, asyncpg.PostgresError) as exc:
+                _ensure_open(channel)
                 log.warning("outbox relay: database connection lost (%r)", exc)
+                await self._pause(stop)
             finally:
                 await pg.close()
 
@@ -59,8 +71,7 @@ class OutboxRelay:
         self, pg: asyncpg.Connection, channel: AbstractChannel, exchange: AbstractExchange, stop: asyncio.Event
     ) -> None:
         while not stop.is_set():
-            if channel.is_closed:
-                raise ConnectionError("outbox relay: channel closed")
+            _ensure_open(channel)
             self.wake.clear()
             rows = await store.unpublished(pg, self.batch_size)
             published: list[int] = []
@@ -69,7 +80,10 @@ class OutboxRelay:
                     message = persistent(
                         orjson.dumps(row["body"]), message_id=str(row["event_id"]), type=row["routing_key"]
                     )
-                    await exchange.publish(message, routing_key=row["routing_key"])
+                    try:
+                        await exchange.publish(message, routing_key=row["routing_key"], mandatory=True, timeout=10)
+                    except PUBLISH_ERRORS as exc:
+                        raise BrokerLost(f"outbox relay: publish failed: {exc!r}") from exc
                     published.append(row["id"])
             finally:
                 if published:

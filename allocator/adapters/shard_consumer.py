@@ -20,11 +20,19 @@ from shared.codec import DecodeError, decode_command, loads
 from shared.contracts.commands import Command
 from shared.contracts.replies import ErrorInfo, Reply
 from shared.errors import ErrorCode, TransientError
+from shared.lifecycle import sleep_unless
 from shared.routing import shard_for
 from shared.topology import DLQ_COMMANDS_KEY, Topology
 
 log = logging.getLogger(__name__)
 NIL = UUID(int=0)
+RESUBSCRIBE_SECONDS = 0.5
+
+
+class LeaseLost(Exception):
+    """Another allocator holds the shard now: stop using this subscription."""
+
+
 Item = tuple[AbstractIncomingMessage, Command]
 
 
@@ -65,8 +73,16 @@ class ShardConsumer:
         self.queue_name = topology.shard_queue(self.shard)
 
     async def run(self, connection: AbstractConnection, stop: asyncio.Event) -> None:
+        """Serve the shard until ``stop``; after losing the lease, drop everything held and subscribe afresh."""
+        while not stop.is_set():
+            try:
+                await self._serve(connection, stop)
+            except LeaseLost:
+                await sleep_unless(stop, RESUBSCRIBE_SECONDS)
+
+    async def _serve(self, connection: AbstractConnection, stop: asyncio.Event) -> None:
         channel = await connection.channel(publisher_confirms=True)
-        await channel.set_qos(prefetch_count=self.settings.max_size * 2)
+        await channel.set_qos(prefetch_count=self.settings.max_size)
         queue = await channel.get_queue(self.queue_name, ensure=False)
         buffer: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
         await queue.consume(buffer.put, no_ack=False)
@@ -79,7 +95,7 @@ class ShardConsumer:
                     await self._handle(channel, batch, stop)
         finally:
             if not channel.is_closed:
-                await channel.close()
+                await channel.close()  # whatever is still held goes back to the queue
 
     async def _collect(
         self, buffer: asyncio.Queue[AbstractIncomingMessage], stop: asyncio.Event
@@ -117,7 +133,7 @@ class ShardConsumer:
             owner = shard_for(command.doctor_id, self.topology.shard_count)
             if owner != self.shard:
                 reason = f"doctor {command.doctor_id} belongs to shard {owner}, not {self.shard}"
-                await self._refuse(channel, message, ErrorCode.INVALID_COMMAND, reason, {"shard": owner})
+                await self._refuse(channel, message, ErrorCode.INVALID_COMMAND, reason, {"shard": owner}, command)
                 continue
             items.append((message, command))
         await self._commit(channel, items, stop)
@@ -128,29 +144,28 @@ class ShardConsumer:
             try:
                 replies = await self.processor.process([command for _, command in items])
             except PoisonCommand as poison:
-                message, _ = items.pop(poison.index)
+                message, command = items.pop(poison.index)
                 log.error("shard %d: command broke its handler: %r", self.shard, poison.cause)
-                await self._refuse(channel, message, ErrorCode.INTERNAL_ERROR, f"handler failed: {poison.cause!r}")
+                reason = f"handler failed: {poison.cause!r}"
+                await self._refuse(channel, message, ErrorCode.INTERNAL_ERROR, reason, command=command)
                 continue
             except BatchConflict as conflict:
                 if len(items) == 1:
-                    await self._refuse(
-                        channel, items[0][0], ErrorCode.INTERNAL_ERROR, f"refused by database: {conflict}"
-                    )
+                    message, command = items[0]
+                    reason = f"refused by the database: {conflict}"
+                    await self._refuse(channel, message, ErrorCode.INTERNAL_ERROR, reason, command=command)
                     return
                 for item in items:  # isolate the culprit: the others still commit
                     await self._commit(channel, [item], stop)
                 return
             except Fenced as fenced:
-                log.warning("shard %d: %s; returning %d message(s) to the queue", self.shard, fenced, len(items))
-                for message, _ in items:
-                    await _settle(message.nack(requeue=True))
-                return
+                log.warning("shard %d: %s; giving back %d message(s) and resubscribing", self.shard, fenced, len(items))
+                raise LeaseLost from fenced
             except TransientError as exc:
                 if stop.is_set():
                     return  # unacked: the broker requeues them when the channel closes
                 log.warning("shard %d: %s; retrying in %.1fs", self.shard, exc, delay)
-                await asyncio.sleep(delay)
+                await sleep_unless(stop, delay)
                 delay = min(delay * 2, self.settings.retry_max_seconds)
                 continue
             for (message, _), reply in zip(items, replies, strict=True):
@@ -166,10 +181,19 @@ class ShardConsumer:
         code: ErrorCode,
         reason: str,
         details: dict[str, object] | None = None,
+        command: Command | None = None,
     ) -> None:
+        """Dead-letter the message with the reason; record the failed outcome when the command is known."""
         log.warning("shard %d: dead-lettering message %s: %s", self.shard, message.message_id, reason)
         error = ErrorInfo(code=code, message=reason, details=details or {})
-        await send_reply(channel, message, Reply(command_id=_command_id_of(message), ok=False, error=error))
+        command_id = command.command_id if command is not None else _command_id_of(message)
+        reply = Reply(command_id=command_id, ok=False, error=error)
+        if command is not None:
+            try:
+                await self.processor.record_failure(command, reply)
+            except Exception as exc:  # the message is parked either way; the outcome is just not queryable
+                log.error("shard %d: could not record the failure of %s: %r", self.shard, command_id, exc)
+        await send_reply(channel, message, reply)
         try:
             await dead_letter(
                 channel, self.topology.dead_letter_exchange, DLQ_COMMANDS_KEY, message, reason, self.queue_name

@@ -16,7 +16,7 @@ def suggest_doctors(
     ``scratch`` is a throwaway workspace holding the colleagues' loaded days: nothing here is ever saved.
     """
     release = scratch.policy.release_reserve_at_start
-    found = []
+    found: list[dict[str, Any]] = []
     for doctor in colleagues:
         if not doctor.works_on(day):
             continue
@@ -41,5 +41,5 @@ def suggest_doctors(
                     }
                 )
                 break
-    found.sort(key=lambda suggestion: suggestion["earliestTime"])
+    found.sort(key=lambda suggestion: str(suggestion["earliestTime"]))
     return found[:limit]

@@ -15,6 +15,7 @@ from allocator.domain.context import CommandContext
 from allocator.domain.handlers import handle
 from allocator.domain.policy import Policy
 from allocator.domain.workspace import Workspace
+from shared import db
 from shared.clock import Clock
 from shared.codec import encode
 from shared.contracts.commands import (
@@ -37,12 +38,6 @@ from shared.errors import ErrorCode, Rejection, TransientError
 log = logging.getLogger(__name__)
 
 Fenced = store.Fenced
-CONNECTION_ERRORS = (
-    OSError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.InterfaceError,
-    asyncpg.CannotConnectNowError,
-)
 
 
 class PoisonCommand(Exception):
@@ -55,7 +50,7 @@ class PoisonCommand(Exception):
 
 
 class BatchConflict(Exception):
-    """The database refused the batch's writes (a constraint): retry command by command to find the culprit."""
+    """The batch failed for a reason retrying will not cure (a constraint, a bug): split it to find the culprit."""
 
 
 def payload_hash(command: CommandBase) -> str:
@@ -95,10 +90,26 @@ class ShardProcessor:
         except Fenced:
             self.epoch = None
             raise
-        except asyncpg.IntegrityConstraintViolationError as exc:
-            raise BatchConflict(str(exc)) from exc
-        except CONNECTION_ERRORS as exc:
-            raise TransientError(f"database unavailable: {exc!r}") from exc
+        except PoisonCommand:
+            raise
+        except Exception as exc:
+            if db.is_transient(exc):
+                raise TransientError(f"database unavailable: {exc!r}") from exc
+            raise BatchConflict(repr(exc)) from exc
+
+    async def record_failure(self, command: CommandBase, reply: Reply) -> None:
+        """Store the outcome of a command that is being dead-lettered: its status and retries answer the same."""
+        try:
+            if self.epoch is None:
+                async with self.pool.acquire() as connection:
+                    self.epoch = await store.acquire_lease(connection, self.shard, self.holder)
+            async with self.pool.acquire() as connection, connection.transaction():
+                await store.check_lease(connection, self.shard, self.epoch)
+                row = (command.command_id, command.type, payload_hash(command), self.shard, self.epoch, reply)
+                await store.store_replies(connection, [row], if_absent=True)
+        except Fenced:
+            self.epoch = None
+            raise
 
     async def _apply(self, connection: asyncpg.Connection, commands: list[Command], epoch: int) -> list[Reply]:
         known = await store.stored_replies(connection, (c.command_id for c in commands))

@@ -15,14 +15,14 @@ from allocator.settings import AllocatorSettings
 from shared import db
 from shared.amqp import persistent
 from shared.clock import ManualClock
-from shared.codec import decode_command
+from shared.codec import decode_command, decode_reply, encode
 from shared.command_bus import CommandBus
 from shared.routing import shard_for
 from shared.topology import REPLY_TO, Topology, declare
 from tests.conftest import AMQP_URL
 from tests.support.api import create_doctor
 from tests.support.commands import book_command, create_doctor_command
-from tests.support.services import Running
+from tests.support.services import Running, eventually
 
 
 @pytest.fixture
@@ -78,7 +78,7 @@ async def test_allocator_dying_after_commit_before_ack_loses_and_doubles_nothing
     shard = shard_for(doctor_id, topology.shard_count)
     command = book_command(doctor_id, "Crash")
     await bus.publish(doctor)
-    waiting = await bus.publish(command)
+    _, waiting = await bus.publish(command)
 
     # A first allocator takes both messages, commits them, and dies before acking or replying.
     pool = await db.create_pool(allocator_settings.database_url)
@@ -158,3 +158,59 @@ async def test_poison_messages_are_dead_lettered_and_the_shard_keeps_serving(
     parked = [await dlq.get(timeout=5) for _ in range(2)]
     assert sorted(m.body for m in parked) == sorted([b"{not json", b'{"type": "Nonsense"}'])
     assert all("x-opd-error" in (m.headers or {}) for m in parked)
+
+
+async def test_concurrent_retries_with_one_idempotency_key_all_get_the_same_answer(
+    api: TestClient, allocator: Running, pg: asyncpg.Connection
+) -> None:
+    doctor = await create_doctor(api)
+    body = {"doctorId": doctor["id"], "patientName": "Impatient", "patientAge": 33}
+    headers = {"Idempotency-Key": "kiosk-2-0042"}
+
+    responses = await asyncio.gather(*(api.post("/api/tokens", json=body, headers=headers) for _ in range(4)))
+
+    assert [r.status for r in responses] == [201] * 4
+    bodies = [await r.json() for r in responses]
+    assert all(b == bodies[0] for b in bodies)
+    assert await pg.fetchval("SELECT count(*) FROM tokens WHERE patient_name = 'Impatient'") == 1
+
+
+async def test_creating_a_doctor_with_an_idempotency_key_is_safe_to_retry(
+    api: TestClient, allocator: Running, pg: asyncpg.Connection
+) -> None:
+    body = {
+        "name": "Dr. Retry",
+        "specialization": "ENT",
+        "timeSlots": [{"startTime": "09:00", "endTime": "10:00", "maxCapacity": 5}],
+    }
+    headers = {"Idempotency-Key": "admin-create-dr-retry"}
+    first = await api.post("/api/doctors", json=body, headers=headers)
+    again = await api.post("/api/doctors", json=body, headers=headers)
+    assert first.status == again.status == 201
+    assert (await first.json())["data"]["id"] == (await again.json())["data"]["id"]
+    assert await pg.fetchval("SELECT count(*) FROM doctors") == 1
+
+
+async def test_a_misrouted_command_is_refused_and_its_outcome_recorded(
+    topology: Topology, allocator: Running, amqp_connection: aio_pika.abc.AbstractConnection, pg: asyncpg.Connection
+) -> None:
+    command = create_doctor_command()
+    wrong = (shard_for(command.payload.doctor_id, topology.shard_count) + 1) % topology.shard_count
+    channel = await amqp_connection.channel()
+    await declare(channel, topology)
+    replies = await channel.declare_queue(REPLY_TO, passive=True)
+    answers: asyncio.Queue[aio_pika.abc.AbstractIncomingMessage] = asyncio.Queue()
+    await replies.consume(answers.put, no_ack=True)
+    exchange = await channel.get_exchange(topology.commands_exchange)
+    await exchange.publish(
+        persistent(encode(command), reply_to=REPLY_TO, correlation_id="misrouted"), routing_key=f"shard.{wrong}"
+    )
+
+    answer = decode_reply((await asyncio.wait_for(answers.get(), 5)).body)
+    assert not answer.ok and answer.error is not None and answer.error.code == "INVALID_COMMAND"
+    assert "belongs to shard" in answer.error.message
+    stored = await eventually(
+        lambda: pg.fetchrow("SELECT ok, reply FROM inbox WHERE command_id = $1", command.command_id)
+    )
+    assert stored["ok"] is False
+    assert await pg.fetchval("SELECT count(*) FROM doctors") == 0

@@ -70,7 +70,11 @@ async def test_gateway_answers_503_and_publishes_nothing_while_the_broker_is_unr
         assert (await api.get("/readyz")).status == 503
 
         await broker_proxy.restore()
-        assert (await api.get("/readyz")).status == 200
+
+        async def ready() -> bool:
+            return (await api.get("/readyz")).status == 200
+
+        assert await eventually(ready, timeout=5)
     assert await _ready_messages(channel, topology) == 0
 
 
@@ -90,7 +94,7 @@ async def test_allocator_keeps_the_command_queued_while_the_database_is_down_the
 
         await proxy.cut()
         command = book_command(doctor.payload.doctor_id, "Patient during outage")
-        waiting = await bus.publish(command)
+        _, waiting = await bus.publish(command)
         await asyncio.sleep(1.5)
         assert not waiting.done()
         assert await pg.fetchval("SELECT count(*) FROM tokens") == 0
@@ -139,3 +143,32 @@ async def test_bad_input_gets_400_with_field_errors_and_publishes_nothing(
     channel = await amqp_connection.channel()
     await declare(channel, topology)
     assert await _ready_messages(channel, topology) == 0
+
+
+async def test_allocator_and_relay_recover_after_the_broker_connection_drops(
+    allocator_settings: AllocatorSettings,
+    clock: ManualClock,
+    topology: Topology,
+    broker_proxy: TcpProxy,
+    pg: asyncpg.Connection,
+) -> None:
+    proxied = urlsplit(AMQP_URL)._replace(netloc=f"guest:guest@127.0.0.1:{broker_proxy.port}").geturl()
+    settings = allocator_settings.model_copy(update={"amqp_url": proxied})
+    running = start(lambda stop: run_allocator(settings, stop, clock))
+    bus = CommandBus(AMQP_URL, topology, "test")
+    try:
+        doctor = create_doctor_command()
+        assert (await bus.request(doctor, 10)).ok
+        await broker_proxy.cut()
+        _, waiting = await bus.publish(book_command(doctor.payload.doctor_id, "Across the drop"))
+        await asyncio.sleep(1.0)
+        assert not waiting.done()
+        await broker_proxy.restore()
+        reply = await asyncio.wait_for(waiting, 15)
+        assert reply.ok
+        all_published = "SELECT count(*) >= 2 AND bool_and(published_at IS NOT NULL) FROM outbox"
+        assert await eventually(lambda: pg.fetchval(all_published), timeout=15)
+        assert not running.task.done()
+    finally:
+        await bus.close()
+        await running.shutdown()
