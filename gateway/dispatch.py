@@ -27,11 +27,49 @@ def present(reply: Reply, success_status: int = 200) -> web.Response:
     return json_response({"success": True, "data": data, **extra, "commandId": str(reply.command_id)}, success_status)
 
 
-def _command_id(request: web.Request) -> UUID:
+def command_id(request: web.Request, part: str = "") -> UUID:
+    """Random, or derived from the request's Idempotency-Key (and ``part``, for multi-command requests)."""
     key = request.headers.get(IDEMPOTENCY_HEADER)
     if key is None:
         return uuid4()
-    return command_id_for_key(f"{request.method} {request.path} {key.strip()}")
+    return command_id_for_key(f"{request.method} {request.path} {key.strip()} {part}".rstrip())
+
+
+def build(
+    request: web.Request,
+    command_type: type[CommandBase],
+    payload_type: type[BaseModel],
+    payload: dict[str, Any],
+    part: str = "",
+) -> CommandBase:
+    """Validate the payload (a ValidationError becomes a 400) and wrap it in a command."""
+    return command_type(
+        command_id=command_id(request, part),
+        issued_at=request.app[CLOCK].now(),
+        source="gateway",
+        payload=payload_type.model_validate(payload),
+    )
+
+
+async def send(request: web.Request, command: CommandBase) -> Reply | None:
+    """Publish with confirms and await the reply; None when the allocator has not answered in time."""
+    return await request.app[BUS].request(command, request.app[SETTINGS].rpc_timeout_seconds)
+
+
+def accepted(command: CommandBase) -> web.Response:
+    """202: the command is queued; its outcome will be at the status URL."""
+    status_url = f"/api/commands/{command.command_id}"
+    return json_response(
+        {
+            "success": True,
+            "accepted": True,
+            "commandId": str(command.command_id),
+            "statusUrl": status_url,
+            "message": "accepted; the allocator has not answered yet — poll statusUrl for the outcome",
+        },
+        202,
+        headers={"Location": status_url},
+    )
 
 
 async def dispatch(
@@ -42,25 +80,6 @@ async def dispatch(
     success_status: int = 200,
 ) -> web.Response:
     """Validate, publish with confirms, await the reply; 202 with a status URL if it takes too long."""
-    validated = payload_type.model_validate(payload)
-    command = command_type(
-        command_id=_command_id(request),
-        issued_at=request.app[CLOCK].now(),
-        source="gateway",
-        payload=validated,
-    )
-    reply = await request.app[BUS].request(command, request.app[SETTINGS].rpc_timeout_seconds)
-    if reply is None:
-        status_url = f"/api/commands/{command.command_id}"
-        return json_response(
-            {
-                "success": True,
-                "accepted": True,
-                "commandId": str(command.command_id),
-                "statusUrl": status_url,
-                "message": "accepted; the allocator has not answered yet — poll statusUrl for the outcome",
-            },
-            202,
-            headers={"Location": status_url},
-        )
-    return present(reply, success_status)
+    command = build(request, command_type, payload_type, payload)
+    reply = await send(request, command)
+    return accepted(command) if reply is None else present(reply, success_status)

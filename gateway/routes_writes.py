@@ -6,6 +6,7 @@ from aiohttp import web
 
 from gateway.context import READER
 from gateway.dispatch import IDEMPOTENCY_HEADER, dispatch
+from gateway.emergency import emergency_by_specialization
 from gateway.queries import token_doctor
 from gateway.requests import json_body, path_uuid
 from gateway.responses import error
@@ -18,6 +19,8 @@ from shared.contracts.commands import (
     CancelTokenPayload,
     CreateDoctor,
     CreateDoctorPayload,
+    MarkDoctorUnavailable,
+    MarkDoctorUnavailablePayload,
     MarkNoShow,
     MarkNoShowPayload,
     Reallocate,
@@ -54,7 +57,19 @@ async def book_token(request: web.Request) -> web.Response:
 
 @routes.post("/api/tokens/emergency")
 async def add_emergency(request: web.Request) -> web.Response:
-    return await dispatch(request, AddEmergency, AddEmergencyPayload, await json_body(request), 201)
+    """By ``doctorId``, or by ``specialization`` alone: the doctor who can see the patient earliest."""
+    body = await json_body(request)
+    if "doctorId" not in body and isinstance(body.get("specialization"), str):
+        return await emergency_by_specialization(request, body)
+    return await dispatch(request, AddEmergency, AddEmergencyPayload, body, 201)
+
+
+@routes.post("/api/doctors/{doctorId}/unavailability")
+async def mark_unavailable(request: web.Request) -> web.Response:
+    """The doctor cannot see patients on a date (or part of it): their patients are re-seated and told."""
+    body = await json_body(request)
+    body["doctorId"] = str(path_uuid(request, "doctorId"))
+    return await dispatch(request, MarkDoctorUnavailable, MarkDoctorUnavailablePayload, body)
 
 
 async def _token_command(request: web.Request, command_type: type, payload_type: type) -> web.Response:

@@ -7,7 +7,7 @@ from allocator.domain.day import Day
 from allocator.domain.model import Doctor, Slot, Token
 from allocator.domain.views import token_view
 from allocator.domain.workspace import Workspace
-from shared.contracts.values import TimeRange, TokenSource
+from shared.contracts.values import SlotStatus, TimeRange, TokenSource
 from shared.errors import ErrorCode, Rejection
 
 
@@ -25,6 +25,23 @@ def require_token(ws: Workspace, doctor_id: UUID, ref: str) -> tuple[Day, Token]
     return found
 
 
+def next_possible_slot(ws: Workspace, doctor: Doctor, first: date, now: datetime) -> dict[str, str] | None:
+    """The first slot of the doctor's schedule on or after ``first`` (within the horizon) that is still open."""
+    today = ws.today(now)
+    day = max(first, today)
+    while day <= today + timedelta(days=ws.policy.booking_horizon_days):
+        if doctor.works_on(day):
+            loaded = ws.days.get((doctor.id, day))
+            if loaded is not None and loaded.slots:
+                labels = [slot.label() for slot in loaded.open_slots(now)]
+            else:
+                labels = [t.label() for t in doctor.templates if ws.at(day, t.end_time) > now]
+            if labels:
+                return {"date": str(day), "timeSlot": labels[0]}
+        day += timedelta(days=1)
+    return None
+
+
 def check_bookable_date(ws: Workspace, doctor: Doctor, day: date, now: datetime) -> None:
     today = ws.today(now)
     last = today + timedelta(days=ws.policy.booking_horizon_days)
@@ -35,6 +52,7 @@ def check_bookable_date(ws: Workspace, doctor: Doctor, day: date, now: datetime)
             date=str(day),
             firstDate=str(today),
             lastDate=str(last),
+            nextSlot=next_possible_slot(ws, doctor, today, now),
         )
     if not doctor.works_on(day):
         raise Rejection(
@@ -42,23 +60,30 @@ def check_bookable_date(ws: Workspace, doctor: Doctor, day: date, now: datetime)
             f"{doctor.name} does not work on {day:%A}s",
             date=str(day),
             workingDays=[weekday.value for weekday in doctor.working_days],
+            nextSlot=next_possible_slot(ws, doctor, day, now),
         )
 
 
-def requested_slot(day: Day, wanted: TimeRange, now: datetime) -> Slot:
+def requested_slot(ws: Workspace, day: Day, wanted: TimeRange, now: datetime) -> Slot:
     """The slot a request names; it must exist in the schedule, be open and not have ended."""
     slot = next((s for s in day.slots if s.start_time == wanted.start_time and s.end_time == wanted.end_time), None)
+    problem = None
     if slot is None:
+        problem = (ErrorCode.SLOT_NOT_IN_SCHEDULE, f"{wanted.label()} is not one of the doctor's slots on {day.date}")
+    elif slot.status is SlotStatus.CANCELLED:
+        problem = (ErrorCode.SLOT_CANCELLED, f"slot {slot.label()} on {day.date} is cancelled: {slot.status_reason}")
+    elif now >= slot.ends_at:
+        problem = (ErrorCode.SLOT_ENDED, f"slot {slot.label()} on {day.date} has ended")
+    if problem is not None:
+        code, message = problem
         raise Rejection(
-            ErrorCode.SLOT_NOT_IN_SCHEDULE,
-            f"{wanted.label()} is not one of the doctor's slots on {day.date}",
+            code,
+            message,
             timeSlot=wanted.label(),
             slots=[s.label() for s in day.slots],
+            nextSlot=next_possible_slot(ws, day.doctor, day.date, now),
         )
-    if slot.status.value == "cancelled":
-        raise Rejection(ErrorCode.SLOT_CANCELLED, f"slot {slot.label()} is cancelled", timeSlot=slot.label())
-    if now >= slot.ends_at:
-        raise Rejection(ErrorCode.SLOT_ENDED, f"slot {slot.label()} has ended", timeSlot=slot.label())
+    assert slot is not None
     return slot
 
 

@@ -1,6 +1,6 @@
 """Booking, emergencies, cancellation and no-show: the seat rule of DESIGN §2."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -8,6 +8,7 @@ from allocator.domain.context import CommandContext
 from allocator.domain.day import Day
 from allocator.domain.handlers.common import (
     check_bookable_date,
+    next_possible_slot,
     refuse_duplicate,
     requested_slot,
     require_doctor,
@@ -109,12 +110,17 @@ def book_token(ws: Workspace, command: BookToken, ctx: CommandContext) -> dict[s
     release = ws.policy.release_reserve_at_start
     source = payload.source
     if payload.time_slot is not None:
-        slot = requested_slot(day, payload.time_slot, ctx.now)
+        slot = requested_slot(ws, day, payload.time_slot, ctx.now)
         has_seat = day.seat_for_newcomer(slot, source, ctx.now, release)
     else:
         open_slots = list(day.open_slots(ctx.now))
         if not open_slots:
-            raise Rejection(ErrorCode.NO_OPEN_SLOT, f"no slot is open on {day.date}", date=str(day.date))
+            raise Rejection(
+                ErrorCode.NO_OPEN_SLOT,
+                f"no slot of {day.doctor.name} is still open on {day.date}",
+                date=str(day.date),
+                nextSlot=next_possible_slot(ws, day.doctor, day.date + timedelta(days=1), ctx.now),
+            )
         with_seat = [s for s in open_slots if day.seat_for_newcomer(s, source, ctx.now, release)]
         slot = with_seat[0] if with_seat else open_slots[0]
         has_seat = bool(with_seat)
@@ -151,7 +157,7 @@ def _place_emergency(
     refuse_duplicate(day, patient_key(patient))
     candidates = list(day.open_slots(ctx.now))
     if wanted is not None:
-        first = requested_slot(day, wanted, ctx.now)
+        first = requested_slot(ws, day, wanted, ctx.now)
         candidates = candidates[candidates.index(first) :]
     for slot in candidates:
         if day.emergency_fits(slot):
