@@ -1,10 +1,11 @@
 """Commands: what clients (gateway, kiosks) ask the allocator to do. Imperative names, one payload each."""
 
 import datetime as dt
+import itertools
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import Field, TypeAdapter, model_validator
+from pydantic import AfterValidator, Field, TypeAdapter, model_validator
 
 from shared.contracts.base import Contract
 from shared.contracts.values import (
@@ -25,11 +26,25 @@ TokenRef = Annotated[str, Field(min_length=1, max_length=64, description="token 
 Reason = Annotated[str, Field(min_length=1, max_length=300)]
 
 
+def _without_overlaps(slots: tuple[SlotTemplate, ...]) -> tuple[SlotTemplate, ...]:
+    """Weekly slots in time order, refusing two that overlap."""
+    ordered = tuple(sorted(slots, key=lambda slot: slot.start_time))
+    for earlier, later in itertools.pairwise(ordered):
+        if later.start_time < earlier.end_time:
+            raise ValueError(f"time slots {earlier.label()} and {later.label()} overlap")
+    return ordered
+
+
+WeeklySlots = Annotated[
+    tuple[SlotTemplate, ...], Field(min_length=1, max_length=24), AfterValidator(_without_overlaps)
+]
+
+
 class CreateDoctorPayload(Contract):
     doctor_id: UUID
     name: Annotated[str, Field(min_length=1, max_length=120)]
     specialization: Annotated[str, Field(min_length=1, max_length=80)]
-    time_slots: Annotated[tuple[SlotTemplate, ...], Field(min_length=1, max_length=24)]
+    time_slots: WeeklySlots
     working_days: Annotated[tuple[WorkingDay, ...], Field(min_length=1, max_length=7)] = (
         Weekday.MONDAY,
         Weekday.TUESDAY,
@@ -43,7 +58,7 @@ class CreateDoctorPayload(Contract):
 
 class UpdateDoctorSlotsPayload(Contract):
     doctor_id: UUID
-    time_slots: Annotated[tuple[SlotTemplate, ...], Field(min_length=1, max_length=24)]
+    time_slots: WeeklySlots
     working_days: Annotated[tuple[WorkingDay, ...], Field(min_length=1, max_length=7)] | None = None
 
 

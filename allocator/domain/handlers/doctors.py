@@ -1,6 +1,5 @@
 """Doctor registration and weekly schedule changes."""
 
-import itertools
 from collections.abc import Iterable
 from typing import Any
 
@@ -14,17 +13,6 @@ from shared.contracts.commands import CreateDoctor, UpdateDoctorSlots
 from shared.contracts.events import DoctorCreated, DoctorPayload, DoctorSlotsUpdated
 from shared.contracts.values import Weekday
 from shared.errors import ErrorCode, Rejection
-
-
-def _refuse_overlaps(doctor: Doctor) -> None:
-    ordered = sorted(doctor.templates, key=lambda template: template.start_time)
-    for earlier, later in itertools.pairwise(ordered):
-        if later.start_time < earlier.end_time:
-            raise Rejection(
-                ErrorCode.INVALID_COMMAND,
-                f"time slots {earlier.label()} and {later.label()} overlap",
-                timeSlots=[earlier.label(), later.label()],
-            )
 
 
 def _weekdays(days: Iterable[str]) -> tuple[Weekday, ...]:
@@ -43,10 +31,9 @@ def create_doctor(ws: Workspace, command: CreateDoctor, ctx: CommandContext) -> 
         name=payload.name.strip(),
         specialization=payload.specialization.strip(),
         room=payload.room,
-        templates=tuple(sorted(payload.time_slots, key=lambda template: template.start_time)),
+        templates=payload.time_slots,
         working_days=_weekdays(payload.working_days),
     )
-    _refuse_overlaps(doctor)
     ws.add_doctor(doctor)
     view = doctor_view(doctor)
     ws.emit(DoctorCreated, doctor.id, DoctorPayload(doctor=view))
@@ -62,11 +49,10 @@ def update_doctor_slots(ws: Workspace, command: UpdateDoctorSlots, ctx: CommandC
         name=doctor.name,
         specialization=doctor.specialization,
         room=doctor.room,
-        templates=tuple(sorted(payload.time_slots, key=lambda template: template.start_time)),
+        templates=payload.time_slots,
         working_days=_weekdays(payload.working_days) if payload.working_days else doctor.working_days,
         event_sequence=doctor.event_sequence,
     )
-    _refuse_overlaps(proposed)
     doctor.templates = proposed.templates
     doctor.working_days = proposed.working_days
     ws.touch_doctor(doctor, templates_changed=True)
