@@ -13,7 +13,6 @@ from aiohttp import web
 from gateway import queries
 from gateway.context import CLOCK, READER, SETTINGS
 from gateway.dispatch import accepted, build, present, send
-from gateway.requests import BadRequest
 from gateway.responses import error
 from shared.contracts.commands import AddEmergency, AddEmergencyPayload
 from shared.contracts.values import SlotStatus
@@ -22,13 +21,10 @@ from shared.errors import ErrorCode
 MAX_CANDIDATES = 5
 
 
-async def _candidates(request: web.Request, specialization: str, day_text: str | None) -> list[UUID]:
+async def _candidates(request: web.Request, specialization: str, day: date | None) -> list[UUID]:
     settings = request.app[SETTINGS]
     now = request.app[CLOCK].now()
-    try:
-        day = date.fromisoformat(day_text) if day_text else now.astimezone(settings.zone).date()
-    except ValueError:
-        raise BadRequest("date must be YYYY-MM-DD", errors=[{"field": "date", "message": "not a date"}]) from None
+    day = day or now.astimezone(settings.zone).date()
     ranked: list[tuple[datetime, UUID]] = []
     async with request.app[READER].acquire() as connection:
         doctors, _ = await queries.doctors(connection, specialization, limit=50, offset=0)
@@ -49,7 +45,9 @@ async def _candidates(request: web.Request, specialization: str, day_text: str |
 
 async def emergency_by_specialization(request: web.Request, body: dict[str, Any]) -> web.Response:
     specialization = str(body.pop("specialization"))
-    candidates = await _candidates(request, specialization, body.get("date"))
+    # The body is validated before any ranking: a bad request is a 400 whether or not a doctor is found.
+    payload = AddEmergencyPayload.model_validate({**body, "doctorId": str(UUID(int=0))})
+    candidates = await _candidates(request, specialization, payload.date)
     if not candidates:
         return error(
             ErrorCode.NO_EMERGENCY_CAPACITY,

@@ -150,9 +150,15 @@ INSERT INTO slots (id, doctor_id, date, start_time, end_time, max_capacity, rese
                    status_reason)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 ON CONFLICT (id) DO UPDATE SET
-    end_time = EXCLUDED.end_time, max_capacity = EXCLUDED.max_capacity,
+    end_time = EXCLUDED.end_time, max_capacity = GREATEST(EXCLUDED.max_capacity, slots.max_capacity),
     reserved_emergency = EXCLUDED.reserved_emergency, status = EXCLUDED.status, quotas = EXCLUDED.quotas,
     status_reason = EXCLUDED.status_reason
+"""
+# A capacity cut takes effect after the displaced tokens have left the slot (see save_changes).
+_SET_CAPACITY = """
+UPDATE slots s SET max_capacity = v.capacity
+  FROM unnest($1::uuid[], $2::integer[]) AS v (id, capacity)
+ WHERE s.id = v.id AND s.max_capacity <> v.capacity
 """
 _UPSERT_TOKEN = """
 INSERT INTO tokens (id, token_number, short_number, doctor_id, slot_id, date, patient_name, patient_age,
@@ -224,3 +230,6 @@ async def save_changes(connection: asyncpg.Connection, changes: Changes) -> None
     if changes.tokens:
         ordered = sorted(changes.tokens.values(), key=lambda t: t.status is TokenStatus.CONFIRMED)
         await connection.executemany(_UPSERT_TOKEN, [_token_row(t) for t in ordered])
+    if changes.slots:  # slots were written with max(old, new) capacity so that the seat checks held meanwhile
+        slots = list(changes.slots.values())
+        await connection.execute(_SET_CAPACITY, [s.id for s in slots], [s.capacity for s in slots])

@@ -35,9 +35,7 @@ def _without_overlaps(slots: tuple[SlotTemplate, ...]) -> tuple[SlotTemplate, ..
     return ordered
 
 
-WeeklySlots = Annotated[
-    tuple[SlotTemplate, ...], Field(min_length=1, max_length=24), AfterValidator(_without_overlaps)
-]
+WeeklySlots = Annotated[tuple[SlotTemplate, ...], Field(min_length=1, max_length=24), AfterValidator(_without_overlaps)]
 
 
 class CreateDoctorPayload(Contract):
@@ -116,6 +114,27 @@ class MarkDoctorUnavailablePayload(Contract):
         return self
 
 
+class TokenActionPayload(Contract):
+    """A step of the OPD day on one token: check-in, complete, recall."""
+
+    doctor_id: UUID
+    token_id: TokenRef
+
+
+class CallNextPayload(Contract):
+    doctor_id: UUID
+    date: dt.date | None = None
+
+
+class DelayDoctorPayload(Contract):
+    """The doctor starts late or pauses: every waiting patient's estimated time moves by ``minutes``."""
+
+    doctor_id: UUID
+    minutes: Annotated[int, Field(ge=0, le=720)]
+    reason: Reason | None = None
+    date: dt.date | None = None
+
+
 class ReallocatePayload(Contract):
     doctor_id: UUID
     date: dt.date | None = None
@@ -166,6 +185,31 @@ class MarkNoShow(CommandBase):
     payload: MarkNoShowPayload
 
 
+class CheckIn(CommandBase):
+    type: Literal["CheckIn"] = "CheckIn"
+    payload: TokenActionPayload
+
+
+class CallNext(CommandBase):
+    type: Literal["CallNext"] = "CallNext"
+    payload: CallNextPayload
+
+
+class CompleteToken(CommandBase):
+    type: Literal["CompleteToken"] = "CompleteToken"
+    payload: TokenActionPayload
+
+
+class RecallToken(CommandBase):
+    type: Literal["RecallToken"] = "RecallToken"
+    payload: TokenActionPayload
+
+
+class DelayDoctor(CommandBase):
+    type: Literal["DelayDoctor"] = "DelayDoctor"
+    payload: DelayDoctorPayload
+
+
 class MarkDoctorUnavailable(CommandBase):
     type: Literal["MarkDoctorUnavailable"] = "MarkDoctorUnavailable"
     payload: MarkDoctorUnavailablePayload
@@ -184,6 +228,11 @@ Command = Annotated[
     | AddEmergency
     | CancelToken
     | MarkNoShow
+    | CheckIn
+    | CallNext
+    | CompleteToken
+    | RecallToken
+    | DelayDoctor
     | Reallocate,
     Field(discriminator="type"),
 ]
@@ -196,5 +245,10 @@ COMMAND_TYPES: tuple[type[CommandBase], ...] = (
     AddEmergency,
     CancelToken,
     MarkNoShow,
+    CheckIn,
+    CallNext,
+    CompleteToken,
+    RecallToken,
+    DelayDoctor,
     Reallocate,
 )

@@ -72,6 +72,44 @@ class TokenNoShow(EventBase):
     payload: TokenPayload
 
 
+class TokenCheckedIn(EventBase):
+    type: Literal["token.checked_in"] = "token.checked_in"
+    payload: TokenPayload
+
+
+class TokenCalled(EventBase):
+    """Please proceed to the doctor's room now."""
+
+    type: Literal["token.called"] = "token.called"
+    payload: TokenPayload
+
+
+class TokenUpNext(EventBase):
+    """You are next: be ready."""
+
+    type: Literal["token.up_next"] = "token.up_next"
+    payload: TokenPayload
+
+
+class TokenCompleted(EventBase):
+    type: Literal["token.completed"] = "token.completed"
+    payload: TokenPayload
+
+
+class TokenRecalled(EventBase):
+    """Called but did not come: put back a few places in the queue."""
+
+    type: Literal["token.recalled"] = "token.recalled"
+    payload: TokenPayload
+
+
+class TokenDoctorDelayed(EventBase):
+    """The doctor runs late: the patient's new estimated time, with the reason."""
+
+    type: Literal["token.doctor_delayed"] = "token.doctor_delayed"
+    payload: TokenPayload
+
+
 class TokenEtaChanged(EventBase):
     type: Literal["token.eta_changed"] = "token.eta_changed"
     payload: TokenPayload
@@ -86,6 +124,12 @@ Event = Annotated[
     | TokenMoved
     | TokenCancelled
     | TokenNoShow
+    | TokenCheckedIn
+    | TokenCalled
+    | TokenUpNext
+    | TokenCompleted
+    | TokenRecalled
+    | TokenDoctorDelayed
     | TokenEtaChanged,
     Field(discriminator="type"),
 ]

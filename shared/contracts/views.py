@@ -72,4 +72,8 @@ class TokenView(Contract):
     position: int | None = None
     waitlist_position: int | None = None
     estimated_time: dt.datetime | None = None
+    checked_in_at: dt.datetime | None = None
+    called_at: dt.datetime | None = None
+    completed_at: dt.datetime | None = None
+    recalls: int = 0
     created_at: dt.datetime

@@ -31,3 +31,40 @@ async def book(api: TestClient, doctor_id: str, name: str, expect: int = 201, **
     body: dict[str, Any] = await response.json()
     assert response.status == expect, body
     return body
+
+
+def assert_error_envelope(body: dict[str, Any]) -> None:
+    """Every error body: ``{"success": false, "error": <message>, "code": <MACHINE_CODE>, ...details}``."""
+    assert body["success"] is False, body
+    assert isinstance(body["error"], str) and body["error"], body
+    assert isinstance(body["code"], str) and body["code"], body
+
+
+async def call(api: TestClient, method: str, path: str, expect: int, **kwargs: Any) -> dict[str, Any]:
+    """Any request; checks the status and the envelope: JSON with ``success``, and ``error``/``code`` on errors."""
+    response = await api.request(method, path, **kwargs)
+    assert response.content_type == "application/json", (response.status, await response.text())
+    body: dict[str, Any] = await response.json()
+    assert response.status == expect, body
+    if expect >= 400:
+        assert_error_envelope(body)
+    else:
+        assert body["success"] is True, body
+    return body
+
+
+async def refused(api: TestClient, method: str, path: str, expect: int, code: str, **kwargs: Any) -> dict[str, Any]:
+    """A request that must fail with this status and machine code; returns the error body."""
+    body = await call(api, method, path, expect, **kwargs)
+    assert body["code"] == code, body
+    return body
+
+
+async def outcome(api: TestClient, method: str, path: str, **kwargs: Any) -> tuple[int, str | None, list[str]]:
+    """Status, machine code and the fields a refusal names; the error envelope is checked on the way."""
+    response = await api.request(method, path, **kwargs)
+    assert response.content_type == "application/json", (method, path, response.status, await response.text())
+    body: dict[str, Any] = await response.json()
+    if response.status >= 400:
+        assert_error_envelope(body)
+    return response.status, body.get("code"), [error["field"] for error in body.get("errors", [])]

@@ -30,13 +30,17 @@ from shared.contracts.commands import (
     CommandBase,
     CreateDoctor,
     CreateDoctorPayload,
+    MarkDoctorUnavailable,
+    MarkDoctorUnavailablePayload,
     MarkNoShow,
     MarkNoShowPayload,
     Reallocate,
     ReallocatePayload,
+    UpdateDoctorSlots,
+    UpdateDoctorSlotsPayload,
 )
 from shared.contracts.events import EventBase
-from shared.contracts.values import SlotTemplate, TimeRange, TokenSource, TokenStatus
+from shared.contracts.values import SlotTemplate, TimeRange, TokenSource, TokenStatus, Weekday
 from shared.contracts.views import TokenView
 from shared.errors import ErrorCode, Rejection
 
@@ -52,13 +56,16 @@ def at(hour: int, minute: int = 0, day: date = MONDAY) -> datetime:
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZONE)
 
 
-def template(label: str, capacity: int, reserved: int = 1) -> SlotTemplate:
+def template(
+    label: str, capacity: int, reserved: int = 1, quotas: dict[TokenSource, int] | None = None
+) -> SlotTemplate:
     start, end = label.split("-")
     return SlotTemplate(
         start_time=time.fromisoformat(start),
         end_time=time.fromisoformat(end),
         max_capacity=capacity,
         reserved_emergency_slots=reserved,
+        quotas=quotas or {},
     )
 
 
@@ -90,20 +97,31 @@ class Clinic:
     _names: Iterator[int] = field(default_factory=lambda: count(1))
 
     @classmethod
-    def open(cls, *templates: SlotTemplate, now: datetime | None = None, specialization: str = "ENT") -> "Clinic":
+    def open(
+        cls,
+        *templates: SlotTemplate,
+        now: datetime | None = None,
+        specialization: str = "ENT",
+        working_days: tuple[Weekday, ...] | None = None,
+    ) -> "Clinic":
         now = now or at(8)
         ws = Workspace(Policy(zone=ZONE), new_id=uuid4)
-        doctor_id = uuid4()
-        payload = CreateDoctorPayload(
-            doctor_id=doctor_id,
-            name="Dr. Test",
-            specialization=specialization,
-            time_slots=templates or (template("09:00-10:00", 4),),
-        )
-        ctx = CommandContext(now=now, command_id=uuid4(), doctor_code="D1")
-        create_doctor(ws, command(CreateDoctor, payload, now), ctx)
+        doctor_id = _create_doctor(ws, "D1", "Dr. Test", specialization, templates, now, working_days)
         ws.changes.events.clear()
         return cls(ws=ws, doctor_id=doctor_id, now=now)
+
+    def colleague(
+        self,
+        name: str,
+        *templates: SlotTemplate,
+        specialization: str = "ENT",
+        working_days: tuple[Weekday, ...] | None = None,
+    ) -> UUID:
+        """Another doctor in the same workspace; returns the id (book for them with ``doctor_id=``)."""
+        code = f"D{len(self.ws.doctors) + 1}"
+        doctor_id = _create_doctor(self.ws, code, name, specialization, templates, self.now, working_days)
+        self.ws.changes.events.clear()
+        return doctor_id
 
     # -- commands ------------------------------------------------------------------------------------------
 
@@ -138,7 +156,7 @@ class Clinic:
         self, name: str | None = None, age: int = 40, *, slot: str | None = None, **details: Any
     ) -> TokenView:
         payload = AddEmergencyPayload(
-            doctor_id=self.doctor_id,
+            doctor_id=details.pop("doctor_id", self.doctor_id),
             patient_name=name or self._fresh_name(),
             patient_age=age,
             time_slot=time_range(slot) if slot else None,
@@ -155,11 +173,31 @@ class Clinic:
     def reallocate(self) -> dict[str, Any]:
         return self.run(Reallocate, ReallocatePayload(doctor_id=self.doctor_id))
 
+    def unavailable(self, day: date = MONDAY, between: str | None = None, reason: str | None = None) -> dict[str, Any]:
+        """The doctor is away on ``day``: all day, or ``between`` ``"HH:MM-HH:MM"``."""
+        span = time_range(between) if between else None
+        payload = MarkDoctorUnavailablePayload(
+            doctor_id=self.doctor_id,
+            date=day,
+            start_time=span.start_time if span else None,
+            end_time=span.end_time if span else None,
+            reason=reason,
+        )
+        return self.run(MarkDoctorUnavailable, payload)
+
+    def update_slots(self, *templates: SlotTemplate, working_days: tuple[Weekday, ...] | None = None) -> dict[str, Any]:
+        payload = UpdateDoctorSlotsPayload(doctor_id=self.doctor_id, time_slots=templates, working_days=working_days)
+        return self.run(UpdateDoctorSlots, payload)
+
     # -- state ---------------------------------------------------------------------------------------------
 
     @property
     def day(self) -> Day:
-        return self.ws.day(self.ws.doctors[self.doctor_id], MONDAY)
+        return self.on(MONDAY)
+
+    def on(self, day: date) -> Day:
+        """The doctor's day (materialized, i.e. loaded in the workspace, on first use)."""
+        return self.ws.day(self.ws.doctors[self.doctor_id], day)
 
     def slot(self, label: str) -> Slot:
         return next(slot for slot in self.day.slots if slot.label() == label)
@@ -183,6 +221,29 @@ class Clinic:
     @staticmethod
     def _token(result: dict[str, Any]) -> TokenView:
         return TokenView.model_validate(result["token"])
+
+
+def _create_doctor(
+    ws: Workspace,
+    code: str,
+    name: str,
+    specialization: str,
+    templates: tuple[SlotTemplate, ...],
+    now: datetime,
+    working_days: tuple[Weekday, ...] | None = None,
+) -> UUID:
+    doctor_id = uuid4()
+    payload = CreateDoctorPayload(
+        doctor_id=doctor_id,
+        name=name,
+        specialization=specialization,
+        time_slots=templates or (template("09:00-10:00", 4),),
+        **({"working_days": working_days} if working_days else {}),
+    )
+    create_doctor(
+        ws, command(CreateDoctor, payload, now), CommandContext(now=now, command_id=uuid4(), doctor_code=code)
+    )
+    return doctor_id
 
 
 def type_of(kind: type[EventBase]) -> str:

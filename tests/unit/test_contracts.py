@@ -10,11 +10,14 @@ from shared.contracts.commands import (
     COMMAND_TYPES,
     AddEmergencyPayload,
     BookTokenPayload,
+    CallNextPayload,
     CancelTokenPayload,
     CreateDoctorPayload,
+    DelayDoctorPayload,
     MarkDoctorUnavailablePayload,
     MarkNoShowPayload,
     ReallocatePayload,
+    TokenActionPayload,
     UpdateDoctorSlotsPayload,
 )
 from shared.contracts.replies import ErrorInfo, Reply
@@ -31,6 +34,11 @@ PAYLOADS = {
     "CancelToken": CancelTokenPayload(doctor_id=DOCTOR, token_id="D1-20261201-T001"),
     "MarkNoShow": MarkNoShowPayload(doctor_id=DOCTOR, token_id=str(uuid4())),
     "Reallocate": ReallocatePayload(doctor_id=DOCTOR),
+    "CheckIn": TokenActionPayload(doctor_id=DOCTOR, token_id="D1-20261201-T002"),
+    "CallNext": CallNextPayload(doctor_id=DOCTOR),
+    "CompleteToken": TokenActionPayload(doctor_id=DOCTOR, token_id=str(uuid4())),
+    "RecallToken": TokenActionPayload(doctor_id=DOCTOR, token_id="D1-20261201-T003"),
+    "DelayDoctor": DelayDoctorPayload(doctor_id=DOCTOR, minutes=20, reason="surgery ran over"),
     "MarkDoctorUnavailable": MarkDoctorUnavailablePayload(
         doctor_id=DOCTOR, date=date(2026, 12, 1), start_time=time(9), end_time=time(11), reason="surgery"
     ),

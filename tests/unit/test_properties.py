@@ -1,7 +1,9 @@
-"""Property tests: random sequences of bookings, emergencies, cancellations, no-shows, clock ticks and
-reallocations on one doctor's day; the seat, waitlist, identity and ETA invariants hold after every step."""
+"""Property tests: random sequences of bookings, emergencies, cancellations, no-shows, clock ticks,
+reallocations, weekly-slot changes and doctor unavailability on one doctor's day; the seat, quota, waitlist,
+identity and ETA invariants hold after every step."""
 
 import copy
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -11,12 +13,20 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from allocator.domain.model import Slot, Token
-from shared.contracts.values import SlotStatus, TokenSource, TokenStatus
+from allocator.domain.workspace import EventDraft
+from shared.contracts.events import DoctorSlotsUpdated, TokenCancelled, TokenMoved, TokenPromoted, TokenWaitlisted
+from shared.contracts.values import SlotStatus, SlotTemplate, TokenSource, TokenStatus, Weekday
 from shared.errors import Rejection
 
 from .kit import Clinic, at, template
 
 LABELS = ("09:00-10:00", "10:00-11:00")
+EXTRA = "11:00-12:00"  # not in the first schedule; a slot change may add it
+ALL_LABELS = (*LABELS, EXTRA)
+# Doctor unavailable: mostly part of the day (a whole day away ends the script's bookings), sometimes a no-op.
+RANGES = (None, *["09:00-10:00", "09:30-10:30", "10:00-11:00", "11:00-12:00", "08:00-09:00"] * 2)
+WEEK = (Weekday.MONDAY, Weekday.TUESDAY, Weekday.WEDNESDAY, Weekday.THURSDAY, Weekday.FRIDAY, Weekday.SATURDAY)
+REGULAR = tuple(source for source in TokenSource if source is not TokenSource.EMERGENCY)
 
 # Some of these are the same patient written differently: 0 and 1 (name + age), 3 and 4 (phone), 5 and 6 (id).
 PATIENTS: tuple[dict[str, Any], ...] = (
@@ -66,29 +76,65 @@ class Reallocate:
     pass
 
 
-Step = Book | Emergency | Cancel | NoShow | Tick | Reallocate
+@dataclass(frozen=True)
+class UpdateSlots:
+    templates: tuple[SlotTemplate, ...]
+    working_days: tuple[Weekday, ...] | None
+
+
+@dataclass(frozen=True)
+class Unavailable:
+    between: str | None
+
+
+Step = Book | Emergency | Cancel | NoShow | Tick | Reallocate | UpdateSlots | Unavailable
+
+
+@st.composite
+def templates(draw: st.DrawFn, label: str) -> SlotTemplate:
+    """Random capacity C, reserve R < C and quotas for some sources adding up to at most C - R."""
+    capacity = draw(st.integers(1, 4))
+    reserved = draw(st.integers(0, capacity - 1))
+    quotas: dict[TokenSource, int] = {}
+    room = capacity - reserved
+    for source in draw(st.lists(st.sampled_from(REGULAR), unique=True, max_size=2)):
+        quotas[source] = draw(st.integers(0, room))
+        room -= quotas[source]
+    return template(label, capacity, reserved, quotas)
+
+
+@st.composite
+def slot_changes(draw: st.DrawFn) -> UpdateSlots:
+    """A new weekly schedule: each slot kept (maybe with other seats), removed or added; rarely not Mondays."""
+    chosen = [draw(st.none() | templates(label)) for label in ALL_LABELS]
+    kept = tuple(t for t in chosen if t is not None) or (draw(templates(LABELS[0])),)
+    working_days = draw(st.sampled_from([*[None] * 6, WEEK, WEEK, (Weekday.TUESDAY,)]))
+    return UpdateSlots(kept, working_days)
+
 
 patients = st.integers(0, len(PATIENTS) - 1)
-slot_choice = st.sampled_from([None, *range(len(LABELS))])
+slot_choice = st.sampled_from([None, *range(len(ALL_LABELS))])
 bookings = st.builds(Book, patients, st.sampled_from(TokenSource), slot_choice, st.booleans())
-steps = st.one_of(
-    *[bookings] * 4,  # bookings are what fills slots and waitlists
+# Weighted by repetition in a sampled list (``one_of`` would treat the repeats as one branch).
+_weighted: list[st.SearchStrategy[Step]] = [
+    *[bookings] * 8,  # bookings are what fills slots and waitlists
     st.builds(Emergency, patients, slot_choice),
-    st.builds(Cancel, st.integers(0, 50)),
+    *[st.builds(Cancel, st.integers(0, 50))] * 2,
     st.builds(NoShow, st.integers(0, 50)),
-    st.builds(Tick, st.integers(1, 40)),
+    *[st.builds(Tick, st.integers(1, 40))] * 2,
     st.just(Reallocate()),
-)
+    slot_changes(),
+    st.builds(Unavailable, st.sampled_from(RANGES)),
+]
+steps = st.sampled_from(_weighted).flatmap(lambda strategy: strategy)
+SCHEDULE_STEPS = (UpdateSlots, Unavailable)
+TOLD_ONCE = (TokenMoved, TokenWaitlisted, TokenCancelled, TokenPromoted)
 
 
 @st.composite
 def clinics(draw: st.DrawFn) -> Clinic:
-    """A doctor with two consecutive slots of random capacity C and reserve R < C, seen at 08:00."""
-    templates = []
-    for label in LABELS:
-        capacity = draw(st.integers(1, 4))
-        templates.append(template(label, capacity, reserved=draw(st.integers(0, capacity - 1))))
-    return Clinic.open(*templates, now=at(8))
+    """A doctor with two consecutive slots of random capacity C, reserve R < C and quotas, seen at 08:00."""
+    return Clinic.open(*(draw(templates(label)) for label in LABELS), now=at(8))
 
 
 def _pick(clinic: Clinic, pick: int) -> str:
@@ -100,11 +146,11 @@ def _apply(clinic: Clinic, step: Step) -> Token | None:
     """Run one step; returns the booked token, if the step booked one."""
     match step:
         case Book(patient, source, slot, waitlist):
-            label = LABELS[slot] if slot is not None else None
+            label = ALL_LABELS[slot] if slot is not None else None
             view = clinic.book(**PATIENTS[patient], source=source, slot=label, waitlist=waitlist)
             return clinic.token(view.token_number)
         case Emergency(patient, slot):
-            view = clinic.emergency(**PATIENTS[patient], slot=LABELS[slot] if slot is not None else None)
+            view = clinic.emergency(**PATIENTS[patient], slot=ALL_LABELS[slot] if slot is not None else None)
             return clinic.token(view.token_number)
         case Cancel(pick):
             clinic.cancel(_pick(clinic, pick))
@@ -112,6 +158,10 @@ def _apply(clinic: Clinic, step: Step) -> Token | None:
             clinic.no_show(_pick(clinic, pick))
         case Reallocate():
             clinic.reallocate()
+        case UpdateSlots(new_templates, working_days):
+            clinic.update_slots(*new_templates, working_days=working_days)
+        case Unavailable(between):
+            clinic.unavailable(between=between)
     return None
 
 
@@ -124,16 +174,47 @@ def _is_open(slot: Slot, now: datetime) -> bool:
     return slot.status is not SlotStatus.CANCELLED and now < slot.ends_at
 
 
-def _check_day(clinic: Clinic, settled_at: datetime) -> None:
-    """Invariants of the day as settled by the last successful command, at ``settled_at``."""
+def _committed(slot: Slot, counts: Counter[TokenSource]) -> int:
+    """Regular seats taken or held: every token of a source without a quota, max(taken, quota) for the others."""
+    unlimited = sum(n for s, n in counts.items() if s not in slot.quotas and s is not TokenSource.EMERGENCY)
+    return unlimited + sum(max(counts[s], quota) for s, quota in slot.quotas.items())
+
+
+def _check_slots(clinic: Clinic, settled_at: datetime) -> None:
+    """The seat rule, the quotas and the waitlist, per slot, as settled at ``settled_at``."""
     day, release = clinic.day, clinic.ws.policy.release_reserve_at_start
     for slot in day.slots:
-        occupied = day.occupancy(slot)
-        assert occupied.regular + occupied.emergency <= slot.capacity + 1, slot.label()
+        label = slot.label()
+        counts = day.confirmed_by_source(slot)
+        emergency = counts[TokenSource.EMERGENCY]
+        regular = sum(counts.values()) - emergency
+        assert regular + emergency <= slot.capacity + 1, f"{label}: more than C + 1 seated"
+        assert regular <= slot.capacity, f"{label}: the overflow seat holds a regular token"
+        for source, quota in slot.quotas.items():
+            assert counts[source] <= quota, f"{label}: the {source} quota is exceeded"
+        if slot.status is SlotStatus.CANCELLED:
+            assert not [t for t in day.tokens if t.slot_id == slot.id and t.status.is_active], f"{label}: cancelled"
+            continue
         if settled_at < slot.starts_at:
-            assert occupied.regular <= slot.capacity - slot.reserved, f"reserve of {slot.label()} not held"
-        if _is_open(slot, settled_at) and day.in_slot(slot, TokenStatus.PENDING):
-            assert day.regular_seats_left(slot, settled_at, release) == 0, f"waitlist of {slot.label()} not drained"
+            assert _committed(slot, counts) + slot.reserved <= slot.capacity, f"{label}: reserve or quota not held"
+        if _is_open(slot, settled_at):
+            ledger = day.ledger(slot, settled_at, release)
+            waiting = day.in_slot(slot, TokenStatus.PENDING)
+            assert not [t for t in waiting if ledger.fits(t.source)], f"{label}: a waiting token fits a free seat"
+
+
+def _check_day(clinic: Clinic, settled_at: datetime, seen: set[UUID]) -> None:
+    """Invariants of the day as settled by the last successful command, at ``settled_at``."""
+    day = clinic.day
+    _check_slots(clinic, settled_at)
+
+    slot_ids = {slot.id for slot in day.slots}
+    ids = [token.id for token in day.tokens]
+    assert len(ids) == len(set(ids)) and seen <= set(ids), "a token was lost or doubled"
+    seen.update(ids)
+    for token in day.tokens:
+        assert isinstance(token.status, TokenStatus) and token.slot_id in slot_ids
+        assert not (token.is_emergency and token.status is TokenStatus.PENDING), "an emergency waits"
 
     active = [token.patient_key for token in day.tokens if token.status.is_active]
     assert len(active) == len(set(active)), "two active tokens for one patient"
@@ -151,52 +232,115 @@ def _check_day(clinic: Clinic, settled_at: datetime) -> None:
 
 
 def _check_booked(clinic: Clinic, token: Token) -> None:
-    """A newcomer is seated ahead of a waiting patient of its slot only with a strictly better priority."""
+    """A newcomer is seated ahead of a waiting patient of no worse priority only if that patient could not have
+    had the seat anyway (its quota is full, or the seats left are held for other sources)."""
     if token.is_emergency or token.status is not TokenStatus.CONFIRMED:
         return
-    waiting = clinic.day.in_slot(clinic.day.slot(token.slot_id), TokenStatus.PENDING)
-    assert all(other.priority > token.priority for other in waiting), "a newcomer jumped the waitlist"
+    day = clinic.day
+    slot = day.slot(token.slot_id)
+    without_newcomer = day.ledger(slot, clinic.now, clinic.ws.policy.release_reserve_at_start)
+    without_newcomer.by_source[token.source] -= 1
+    for other in day.in_slot(slot, TokenStatus.PENDING):
+        if other.priority <= token.priority:
+            assert not without_newcomer.fits(other.source), "a newcomer jumped the waitlist"
 
 
-def _run(clinic: Clinic, script: list[Step], settled_at: datetime) -> datetime:
+@dataclass(frozen=True)
+class Before:
+    """The day just before a step."""
+
+    tokens: list[Token]
+    slots: list[Slot]
+
+    @property
+    def places(self) -> dict[UUID, tuple[UUID, TokenStatus]]:
+        return {t.id: (t.slot_id, t.status) for t in self.tokens}
+
+    def slot(self, slot_id: UUID) -> Slot:
+        return next(slot for slot in self.slots if slot.id == slot_id)
+
+
+def _run(clinic: Clinic, script: list[Step], settled_at: datetime, seen: set[UUID]) -> datetime:
     """Apply the steps, checking the invariants after each; returns when the day was last settled."""
     for step in script:
         if isinstance(step, Tick):
             clinic.now += timedelta(minutes=step.minutes)
             continue
-        tokens_before = copy.deepcopy(clinic.day.tokens)
-        slots_before = copy.deepcopy(clinic.day.slots)
-        seats_before = _confirmed_seats(clinic)
+        before = Before(copy.deepcopy(clinic.day.tokens), copy.deepcopy(clinic.day.slots))
         clinic.take_events()
         try:
             booked = _apply(clinic, step)
         except Rejection:
-            assert clinic.day.tokens == tokens_before, "a rejection changed tokens"
-            assert clinic.day.slots == slots_before, "a rejection changed slots"
+            assert clinic.day.tokens == before.tokens, "a rejection changed tokens"
+            assert clinic.day.slots == before.slots, "a rejection changed slots"
             assert clinic.take_events() == [], "a rejection emitted events"
         else:
             settled_at = clinic.now
-            _check_transition(clinic, step, seats_before, booked)
-        _check_day(clinic, settled_at)
+            _check_transition(clinic, step, before, booked, clinic.take_events())
+        _check_day(clinic, settled_at, seen)
     return settled_at
 
 
-def _check_transition(clinic: Clinic, step: Step, seats_before: dict[UUID, UUID], booked: Token | None) -> None:
-    ended = {t.id for t in clinic.day.tokens if t.status in (TokenStatus.CANCELLED, TokenStatus.NO_SHOW)}
-    seats_after = _confirmed_seats(clinic)
-    for token_id, slot_id in seats_before.items():
-        if token_id not in ended:
-            assert seats_after.get(token_id) == slot_id, "a confirmed token was bumped"
+def _check_transition(
+    clinic: Clinic, step: Step, before: Before, booked: Token | None, events: list[EventDraft]
+) -> None:
+    if isinstance(step, SCHEDULE_STEPS):
+        _check_schedule_change(clinic, before, events)
+    else:
+        ended = {t.id for t in clinic.day.tokens if t.status in (TokenStatus.CANCELLED, TokenStatus.NO_SHOW)}
+        seats_after = _confirmed_seats(clinic)
+        for token in before.tokens:
+            if token.status is TokenStatus.CONFIRMED and token.id not in ended:
+                assert seats_after.get(token.id) == token.slot_id, "a confirmed token was bumped"
     if booked is not None:
         _check_booked(clinic, booked)
     if isinstance(step, Reallocate):
         ended_slots = {s.id for s in clinic.day.slots if clinic.now >= s.ends_at}
         waiting = [t for t in clinic.day.tokens if t.status is TokenStatus.PENDING]
         assert not any(t.slot_id in ended_slots for t in waiting), "reallocate left a waitlist in an ended slot"
+    if isinstance(step, Reallocate | UpdateSlots | Unavailable):
         tokens_before = copy.deepcopy(clinic.day.tokens)
-        clinic.take_events()
-        assert clinic.reallocate()["changed"] is False, "reallocate is not idempotent"
-        assert clinic.day.tokens == tokens_before and clinic.take_events() == []
+        slots_before = copy.deepcopy(clinic.day.slots)
+        again = _apply_again(clinic, step)
+        assert again is False, f"{type(step).__name__} is not idempotent"
+        assert clinic.day.tokens == tokens_before and clinic.day.slots == slots_before
+        assert not [e for e in clinic.take_events() if e.kind is not DoctorSlotsUpdated]
+
+
+def _apply_again(clinic: Clinic, step: Reallocate | UpdateSlots | Unavailable) -> bool:
+    """Run the same step a second time; whether it says it changed anything."""
+    match step:
+        case Reallocate():
+            return bool(clinic.reallocate()["changed"])
+        case UpdateSlots(new_templates, working_days):
+            return bool(clinic.update_slots(*new_templates, working_days=working_days)["rescheduled"])
+        case Unavailable(between):
+            return bool(clinic.unavailable(between=between)["changed"])
+
+
+def _seats(slot: Slot) -> tuple[object, ...]:
+    return (slot.status is SlotStatus.CANCELLED, slot.capacity, slot.reserved, slot.quotas, slot.ends_at)
+
+
+def _check_schedule_change(clinic: Clinic, before: Before, events: list[EventDraft]) -> None:
+    """Displaced patients go to later slots only, a confirmed one only from a cancelled or changed slot, and
+    everyone whose slot or status changed is told exactly once (moved, waitlisted, cancelled or promoted)."""
+    day = clinic.day
+    told = Counter(e.payload.token.id for e in events if e.kind in TOLD_ONCE)
+    places = before.places
+    for token in day.tokens:
+        old_slot_id, old_status = places[token.id]
+        changed = (token.slot_id, token.status) != (old_slot_id, old_status)
+        assert told[token.id] == (1 if changed else 0), f"{token.short_number} told {told[token.id]} times"
+        if not changed:
+            continue
+        old, new = before.slot(old_slot_id), day.slot(token.slot_id)
+        assert new.starts_at >= old.starts_at, "re-seated in an earlier slot"
+        if old_status is TokenStatus.CONFIRMED:
+            assert _seats(old) != _seats(day.slot(old_slot_id)), "a confirmed token left a slot that did not change"
+        if token.status is TokenStatus.CANCELLED:
+            later = [s for s in day.open_slots(clinic.now) if s.id != old.id and s.starts_at >= old.starts_at]
+            assert token.is_emergency or not later, "cancelled though a later slot could take it as waiting"
 
 
 scripts = st.lists(steps, min_size=8, max_size=25)
@@ -206,9 +350,10 @@ scripts = st.lists(steps, min_size=8, max_size=25)
 @given(clinic=clinics(), morning=scripts, later=st.integers(60, 150), rest=scripts)
 def test_invariants_hold_after_every_step(clinic: Clinic, morning: list[Step], later: int, rest: list[Step]) -> None:
     """Steps before the slots start, then a jump of the clock into the OPD session, then more steps."""
-    settled_at = _run(clinic, morning, clinic.now)
+    seen: set[UUID] = set()
+    settled_at = _run(clinic, morning, clinic.now, seen)
     clinic.now = max(clinic.now, at(8) + timedelta(minutes=later))
-    _run(clinic, rest, settled_at)
+    _run(clinic, rest, settled_at, seen)
 
 
 regular_sources = st.sampled_from([source for source in TokenSource if source is not TokenSource.EMERGENCY])

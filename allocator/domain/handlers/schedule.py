@@ -12,6 +12,7 @@ from allocator.domain.workspace import Workspace
 from shared.contracts.commands import MarkDoctorUnavailable
 from shared.contracts.values import SlotStatus, TokenStatus
 from shared.errors import ErrorCode, Rejection
+from shared.seats import Ledger
 
 SCHEDULE_CHANGED = "the doctor's schedule changed"
 
@@ -24,14 +25,24 @@ def _cancel(ws: Workspace, day: Day, slot: Slot, reason: str) -> list[Token]:
     return [t for t in day.tokens if t.slot_id == slot.id and t.status.is_active]
 
 
-def _over_capacity(day: Day, slot: Slot) -> list[Token]:
-    """Confirmed tokens that no longer fit after a capacity cut: the last in consultation order go first."""
-    kept = 0
+def _over_capacity(ws: Workspace, day: Day, slot: Slot, now: datetime) -> list[Token]:
+    """Confirmed tokens the slot's (new) seats can no longer hold, the last in consultation order.
+
+    The kept ones form a state the seat rule could have reached had they booked again, regulars first and
+    emergencies after them: regulars within the reserve, the quota holds and caps (as at ``now``), emergencies
+    up to the single overflow seat. So a slot whose template did not change keeps everybody.
+    """
+    confirmed = day.in_slot(slot, TokenStatus.CONFIRMED)
+    emergencies = [token for token in confirmed if token.is_emergency][: slot.capacity + 1]
+    started = now >= slot.starts_at
+    regular = Ledger.of(slot.capacity, slot.reserved, slot.quotas, started, {}, ws.policy.release_reserve_at_start)
     displaced = []
-    for token in day.in_slot(slot, TokenStatus.CONFIRMED):
-        limit = slot.capacity + 1 if token.is_emergency else slot.capacity
-        if kept < limit:
-            kept += 1
+    for token in confirmed:
+        if token.is_emergency:
+            if token not in emergencies:
+                displaced.append(token)
+        elif regular.fits(token.source) and regular.regular + len(emergencies) <= slot.capacity:
+            regular.take(token.source)
         else:
             displaced.append(token)
     return displaced
@@ -43,9 +54,14 @@ def apply_templates(ws: Workspace, day: Day, now: datetime) -> Reseating:
     wanted = {t.start_time: t for t in doctor.templates} if doctor.works_on(day.date) else {}
     displaced: list[Token] = []
     for slot in day.slots:
-        if slot.status is SlotStatus.CANCELLED or now >= slot.ends_at:
+        if now >= slot.ends_at:
             continue
         template = wanted.get(slot.start_time)
+        if slot.status is SlotStatus.CANCELLED:
+            if template is None or slot.status_reason != SCHEDULE_CHANGED:
+                continue  # cancelled because the doctor is away: stays cancelled
+            slot.status = SlotStatus.AVAILABLE  # removed from the schedule earlier, back in it now
+            slot.status_reason = None
         if template is None:
             displaced += _cancel(ws, day, slot, SCHEDULE_CHANGED)
             continue
@@ -55,7 +71,7 @@ def apply_templates(ws: Workspace, day: Day, now: datetime) -> Reseating:
         slot.reserved = template.reserved_emergency_slots
         slot.quotas = dict(template.quotas)
         ws.touch_slot(slot)
-        displaced += _over_capacity(day, slot)
+        displaced += _over_capacity(ws, day, slot, now)
     known = {slot.start_time for slot in day.slots}
     day.slots.extend(ws.new_slot(doctor, day.date, t) for start, t in wanted.items() if start not in known)
     day.slots.sort(key=lambda slot: slot.start_time)
@@ -78,14 +94,12 @@ def mark_doctor_unavailable(ws: Workspace, command: MarkDoctorUnavailable, ctx: 
     start = ws.at(day.date, payload.start_time or time.min)
     end = ws.at(day.date, payload.end_time) if payload.end_time else ws.at(day.date, time.max)
     reason = payload.reason or f"{doctor.name} is unavailable"
-    affected = [
-        slot
-        for slot in day.slots
-        if slot.status is not SlotStatus.CANCELLED
-        and ctx.now < slot.ends_at
-        and slot.starts_at < end
-        and slot.ends_at > start
-    ]
+    in_range = [slot for slot in day.slots if ctx.now < slot.ends_at and slot.starts_at < end and slot.ends_at > start]
+    affected = [slot for slot in in_range if slot.status is not SlotStatus.CANCELLED]
+    restamped = [slot for slot in in_range if slot.status_reason == SCHEDULE_CHANGED]
+    for slot in restamped:  # already off the schedule: the absence keeps it cancelled if the slot is restored
+        slot.status_reason = reason
+        ws.touch_slot(slot)
     displaced = [token for slot in affected for token in _cancel(ws, day, slot, reason)]
     outcome = reseat(ws, day, displaced, ctx.now, reason)
     result: dict[str, Any] = {
@@ -93,7 +107,7 @@ def mark_doctor_unavailable(ws: Workspace, command: MarkDoctorUnavailable, ctx: 
         "date": str(day.date),
         "cancelledSlots": [slot.label() for slot in affected],
         **outcome.summary(),
-        "changed": bool(affected),
+        "changed": bool(affected or restamped),
     }
     if outcome.waitlisted or outcome.cancelled:
         result["suggestedDoctors"] = []
