@@ -5,9 +5,11 @@ import logging
 import os
 import socket
 from contextlib import AsyncExitStack
+from datetime import timedelta
 
 from allocator.adapters.outbox_relay import OutboxRelay
 from allocator.adapters.shard_consumer import BatchSettings, ShardConsumer
+from allocator.adapters.ticker import run_ticker
 from allocator.domain.policy import Policy
 from allocator.service.processor import ShardProcessor
 from allocator.settings import AllocatorSettings
@@ -26,6 +28,8 @@ def build_policy(settings: AllocatorSettings) -> Policy:
         booking_horizon_days=settings.booking_horizon_days,
         release_reserve_at_start=settings.release_reserve_at_start,
         eta_notice_threshold=settings.eta_notice_threshold,
+        no_show_grace=timedelta(minutes=settings.no_show_grace_minutes),
+        recall_after_patients=settings.recall_after_patients,
     )
 
 
@@ -42,7 +46,8 @@ async def run_allocator(settings: AllocatorSettings, stop: asyncio.Event, clock:
             return
         stack.push_async_callback(pool.close)
         processors = [
-            ShardProcessor(pool, shard, holder, build_policy(settings), clock) for shard in settings.shard_list()
+            ShardProcessor(pool, shard, holder, build_policy(settings), clock, settings.shard_count)
+            for shard in settings.shard_list()
         ]
         consumers = [ShardConsumer(p, topology, batch, relay.kick) for p in processors]
         while not stop.is_set():
@@ -58,6 +63,9 @@ async def run_allocator(settings: AllocatorSettings, stop: asyncio.Event, clock:
                     log.info("serving shards %s as %s", settings.shard_list(), holder)
                     async with asyncio.TaskGroup() as tasks:
                         tasks.create_task(relay.run(connection, stop))
+                        tasks.create_task(
+                            run_ticker(connection, topology, settings.shard_list(), settings.tick_seconds, stop)
+                        )
                         for consumer in consumers:
                             tasks.create_task(consumer.run(connection, stop))
             except* amqp.AMQP_ERRORS as group:

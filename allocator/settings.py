@@ -14,6 +14,9 @@ class AllocatorSettings(CommonSettings):
     booking_horizon_days: int = Field(30, ge=0, le=365)
     release_reserve_at_start: bool = True
     eta_notice_minutes: float = Field(10.0, ge=0)
+    no_show_grace_minutes: float = Field(15.0, ge=0, description="after slot end, unseen confirmed tokens lapse")
+    recall_after_patients: int = Field(2, ge=0, le=50, description="a recalled patient goes back this many places")
+    tick_seconds: float = Field(5.0, gt=0, le=3600, description="how often (wall clock) the clock acts on shards")
     pool_size: int = Field(8, ge=2, le=100)
     holder_name: str | None = Field(None, description="names this process in the lease table")
 

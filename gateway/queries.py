@@ -15,8 +15,12 @@ from shared.seats import Ledger
 _TOKEN_COLUMNS = """
     t.*, s.start_time AS slot_start, s.end_time AS slot_end,
     CASE WHEN t.status IN ('confirmed', 'pending') THEN
-        row_number() OVER (PARTITION BY t.slot_id, t.status ORDER BY t.priority, t.arrival) END AS place
+        row_number() OVER (PARTITION BY t.slot_id, t.status ORDER BY t.queue_priority, t.queue_position) END AS place
 """
+
+
+def _local(instant: datetime | None, zone: ZoneInfo) -> datetime | None:
+    return instant.astimezone(zone) if instant else None
 
 
 def _token_view(row: asyncpg.Record, zone: ZoneInfo) -> TokenView:
@@ -44,6 +48,10 @@ def _token_view(row: asyncpg.Record, zone: ZoneInfo) -> TokenView:
         position=row["place"] if status is TokenStatus.CONFIRMED else None,
         waitlist_position=row["place"] if status is TokenStatus.PENDING else None,
         estimated_time=row["estimated_time"].astimezone(zone) if eta_known else None,
+        checked_in_at=_local(row["checked_in_at"], zone),
+        called_at=_local(row["called_at"], zone),
+        completed_at=_local(row["completed_at"], zone),
+        recalls=row["recalls"],
         created_at=row["created_at"].astimezone(zone),
     )
 
@@ -86,7 +94,7 @@ async def doctor_tokens(
                  WHERE t.doctor_id = $1 AND t.date = $2
             ) ranked
             WHERE $3::text IS NULL OR status = $3
-            ORDER BY slot_start, status <> 'confirmed', priority, arrival""",
+            ORDER BY slot_start, status <> 'confirmed', queue_priority, queue_position""",
         doctor_id,
         day,
         status.value if status else None,
@@ -212,6 +220,34 @@ def _slot_view(doctor_id: UUID, day: date, row: Any, zone: ZoneInfo, now: dateti
         status=SlotStatus(row["status"]),
         status_reason=row["status_reason"],
     )
+
+
+async def queue(
+    connection: asyncpg.Connection, doctor_id: UUID, day: date, zone: ZoneInfo, upcoming: int
+) -> dict[str, Any]:
+    """The live queue: who is with the doctor, who comes next (with ETAs), who waits for a seat, and counts."""
+    tokens = await doctor_tokens(connection, doctor_id, day, None, zone)
+    serving = next((t for t in tokens if t.status is TokenStatus.CONFIRMED and t.called_at is not None), None)
+    waiting = [t for t in tokens if t.status is TokenStatus.CONFIRMED and t.called_at is None]
+    pending = [t for t in tokens if t.status is TokenStatus.PENDING]
+    pace = await connection.fetchrow(
+        """SELECT d.consult_minutes, coalesce(dd.delay_minutes, 0) AS delay_minutes, dd.delay_reason
+             FROM doctors d LEFT JOIN doctor_days dd ON dd.doctor_id = d.id AND dd.date = $2
+            WHERE d.id = $1""",
+        doctor_id,
+        day,
+    )
+    counts = {status.value: sum(1 for t in tokens if t.status is status) for status in TokenStatus}
+    return {
+        "date": day.isoformat(),
+        "nowServing": serving,
+        "next": waiting[:upcoming],
+        "waitlist": pending,
+        "counts": {**counts, "waiting": len(waiting), "checkedIn": sum(1 for t in waiting if t.checked_in_at)},
+        "consultMinutes": round(pace["consult_minutes"], 1) if pace and pace["consult_minutes"] else None,
+        "delayMinutes": pace["delay_minutes"] if pace else 0,
+        "delayReason": pace["delay_reason"] if pace else None,
+    }
 
 
 async def command_reply(connection: asyncpg.Connection, command_id: UUID) -> dict[str, Any] | None:

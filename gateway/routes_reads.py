@@ -1,6 +1,10 @@
 """Read endpoints: straight from Postgres through the read-only role."""
 
+from collections.abc import Sequence
+from typing import Any
+
 from aiohttp import web
+from pydantic import BaseModel
 
 from gateway import queries
 from gateway.context import CLOCK, READER, SETTINGS
@@ -14,8 +18,12 @@ from shared.errors import ErrorCode
 routes = web.RouteTableDef()
 
 
-def _dump(views: list) -> list:
+def _dump(views: Sequence[BaseModel]) -> list[dict[str, Any]]:
     return [view.model_dump(mode="json") for view in views]
+
+
+def _dump_one(view: BaseModel | None) -> dict[str, Any] | None:
+    return view.model_dump(mode="json") if view is not None else None
 
 
 @routes.get("/api/doctors")
@@ -54,6 +62,31 @@ async def schedule(request: web.Request) -> web.Response:
             "date": day.isoformat(),
             "workingDay": day.strftime("%A") in found.working_days,
             "slots": _dump(slots),
+        }
+    )
+
+
+@routes.get("/api/doctors/{doctorId}/queue")
+async def live_queue(request: web.Request) -> web.Response:
+    """Now serving, the next patients with their estimated times, the waitlist and counts."""
+    doctor_id = path_uuid(request, "doctorId")
+    day = query_date(request)
+    try:
+        upcoming = int(request.query.get("next", 5))
+    except ValueError:
+        raise BadRequest("next must be an integer") from None
+    if not 0 <= upcoming <= 50:
+        raise BadRequest("next must be 0..50")
+    async with request.app[READER].acquire() as connection:
+        if await queries.doctor(connection, doctor_id) is None:
+            return error(ErrorCode.DOCTOR_NOT_FOUND, f"doctor {doctor_id} not found", {"doctorId": str(doctor_id)})
+        live = await queries.queue(connection, doctor_id, day, request.app[SETTINGS].zone, upcoming)
+    return ok(
+        {
+            **live,
+            "nowServing": _dump_one(live["nowServing"]),
+            "next": _dump(live["next"]),
+            "waitlist": _dump(live["waitlist"]),
         }
     )
 

@@ -15,16 +15,24 @@ from shared.contracts.commands import (
     AddEmergencyPayload,
     BookToken,
     BookTokenPayload,
+    CallNext,
+    CallNextPayload,
     CancelToken,
     CancelTokenPayload,
+    CheckIn,
+    CompleteToken,
     CreateDoctor,
     CreateDoctorPayload,
+    DelayDoctor,
+    DelayDoctorPayload,
     MarkDoctorUnavailable,
     MarkDoctorUnavailablePayload,
     MarkNoShow,
     MarkNoShowPayload,
     Reallocate,
     ReallocatePayload,
+    RecallToken,
+    TokenActionPayload,
     UpdateDoctorSlots,
     UpdateDoctorSlotsPayload,
 )
@@ -90,6 +98,39 @@ async def cancel_token(request: web.Request) -> web.Response:
 @routes.put("/api/tokens/{tokenId}/no-show")
 async def mark_no_show(request: web.Request) -> web.Response:
     return await _token_command(request, MarkNoShow, MarkNoShowPayload)
+
+
+@routes.put("/api/tokens/{tokenId}/check-in")
+async def check_in(request: web.Request) -> web.Response:
+    """The patient has arrived; a no-show arriving late the same day is re-queued."""
+    return await _token_command(request, CheckIn, TokenActionPayload)
+
+
+@routes.put("/api/tokens/{tokenId}/complete")
+async def complete(request: web.Request) -> web.Response:
+    return await _token_command(request, CompleteToken, TokenActionPayload)
+
+
+@routes.put("/api/tokens/{tokenId}/recall")
+async def recall(request: web.Request) -> web.Response:
+    """Called but not here: back a few places in the queue; the second time, a no-show."""
+    return await _token_command(request, RecallToken, TokenActionPayload)
+
+
+@routes.post("/api/doctors/{doctorId}/call-next")
+async def call_next(request: web.Request) -> web.Response:
+    """Complete the patient in consultation (if any) and call the next one."""
+    body = await json_body(request, required=False)
+    body["doctorId"] = str(path_uuid(request, "doctorId"))
+    return await dispatch(request, CallNext, CallNextPayload, body)
+
+
+@routes.post("/api/doctors/{doctorId}/delay")
+async def delay(request: web.Request) -> web.Response:
+    """``{minutes, reason}``: the doctor runs late; every waiting patient is told their new time."""
+    body = await json_body(request)
+    body["doctorId"] = str(path_uuid(request, "doctorId"))
+    return await dispatch(request, DelayDoctor, DelayDoctorPayload, body)
 
 
 @routes.post("/api/tokens/reallocate/{doctorId}")

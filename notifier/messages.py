@@ -42,7 +42,12 @@ def _describe(event: EventBase, token: TokenView, reason: str | None, zone: Zone
         "token.moved": f"Token {token.short_number} moved to {slot}{because}.",
         "token.eta_changed": f"Token {token.short_number}: new estimated time {eta}{because}.",
         "token.cancelled": f"Token {token.short_number} for {slot} is cancelled{because}.",
-        "token.no_show": f"Token {token.short_number} was marked as not arrived for {slot}.",
+        "token.no_show": f"Token {token.short_number} was marked as not arrived for {slot}{because}.",
+        "token.checked_in": f"Token {token.short_number}: you are checked in; estimated time {eta}.",
+        "token.called": f"Token {token.short_number}: {reason or 'please proceed now'}.",
+        "token.up_next": f"Token {token.short_number}: you are next, please be ready.",
+        "token.recalled": f"Token {token.short_number}: we called you but could not find you{because}.",
+        "token.doctor_delayed": f"Token {token.short_number}: {reason}; your new estimated time is {eta}.",
     }
     return texts.get(event.type)  # type: ignore[attr-defined]
 

@@ -16,7 +16,6 @@ from shared import amqp
 from shared.codec import DecodeError, decode_reply, encode
 from shared.contracts.commands import CommandBase
 from shared.contracts.replies import Reply
-from shared.routing import shard_for
 from shared.topology import REPLY_TO, Topology, declare
 
 log = logging.getLogger(__name__)
@@ -92,7 +91,7 @@ class CommandBus:
         key = str(uuid4())
         waiter: asyncio.Future[Reply] = asyncio.get_running_loop().create_future()
         self._waiting[key] = waiter
-        shard = shard_for(command.doctor_id, self.topology.shard_count)
+        shard = command.shard(self.topology.shard_count)
         message = amqp.persistent(
             encode(command),
             message_id=str(command.command_id),

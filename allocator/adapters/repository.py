@@ -35,6 +35,12 @@ async def materialized_dates(connection: asyncpg.Connection, doctor_id: UUID, fi
     return [row["date"] for row in rows]
 
 
+async def doctors_with_day(connection: asyncpg.Connection, day: date) -> list[UUID]:
+    """Doctors whose day ``day`` has dated slots (someone booked or changed it): the days the clock acts on."""
+    rows = await connection.fetch("SELECT DISTINCT doctor_id FROM slots WHERE date = $1", day)
+    return [row["doctor_id"] for row in rows]
+
+
 async def _doctor(connection: asyncpg.Connection, row: asyncpg.Record) -> Doctor:
     doctor_id = row["id"]
     templates = await connection.fetch(
@@ -58,6 +64,7 @@ async def _doctor(connection: asyncpg.Connection, row: asyncpg.Record) -> Doctor
         ),
         working_days=tuple(Weekday(day) for day in row["working_days"]),
         event_sequence=row["event_sequence"],
+        consult_minutes=row["consult_minutes"],
     )
 
 
@@ -67,6 +74,9 @@ async def load_day(connection: asyncpg.Connection, doctor: Doctor, day: date, zo
     )
     token_rows = await connection.fetch(
         "SELECT * FROM tokens WHERE doctor_id = $1 AND date = $2 ORDER BY arrival", doctor.id, day
+    )
+    settings = await connection.fetchrow(
+        "SELECT delay_minutes, delay_reason FROM doctor_days WHERE doctor_id = $1 AND date = $2", doctor.id, day
     )
     slots = [
         Slot(
@@ -110,10 +120,28 @@ async def load_day(connection: asyncpg.Connection, doctor: Doctor, day: date, zo
             overflow=r["overflow"],
             estimated_time=r["estimated_time"],
             status_reason=r["status_reason"],
+            checked_in_at=r["checked_in_at"],
+            called_at=r["called_at"],
+            completed_at=r["completed_at"],
+            recalls=r["recalls"],
+            queue_rank=_queue_rank(r),
         )
         for r in token_rows
     ]
-    return Day(doctor=doctor, date=day, slots=slots, tokens=tokens)
+    return Day(
+        doctor=doctor,
+        date=day,
+        slots=slots,
+        tokens=tokens,
+        delay_minutes=settings["delay_minutes"] if settings else 0,
+        delay_reason=settings["delay_reason"] if settings else None,
+    )
+
+
+def _queue_rank(row: asyncpg.Record) -> tuple[int, float] | None:
+    """Stored for every token; only a recall makes it differ from (priority, arrival)."""
+    rank = (row["queue_priority"], row["queue_position"])
+    return None if rank == (row["priority"], float(row["arrival"])) else rank
 
 
 async def locate_token(connection: asyncpg.Connection, doctor_id: UUID, ref: str) -> date | None:
@@ -135,11 +163,17 @@ async def reserve_doctor_code(connection: asyncpg.Connection) -> str:
 
 
 _UPSERT_DOCTOR = """
-INSERT INTO doctors (id, code, name, specialization, room, working_days, event_sequence)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
+INSERT INTO doctors (id, code, name, specialization, room, working_days, event_sequence, consult_minutes)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 ON CONFLICT (id) DO UPDATE SET
     name = EXCLUDED.name, specialization = EXCLUDED.specialization, room = EXCLUDED.room,
-    working_days = EXCLUDED.working_days, event_sequence = EXCLUDED.event_sequence, updated_at = now()
+    working_days = EXCLUDED.working_days, event_sequence = EXCLUDED.event_sequence,
+    consult_minutes = EXCLUDED.consult_minutes, updated_at = now()
+"""
+_UPSERT_DOCTOR_DAY = """
+INSERT INTO doctor_days (doctor_id, date, delay_minutes, delay_reason) VALUES ($1, $2, $3, $4)
+ON CONFLICT (doctor_id, date) DO UPDATE SET
+    delay_minutes = EXCLUDED.delay_minutes, delay_reason = EXCLUDED.delay_reason
 """
 _INSERT_TEMPLATE = """
 INSERT INTO slot_templates (doctor_id, start_time, end_time, max_capacity, reserved_emergency, quotas)
@@ -163,12 +197,16 @@ UPDATE slots s SET max_capacity = v.capacity
 _UPSERT_TOKEN = """
 INSERT INTO tokens (id, token_number, short_number, doctor_id, slot_id, date, patient_name, patient_age,
                     patient_id, phone, email, language, patient_key, source, priority, status, is_emergency,
-                    overflow, arrival, estimated_time, status_reason, created_at, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
+                    overflow, arrival, estimated_time, status_reason, created_at, updated_at,
+                    checked_in_at, called_at, completed_at, recalls, queue_priority, queue_position)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23,
+        $24, $25, $26, $27, $28, $29)
 ON CONFLICT (id) DO UPDATE SET
     slot_id = EXCLUDED.slot_id, status = EXCLUDED.status, overflow = EXCLUDED.overflow,
     estimated_time = EXCLUDED.estimated_time, status_reason = EXCLUDED.status_reason,
-    updated_at = EXCLUDED.updated_at
+    updated_at = EXCLUDED.updated_at, checked_in_at = EXCLUDED.checked_in_at, called_at = EXCLUDED.called_at,
+    completed_at = EXCLUDED.completed_at, recalls = EXCLUDED.recalls, queue_priority = EXCLUDED.queue_priority,
+    queue_position = EXCLUDED.queue_position
 """
 
 
@@ -178,6 +216,7 @@ def _token_row(t: Token) -> tuple[object, ...]:
         t.id, t.token_number, t.short_number, t.doctor_id, t.slot_id, t.date, p.name, p.age, p.patient_id,
         p.phone, p.email, p.language, t.patient_key, t.source.value, int(t.priority), t.status.value,
         t.is_emergency, t.overflow, t.arrival, t.estimated_time, t.status_reason, t.created_at, t.updated_at,
+        t.checked_in_at, t.called_at, t.completed_at, t.recalls, *t.order_key,
     )  # fmt: skip
 
 
@@ -187,9 +226,23 @@ async def save_changes(connection: asyncpg.Connection, changes: Changes) -> None
         await connection.executemany(
             _UPSERT_DOCTOR,
             [
-                (d.id, d.code, d.name, d.specialization, d.room, [w.value for w in d.working_days], d.event_sequence)
+                (
+                    d.id,
+                    d.code,
+                    d.name,
+                    d.specialization,
+                    d.room,
+                    [w.value for w in d.working_days],
+                    d.event_sequence,
+                    d.consult_minutes,
+                )
                 for d in changes.doctors.values()
             ],
+        )
+    if changes.days:
+        await connection.executemany(
+            _UPSERT_DOCTOR_DAY,
+            [(d.doctor.id, d.date, d.delay_minutes, d.delay_reason) for d in changes.days.values()],
         )
     for doctor_id in changes.templates:
         doctor = changes.doctors[doctor_id]

@@ -21,7 +21,6 @@ from shared.contracts.commands import Command
 from shared.contracts.replies import ErrorInfo, Reply
 from shared.errors import ErrorCode, TransientError
 from shared.lifecycle import sleep_unless
-from shared.routing import shard_for
 from shared.topology import DLQ_COMMANDS_KEY, Topology
 
 log = logging.getLogger(__name__)
@@ -130,9 +129,9 @@ class ShardConsumer:
             except DecodeError as exc:
                 await self._refuse(channel, message, ErrorCode.INVALID_COMMAND, str(exc), {"errors": exc.errors})
                 continue
-            owner = shard_for(command.doctor_id, self.topology.shard_count)
+            owner = command.shard(self.topology.shard_count)
             if owner != self.shard:
-                reason = f"doctor {command.doctor_id} belongs to shard {owner}, not {self.shard}"
+                reason = f"this command belongs to shard {owner}, not {self.shard}"
                 await self._refuse(channel, message, ErrorCode.INVALID_COMMAND, reason, {"shard": owner}, command)
                 continue
             items.append((message, command))

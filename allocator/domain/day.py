@@ -23,6 +23,8 @@ class Day:
     date: date
     slots: list[Slot]
     tokens: list[Token] = field(default_factory=list)
+    delay_minutes: int = 0
+    delay_reason: str | None = None
 
     def slot(self, slot_id: UUID) -> Slot:
         return next(slot for slot in self.slots if slot.id == slot_id)
@@ -77,6 +79,22 @@ class Day:
         for slot in self.slots:
             if slot.status is not SlotStatus.CANCELLED and now < slot.ends_at:
                 yield slot
+
+    def serving(self) -> Token | None:
+        """The patient in consultation now (called, not completed)."""
+        return next((t for t in self.tokens if t.in_consultation), None)
+
+    def waiting(self) -> list[Token]:
+        """Confirmed patients not yet called, in the order the doctor sees them (slot, then queue order)."""
+        order = []
+        for slot in self.slots:
+            if slot.status is not SlotStatus.CANCELLED:
+                order += [t for t in self.in_slot(slot, TokenStatus.CONFIRMED) if t.called_at is None]
+        return order
+
+    def consult_minutes(self, slot: Slot) -> float:
+        """Measured minutes per consultation when known, else the slot's length divided by its capacity."""
+        return self.doctor.consult_minutes or slot.consult_minutes
 
     def active_token_of(self, key: str) -> Token | None:
         return next((t for t in self.tokens if t.patient_key == key and t.status.is_active), None)

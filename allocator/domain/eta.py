@@ -4,7 +4,6 @@ from datetime import datetime, timedelta
 
 from allocator.domain.day import Day
 from allocator.domain.model import Token
-from shared.contracts.values import SlotStatus, TokenStatus
 
 
 def _to_minute(instant: datetime) -> datetime:
@@ -14,30 +13,32 @@ def _to_minute(instant: datetime) -> datetime:
 
 
 def recompute_etas(day: Day, now: datetime) -> list[tuple[Token, datetime | None]]:
-    """Set every confirmed token's ETA to ``max(slot start, now, previous ETA + consult minutes)``.
+    """Set every confirmed token's ETA: the patient in consultation was due when called; then, in the order
+    the doctor sees them, ``max(slot start + delay, now, previous ETA + consult minutes)``.
 
-    Pending and finished tokens have none. Returns the tokens whose ETA changed, with the old value.
+    Consult minutes are the doctor's measured average when known. Pending and finished tokens have none.
+    Returns the tokens whose ETA changed, with the old value.
     """
     changed: list[tuple[Token, datetime | None]] = []
-    previous: datetime | None = None
-    consult = timedelta(0)
-    confirmed_ids: set[object] = set()
-    for slot in day.slots:
-        if slot.status is SlotStatus.CANCELLED:
-            continue
-        for token in day.in_slot(slot, TokenStatus.CONFIRMED):
-            candidates = [slot.starts_at, now]
-            if previous is not None:
-                candidates.append(previous + consult)
-            eta = _to_minute(max(candidates)).astimezone(slot.starts_at.tzinfo)
-            consult = timedelta(minutes=slot.consult_minutes)
-            previous = eta
-            confirmed_ids.add(token.id)
-            if token.estimated_time != eta:
-                changed.append((token, token.estimated_time))
-                token.estimated_time = eta
+    delay = timedelta(minutes=day.delay_minutes)
+    serving = day.serving()
+    previous = serving.called_at if serving else None
+    consult = timedelta(minutes=day.consult_minutes(day.slot(serving.slot_id))) if serving else timedelta(0)
+    timed: set[object] = {serving.id} if serving else set()
+    for token in day.waiting():
+        slot = day.slot(token.slot_id)
+        candidates = [slot.starts_at + delay, now]
+        if previous is not None:
+            candidates.append(previous + consult)
+        eta = _to_minute(max(candidates)).astimezone(slot.starts_at.tzinfo)
+        consult = timedelta(minutes=day.consult_minutes(slot))
+        previous = eta
+        timed.add(token.id)
+        if token.estimated_time != eta:
+            changed.append((token, token.estimated_time))
+            token.estimated_time = eta
     for token in day.tokens:
-        if token.id not in confirmed_ids and token.estimated_time is not None and token.status.is_active:
+        if token.id not in timed and token.estimated_time is not None and token.status.is_active:
             changed.append((token, token.estimated_time))
             token.estimated_time = None
     return changed

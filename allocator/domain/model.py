@@ -17,6 +17,7 @@ class Doctor:
     templates: tuple[SlotTemplate, ...]
     working_days: tuple[Weekday, ...]
     event_sequence: int = 0
+    consult_minutes: float | None = None  # measured (moving average); None until observed
 
     def works_on(self, day: date) -> bool:
         return day.strftime("%A") in {weekday.value for weekday in self.working_days}
@@ -73,16 +74,25 @@ class Token:
     overflow: bool = False
     estimated_time: datetime | None = None
     status_reason: str | None = None
+    checked_in_at: datetime | None = None
+    called_at: datetime | None = None
+    completed_at: datetime | None = None
+    recalls: int = 0
+    queue_rank: tuple[int, float] | None = None  # set when a recall moved the token back in the queue
 
     @property
     def priority(self) -> Priority:
         return self.source.priority
 
     @property
+    def in_consultation(self) -> bool:
+        return self.status is TokenStatus.CONFIRMED and self.called_at is not None
+
+    @property
     def is_emergency(self) -> bool:
         return self.source is TokenSource.EMERGENCY
 
     @property
-    def order_key(self) -> tuple[int, int]:
-        """Consultation and promotion order: (priority, arrival)."""
-        return (int(self.priority), self.arrival)
+    def order_key(self) -> tuple[int, float]:
+        """Consultation and promotion order: (priority, arrival), unless a recall moved the token back."""
+        return self.queue_rank or (int(self.priority), float(self.arrival))

@@ -11,3 +11,6 @@ class Policy:
     booking_horizon_days: int = 30
     release_reserve_at_start: bool = True
     eta_notice_threshold: timedelta = timedelta(minutes=10)
+    no_show_grace: timedelta = timedelta(minutes=15)
+    recall_after_patients: int = 2
+    consult_smoothing: float = 0.3  # weight of the newest measured consultation in the moving average

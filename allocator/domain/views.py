@@ -1,5 +1,7 @@
 """Entities as the public views of ``shared.contracts.views``."""
 
+from datetime import datetime
+
 from allocator.domain.day import Day
 from allocator.domain.model import Doctor, Token
 from shared.contracts.values import TimeRange, TokenStatus
@@ -16,6 +18,11 @@ def doctor_view(doctor: Doctor) -> DoctorView:
         time_slots=doctor.templates,
         working_days=doctor.working_days,
     )
+
+
+def _local(instant: datetime | None, reference: datetime) -> datetime | None:
+    """An instant in the hospital's time zone (the zone the slot times carry)."""
+    return instant.astimezone(reference.tzinfo) if instant else None
 
 
 def token_view(day: Day, token: Token) -> TokenView:
@@ -44,5 +51,9 @@ def token_view(day: Day, token: Token) -> TokenView:
         position=position if confirmed else None,
         waitlist_position=position if token.status is TokenStatus.PENDING else None,
         estimated_time=token.estimated_time if confirmed else None,
+        checked_in_at=_local(token.checked_in_at, slot.starts_at),
+        called_at=_local(token.called_at, slot.starts_at),
+        completed_at=_local(token.completed_at, slot.starts_at),
+        recalls=token.recalls,
         created_at=token.created_at.astimezone(slot.starts_at.tzinfo),
     )

@@ -29,6 +29,7 @@ class Changes:
     templates: set[UUID] = field(default_factory=set)
     slots: dict[UUID, Slot] = field(default_factory=dict)
     tokens: dict[UUID, Token] = field(default_factory=dict)
+    days: dict[tuple[UUID, date], Day] = field(default_factory=dict)  # day-level settings (delay)
     events: list[EventDraft] = field(default_factory=list)
 
 
@@ -111,6 +112,9 @@ class Workspace:
     def touch_token(self, token: Token, now: datetime) -> None:
         token.updated_at = now
         self.changes.tokens[token.id] = token
+
+    def touch_day(self, day: Day) -> None:
+        self.changes.days[(day.doctor.id, day.date)] = day
 
     def touch_slot(self, slot: Slot) -> None:
         self.changes.slots[slot.id] = slot

@@ -13,6 +13,7 @@ from allocator.adapters import repository
 from allocator.domain.alternatives import suggest_doctors
 from allocator.domain.context import CommandContext
 from allocator.domain.handlers import handle
+from allocator.domain.handlers.housekeeping import run_clock
 from allocator.domain.policy import Policy
 from allocator.domain.workspace import Workspace
 from shared import db
@@ -21,19 +22,26 @@ from shared.codec import encode
 from shared.contracts.commands import (
     AddEmergency,
     BookToken,
+    CallNext,
     CancelToken,
+    CheckIn,
     Command,
     CommandBase,
+    CompleteToken,
     CreateDoctor,
+    DelayDoctor,
     MarkDoctorUnavailable,
     MarkNoShow,
     Reallocate,
+    RecallToken,
+    Tick,
     UpdateDoctorSlots,
 )
 from shared.contracts.events import EventBase
 from shared.contracts.replies import ErrorInfo, Reply
 from shared.contracts.values import TokenSource
 from shared.errors import ErrorCode, Rejection, TransientError
+from shared.routing import shard_for
 
 log = logging.getLogger(__name__)
 
@@ -67,10 +75,12 @@ class ShardProcessor:
         holder: str,
         policy: Policy,
         clock: Clock,
+        shard_count: int,
         new_id: Callable[[], UUID] = uuid4,
     ) -> None:
         self.pool = pool
         self.shard = shard
+        self.shard_count = shard_count
         self.holder = holder
         self.policy = policy
         self.clock = clock
@@ -119,6 +129,9 @@ class ShardProcessor:
         events: list[EventBase] = []
         replies: list[Reply] = []
         for index, command in enumerate(commands):
+            if isinstance(command, Tick):
+                replies.append(await self._run_clock(connection, ws, command, events))
+                continue
             digest = payload_hash(command)
             prior = known.get(command.command_id)
             if prior is not None:
@@ -145,6 +158,27 @@ class ShardProcessor:
         await store.append_outbox(connection, events)
         return replies
 
+    async def _run_clock(
+        self, connection: asyncpg.Connection, ws: Workspace, tick: Tick, events: list[EventBase]
+    ) -> Reply:
+        """The clock's turn on today's days of this shard's doctors. Leaves no inbox row: ticks are frequent
+        and repeating one is harmless."""
+        now = self.clock.now()
+        today = ws.today(now)
+        for doctor_id in await repository.doctors_with_day(connection, today):
+            if shard_for(doctor_id, self.shard_count) != self.shard:
+                continue
+            doctor = ws.doctors.get(doctor_id) or await repository.load_doctor(connection, doctor_id)
+            if doctor is None:
+                continue
+            ws.doctors[doctor_id] = doctor
+            if (doctor_id, today) not in ws.days:
+                ws.days[(doctor_id, today)] = await repository.load_day(connection, doctor, today, self.policy.zone)
+            run_clock(ws, ws.days[(doctor_id, today)], now, reason="the day moved on")
+        produced = self._seal_events(ws, tick, now)
+        events.extend(produced)
+        return Reply(command_id=tick.command_id, ok=True, result={"shard": self.shard, "events": len(produced)})
+
     async def _load(
         self, connection: asyncpg.Connection, ws: Workspace, absent: set[UUID], command: CommandBase, now: datetime
     ) -> None:
@@ -167,14 +201,14 @@ class ShardProcessor:
         self, connection: asyncpg.Connection, ws: Workspace, command: CommandBase, now: datetime
     ) -> list[date]:
         """The doctor's days the command reads or changes."""
-        if isinstance(command, BookToken | AddEmergency | Reallocate):
+        if isinstance(command, BookToken | AddEmergency | Reallocate | CallNext | DelayDoctor):
             return [command.payload.date or ws.today(now)]
         if isinstance(command, MarkDoctorUnavailable):
             return [command.payload.date]
         if isinstance(command, UpdateDoctorSlots):
             return await repository.materialized_dates(connection, command.doctor_id, ws.today(now))
         if (
-            isinstance(command, CancelToken | MarkNoShow)
+            isinstance(command, CancelToken | MarkNoShow | CheckIn | CompleteToken | RecallToken)
             and ws.find_token(command.doctor_id, command.payload.token_id) is None
         ):
             found = await repository.locate_token(connection, command.doctor_id, command.payload.token_id)
@@ -207,7 +241,7 @@ class ShardProcessor:
         error = reply.error.model_copy(update={"details": {**body, "suggestedDoctors": suggested}})
         return reply.model_copy(update={"error": error})
 
-    def _seal_events(self, ws: Workspace, command: CommandBase, now: datetime) -> list[EventBase]:
+    def _seal_events(self, ws: Workspace, command: CommandBase | None, now: datetime) -> list[EventBase]:
         """Give the command's events ids and the next per-doctor sequence numbers."""
         sealed = []
         for draft in ws.changes.events:
@@ -220,7 +254,7 @@ class ShardProcessor:
                     occurred_at=now,
                     doctor_id=draft.doctor_id,
                     sequence=doctor.event_sequence,
-                    causation_id=command.command_id,
+                    causation_id=command.command_id if command else None,
                     payload=draft.payload,
                 )
             )

@@ -21,6 +21,7 @@ from shared.contracts.values import (
     Weekday,
     WorkingDay,
 )
+from shared.routing import shard_for
 
 TokenRef = Annotated[str, Field(min_length=1, max_length=64, description="token id (UUID) or tokenNumber")]
 Reason = Annotated[str, Field(min_length=1, max_length=300)]
@@ -135,6 +136,10 @@ class DelayDoctorPayload(Contract):
     date: dt.date | None = None
 
 
+class TickPayload(Contract):
+    shard: Annotated[int, Field(ge=0, le=255)]
+
+
 class ReallocatePayload(Contract):
     doctor_id: UUID
     date: dt.date | None = None
@@ -153,6 +158,10 @@ class CommandBase(Contract):
     @property
     def doctor_id(self) -> UUID:
         return self.payload.doctor_id  # type: ignore[attr-defined,no-any-return]
+
+    def shard(self, shard_count: int) -> int:
+        """The command queue that owns this command: its doctor's shard."""
+        return shard_for(self.doctor_id, shard_count)
 
 
 class CreateDoctor(CommandBase):
@@ -215,6 +224,20 @@ class MarkDoctorUnavailable(CommandBase):
     payload: MarkDoctorUnavailablePayload
 
 
+class Tick(CommandBase):
+    """The clock's turn on a shard: no-shows, roll-overs, releases, ETAs for today. Published by allocators."""
+
+    type: Literal["Tick"] = "Tick"
+    payload: TickPayload
+
+    @property
+    def doctor_id(self) -> UUID:
+        raise AttributeError("a tick concerns a whole shard, not one doctor")
+
+    def shard(self, shard_count: int) -> int:
+        return self.payload.shard
+
+
 class Reallocate(CommandBase):
     type: Literal["Reallocate"] = "Reallocate"
     payload: ReallocatePayload
@@ -233,7 +256,8 @@ Command = Annotated[
     | CompleteToken
     | RecallToken
     | DelayDoctor
-    | Reallocate,
+    | Reallocate
+    | Tick,
     Field(discriminator="type"),
 ]
 COMMAND_ADAPTER: TypeAdapter[Command] = TypeAdapter(Command)
@@ -251,4 +275,5 @@ COMMAND_TYPES: tuple[type[CommandBase], ...] = (
     RecallToken,
     DelayDoctor,
     Reallocate,
+    Tick,
 )

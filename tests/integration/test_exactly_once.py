@@ -89,7 +89,9 @@ async def test_allocator_dying_after_commit_before_ack_loses_and_doubles_nothing
         delivered: asyncio.Queue[aio_pika.abc.AbstractIncomingMessage] = asyncio.Queue()
         await queue.consume(delivered.put)
         messages = [await asyncio.wait_for(delivered.get(), 5) for _ in range(2)]
-        processor = ShardProcessor(pool, shard, "doomed", build_policy(allocator_settings), clock)
+        processor = ShardProcessor(
+            pool, shard, "doomed", build_policy(allocator_settings), clock, allocator_settings.shard_count
+        )
         committed = await processor.process([decode_command(m.body) for m in messages])
         assert [reply.ok for reply in committed] == [True, True]
     finally:
@@ -118,8 +120,8 @@ async def test_a_stale_allocator_cannot_commit_after_another_took_the_lease(
     policy = build_policy(allocator_settings)
     pool = await db.create_pool(allocator_settings.database_url)
     try:
-        stale = ShardProcessor(pool, shard, "stale", policy, clock)
-        fresh = ShardProcessor(pool, shard, "fresh", policy, clock)
+        stale = ShardProcessor(pool, shard, "stale", policy, clock, allocator_settings.shard_count)
+        fresh = ShardProcessor(pool, shard, "fresh", policy, clock, allocator_settings.shard_count)
         assert (await stale.process([doctor]))[0].ok
         assert (await fresh.process([book_command(doctor.payload.doctor_id, "Fresh")]))[0].ok
 

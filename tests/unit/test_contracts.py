@@ -17,6 +17,7 @@ from shared.contracts.commands import (
     MarkDoctorUnavailablePayload,
     MarkNoShowPayload,
     ReallocatePayload,
+    TickPayload,
     TokenActionPayload,
     UpdateDoctorSlotsPayload,
 )
@@ -38,6 +39,7 @@ PAYLOADS = {
     "CallNext": CallNextPayload(doctor_id=DOCTOR),
     "CompleteToken": TokenActionPayload(doctor_id=DOCTOR, token_id=str(uuid4())),
     "RecallToken": TokenActionPayload(doctor_id=DOCTOR, token_id="D1-20261201-T003"),
+    "Tick": TickPayload(shard=1),
     "DelayDoctor": DelayDoctorPayload(doctor_id=DOCTOR, minutes=20, reason="surgery ran over"),
     "MarkDoctorUnavailable": MarkDoctorUnavailablePayload(
         doctor_id=DOCTOR, date=date(2026, 12, 1), start_time=time(9), end_time=time(11), reason="surgery"
@@ -51,7 +53,7 @@ def test_every_command_round_trips_through_the_codec(command_type: type) -> None
         command_id=uuid4(), issued_at=datetime.now(UTC), source="kiosk-3", payload=PAYLOADS[command_type.__name__]
     )
     assert decode_command(encode(command)) == command
-    assert command.doctor_id == DOCTOR
+    assert command.shard(4) == (1 if command_type.__name__ == "Tick" else shard_for(DOCTOR, 4))
 
 
 def test_time_slot_accepts_text_or_object_and_rejects_nonsense() -> None:

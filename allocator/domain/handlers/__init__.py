@@ -4,6 +4,7 @@ from collections.abc import Callable
 from typing import Any
 
 from allocator.domain.context import CommandContext
+from allocator.domain.handlers.day_flow import call_next, check_in, complete_token, delay_doctor, recall_token
 from allocator.domain.handlers.doctors import create_doctor, update_doctor_slots
 from allocator.domain.handlers.housekeeping import reallocate
 from allocator.domain.handlers.schedule import mark_doctor_unavailable
@@ -12,12 +13,17 @@ from allocator.domain.workspace import Workspace
 from shared.contracts.commands import (
     AddEmergency,
     BookToken,
+    CallNext,
     CancelToken,
+    CheckIn,
     CommandBase,
+    CompleteToken,
     CreateDoctor,
+    DelayDoctor,
     MarkDoctorUnavailable,
     MarkNoShow,
     Reallocate,
+    RecallToken,
     UpdateDoctorSlots,
 )
 
@@ -31,6 +37,11 @@ HANDLERS: dict[type[CommandBase], Handler] = {
     AddEmergency: add_emergency,
     CancelToken: cancel_token,
     MarkNoShow: mark_no_show,
+    CheckIn: check_in,
+    CallNext: call_next,
+    CompleteToken: complete_token,
+    RecallToken: recall_token,
+    DelayDoctor: delay_doctor,
     Reallocate: reallocate,
 }
 

@@ -1,4 +1,4 @@
-"""Reallocation on demand: roll ended slots' waitlists forward, release reserves, promote, refresh ETAs."""
+"""Housekeeping decided by the clock (ticks) or asked for (reallocate): no-shows, roll-overs, promotions, ETAs."""
 
 from datetime import datetime
 from typing import Any
@@ -6,11 +6,11 @@ from typing import Any
 from allocator.domain.context import CommandContext
 from allocator.domain.day import Day
 from allocator.domain.handlers.common import require_doctor
-from allocator.domain.settle import refresh_slot_status, settle
+from allocator.domain.settle import settle
 from allocator.domain.views import token_view
 from allocator.domain.workspace import Workspace
 from shared.contracts.commands import Reallocate
-from shared.contracts.events import TokenCancelled, TokenMoved, TokenPayload, TokenPromoted
+from shared.contracts.events import TokenCancelled, TokenMoved, TokenNoShow, TokenPayload, TokenPromoted
 from shared.contracts.values import TokenStatus
 
 
@@ -42,22 +42,49 @@ def roll_over(ws: Workspace, day: Day, now: datetime) -> tuple[list[str], list[s
     return moved, cancelled
 
 
-def reallocate(ws: Workspace, command: Reallocate, ctx: CommandContext) -> dict[str, Any]:
-    payload = command.payload
-    doctor = require_doctor(ws, payload.doctor_id)
-    day = ws.day(doctor, payload.date or ws.today(ctx.now))
-    moved, cancelled = roll_over(ws, day, ctx.now)
-    refresh_slot_status(ws, day, ctx.now)
-    notices = settle(ws, day, ctx.now, reason="queue reallocated")
+def expire_no_shows(ws: Workspace, day: Day, now: datetime) -> list[str]:
+    """Confirmed patients who never checked in by their slot's end plus the grace are no-shows: seats freed."""
+    expired = []
+    for slot in day.slots:
+        deadline = slot.ends_at + ws.policy.no_show_grace
+        if now < deadline:
+            continue
+        for token in day.in_slot(slot, TokenStatus.CONFIRMED):
+            if token.checked_in_at is None and token.called_at is None:
+                token.status = TokenStatus.NO_SHOW
+                token.status_reason = f"not checked in by {deadline:%H:%M}"
+                token.estimated_time = None
+                ws.touch_token(token, now)
+                ws.emit(
+                    TokenNoShow, day.doctor.id, TokenPayload(token=token_view(day, token), reason=token.status_reason)
+                )
+                expired.append(token.token_number)
+    return expired
+
+
+def run_clock(ws: Workspace, day: Day, now: datetime, reason: str) -> dict[str, Any]:
+    """What time decides for a doctor's day: no-shows after the grace, waitlists rolled forward at slot end,
+    reserves and quota holds released at slot start, promotions, slot status, ETAs. Repeating it is a no-op."""
+    no_shows = expire_no_shows(ws, day, now)
+    moved, cancelled = roll_over(ws, day, now)
+    notices = settle(ws, day, now, reason=reason)
     for notice in notices:
         ws.emit(notice.kind, notice.doctor_id, notice.payload)
     promoted = [n.payload.token.token_number for n in notices if n.kind is TokenPromoted]
     return {
-        "doctorId": str(doctor.id),
+        "doctorId": str(day.doctor.id),
         "date": str(day.date),
         "promoted": promoted,
         "moved": moved,
         "cancelled": cancelled,
+        "noShows": no_shows,
         "etaNotices": len(notices) - len(promoted),
-        "changed": bool(promoted or moved or cancelled),
+        "changed": bool(promoted or moved or cancelled or no_shows),
     }
+
+
+def reallocate(ws: Workspace, command: Reallocate, ctx: CommandContext) -> dict[str, Any]:
+    """The clock's housekeeping, on demand."""
+    payload = command.payload
+    doctor = require_doctor(ws, payload.doctor_id)
+    return run_clock(ws, ws.day(doctor, payload.date or ws.today(ctx.now)), ctx.now, reason="queue reallocated")

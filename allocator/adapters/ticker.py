@@ -1,0 +1,37 @@
+"""The clock's heartbeat: a ``Tick`` on each served shard's queue every few seconds.
+
+Ticks go through the queue like any command, so time-based decisions are taken by the shard's single active
+writer, in sequence with everything else. Every allocator (active or standby) ticks; extra ticks are harmless,
+and a tick nobody consumes in time expires instead of piling up.
+"""
+
+import asyncio
+from datetime import UTC, datetime
+from uuid import uuid4
+
+from aio_pika.abc import AbstractConnection
+
+from shared.amqp import persistent
+from shared.codec import encode
+from shared.contracts.commands import Tick, TickPayload
+from shared.lifecycle import sleep_unless
+from shared.topology import Topology
+
+
+async def run_ticker(
+    connection: AbstractConnection, topology: Topology, shards: list[int], every_seconds: float, stop: asyncio.Event
+) -> None:
+    channel = await connection.channel(publisher_confirms=True)
+    exchange = await channel.get_exchange(topology.commands_exchange, ensure=False)
+    expiration = max(1.0, every_seconds * 2)
+    while not stop.is_set():
+        for shard in shards:
+            tick = Tick(
+                command_id=uuid4(),
+                issued_at=datetime.now(UTC),
+                source="allocator-clock",
+                payload=TickPayload(shard=shard),
+            )
+            message = persistent(encode(tick), message_id=str(tick.command_id), type=tick.type, expiration=expiration)
+            await exchange.publish(message, routing_key=topology.shard_routing_key(shard))
+        await sleep_unless(stop, every_seconds)

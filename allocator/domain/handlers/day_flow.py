@@ -1,0 +1,205 @@
+"""The OPD day as it happens: arrivals, calling the next patient, consultations, recalls, a late doctor."""
+
+from datetime import datetime
+from typing import Any
+
+from allocator.domain.context import CommandContext
+from allocator.domain.day import Day
+from allocator.domain.handlers.common import refuse_duplicate, require_doctor, require_token
+from allocator.domain.model import Doctor, Token
+from allocator.domain.settle import settle
+from allocator.domain.views import token_view
+from allocator.domain.workspace import Workspace
+from shared.contracts.commands import CallNext, CheckIn, CompleteToken, DelayDoctor, RecallToken
+from shared.contracts.events import (
+    EventBase,
+    TokenCalled,
+    TokenCheckedIn,
+    TokenCompleted,
+    TokenConfirmed,
+    TokenDoctorDelayed,
+    TokenNoShow,
+    TokenPayload,
+    TokenRecalled,
+    TokenUpNext,
+    TokenWaitlisted,
+)
+from shared.contracts.values import TokenStatus
+from shared.errors import ErrorCode, Rejection
+
+MIN_MEASURED_MINUTES = 0.5
+MAX_MEASURED_MINUTES = 120.0
+
+
+def _tell(ws: Workspace, day: Day, kind: type[EventBase], token: Token, reason: str | None = None) -> dict[str, Any]:
+    view = token_view(day, token)
+    ws.emit(kind, day.doctor.id, TokenPayload(token=view, reason=reason))
+    return view.model_dump(mode="json")
+
+
+def _settle_and_tell(ws: Workspace, day: Day, now: datetime, reason: str, told: set[Any]) -> None:
+    for notice in settle(ws, day, now, reason=reason, told=told):
+        ws.emit(notice.kind, notice.doctor_id, notice.payload)
+
+
+def _learn_pace(ws: Workspace, doctor: Doctor, token: Token, now: datetime) -> None:
+    """Fold a measured consultation (call → complete) into the doctor's moving average."""
+    if token.called_at is None:
+        return
+    minutes = (now - token.called_at).total_seconds() / 60
+    if not MIN_MEASURED_MINUTES <= minutes <= MAX_MEASURED_MINUTES:
+        return  # a forgotten "complete" or a double click says nothing about the doctor's pace
+    weight = ws.policy.consult_smoothing
+    previous = doctor.consult_minutes
+    doctor.consult_minutes = minutes if previous is None else (1 - weight) * previous + weight * minutes
+    ws.touch_doctor(doctor)
+
+
+def _complete(ws: Workspace, day: Day, token: Token, now: datetime) -> dict[str, Any]:
+    _learn_pace(ws, day.doctor, token, now)
+    token.status = TokenStatus.COMPLETED
+    token.completed_at = now
+    token.estimated_time = None
+    ws.touch_token(token, now)
+    return _tell(ws, day, TokenCompleted, token)
+
+
+def _next_to_call(day: Day, now: datetime) -> list[Token]:
+    """Who the doctor sees next, in order: checked-in patients of slots that have started come first."""
+    waiting = day.waiting()
+    started = [t for t in waiting if day.slot(t.slot_id).starts_at <= now]
+    pool = started or waiting
+    arrived = [t for t in pool if t.checked_in_at is not None]
+    return arrived + [t for t in pool if t.checked_in_at is None] + [t for t in waiting if t not in pool]
+
+
+def call_next(ws: Workspace, command: CallNext, ctx: CommandContext) -> dict[str, Any]:
+    """Complete whoever is in consultation, call the next patient ("please proceed"), warn the one after."""
+    payload = command.payload
+    doctor = require_doctor(ws, payload.doctor_id)
+    day = ws.day(doctor, payload.date or ws.today(ctx.now))
+    current = day.serving()
+    completed = _complete(ws, day, current, ctx.now) if current else None
+    queue = _next_to_call(day, ctx.now)
+    if queue:
+        queue[0].called_at = ctx.now
+        ws.touch_token(queue[0], ctx.now)
+    told = {t.id for t in [*queue[:2], *([current] if current else [])]}
+    notices = settle(ws, day, ctx.now, reason="the queue moved", told=told)
+    room = f" to room {doctor.room}" if doctor.room else ""
+    called = _tell(ws, day, TokenCalled, queue[0], reason=f"please proceed{room} now") if queue else None
+    up_next = _tell(ws, day, TokenUpNext, queue[1], reason="you are next") if len(queue) > 1 else None
+    for notice in notices:
+        ws.emit(notice.kind, notice.doctor_id, notice.payload)
+    return {"completed": completed, "nowServing": called, "upNext": up_next, "waiting": max(0, len(queue) - 1)}
+
+
+def complete_token(ws: Workspace, command: CompleteToken, ctx: CommandContext) -> dict[str, Any]:
+    payload = command.payload
+    day, token = require_token(ws, payload.doctor_id, payload.token_id)
+    if token.status is not TokenStatus.CONFIRMED:
+        raise Rejection(
+            ErrorCode.INVALID_TRANSITION,
+            f"only a confirmed token can be completed; this one is {token.status.value}",
+            tokenNumber=token.token_number,
+            status=token.status.value,
+        )
+    view = _complete(ws, day, token, ctx.now)
+    _settle_and_tell(ws, day, ctx.now, f"token {token.short_number} seen", {token.id})
+    return {"token": view}
+
+
+def check_in(ws: Workspace, command: CheckIn, ctx: CommandContext) -> dict[str, Any]:
+    """The patient is here. A no-show arriving late the same day is re-queued at the end of their class."""
+    payload = command.payload
+    day, token = require_token(ws, payload.doctor_id, payload.token_id)
+    if token.status is TokenStatus.NO_SHOW:
+        return _late_arrival(ws, day, token, ctx.now)
+    if not token.status.is_active:
+        raise Rejection(
+            ErrorCode.INVALID_TRANSITION,
+            f"a {token.status.value} token cannot check in",
+            tokenNumber=token.token_number,
+            status=token.status.value,
+        )
+    if token.checked_in_at is None:
+        token.checked_in_at = ctx.now
+        ws.touch_token(token, ctx.now)
+        return {"token": _tell(ws, day, TokenCheckedIn, token)}
+    return {"token": token_view(day, token).model_dump(mode="json")}
+
+
+def _late_arrival(ws: Workspace, day: Day, token: Token, now: datetime) -> dict[str, Any]:
+    if day.date != ws.today(now):
+        raise Rejection(ErrorCode.INVALID_TRANSITION, "a late arrival is re-queued on the same day only")
+    refuse_duplicate(day, token.patient_key)
+    open_slots = list(day.open_slots(now))
+    if not open_slots:
+        raise Rejection(ErrorCode.NO_OPEN_SLOT, f"no slot of {day.doctor.name} is still open today")
+    own = day.slot(token.slot_id)
+    target = own if own in open_slots else open_slots[0]
+    release = ws.policy.release_reserve_at_start
+    seated = day.seat_for_newcomer(target, token.source, now, release)
+    token.slot_id = target.id
+    token.status = TokenStatus.CONFIRMED if seated else TokenStatus.PENDING
+    token.checked_in_at = now
+    token.called_at = None
+    token.queue_rank = (int(token.priority), float(day.next_arrival()))  # the end of the priority class
+    token.status_reason = "arrived late"
+    ws.touch_token(token, now)
+    _settle_and_tell(ws, day, now, f"token {token.short_number} arrived late", {token.id})
+    kind = TokenConfirmed if token.status is TokenStatus.CONFIRMED else TokenWaitlisted
+    return {"token": _tell(ws, day, kind, token, reason="arrived late: back in the queue"), "lateArrival": True}
+
+
+def recall_token(ws: Workspace, command: RecallToken, ctx: CommandContext) -> dict[str, Any]:
+    """Called but not here: back after the next N patients; the second time, a no-show."""
+    payload = command.payload
+    day, token = require_token(ws, payload.doctor_id, payload.token_id)
+    if not token.in_consultation:
+        raise Rejection(
+            ErrorCode.INVALID_TRANSITION,
+            "only a called patient can be recalled",
+            tokenNumber=token.token_number,
+            status=token.status.value,
+        )
+    token.recalls += 1
+    token.called_at = None
+    ws.touch_token(token, ctx.now)
+    if token.recalls >= 2:
+        token.status = TokenStatus.NO_SHOW
+        token.status_reason = "called twice, did not come"
+        token.estimated_time = None
+        view = _tell(ws, day, TokenNoShow, token, reason=token.status_reason)
+        _settle_and_tell(ws, day, ctx.now, f"token {token.short_number} marked no-show", {token.id})
+        return {"token": view, "noShow": True}
+    behind = [t for t in day.waiting() if t.id != token.id and t.slot_id == token.slot_id]
+    after = behind[: ws.policy.recall_after_patients]
+    if after:
+        anchor = after[-1].order_key
+        following = behind[len(after)] if len(behind) > len(after) else None
+        if following is not None and following.order_key[0] == anchor[0]:
+            token.queue_rank = (anchor[0], (anchor[1] + following.order_key[1]) / 2)
+        else:
+            token.queue_rank = (anchor[0], anchor[1] + 0.5)
+    _settle_and_tell(ws, day, ctx.now, f"token {token.short_number} recalled", {token.id})
+    reason = f"called but not found: back in the queue after {len(after)} patient(s)"
+    return {"token": _tell(ws, day, TokenRecalled, token, reason=reason), "noShow": False}
+
+
+def delay_doctor(ws: Workspace, command: DelayDoctor, ctx: CommandContext) -> dict[str, Any]:
+    """The doctor runs ``minutes`` late: every waiting patient's estimated time moves, and each is told."""
+    payload = command.payload
+    doctor = require_doctor(ws, payload.doctor_id)
+    day = ws.day(doctor, payload.date or ws.today(ctx.now))
+    day.delay_minutes = payload.minutes
+    day.delay_reason = payload.reason
+    ws.touch_day(day)
+    reason = f"{doctor.name} is running {payload.minutes} minutes late" + (
+        f": {payload.reason}" if payload.reason else ""
+    )
+    waiting = day.waiting()
+    _settle_and_tell(ws, day, ctx.now, reason, {t.id for t in waiting})
+    for token in waiting:
+        _tell(ws, day, TokenDoctorDelayed, token, reason=reason)
+    return {"doctorId": str(doctor.id), "date": str(day.date), "delayMinutes": payload.minutes, "told": len(waiting)}
