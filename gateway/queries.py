@@ -164,7 +164,8 @@ async def schedule(
                   (SELECT count(*) FROM tokens t WHERE t.slot_id = s.id AND t.status = 'pending') AS waiting,
                   (SELECT coalesce(jsonb_object_agg(c.source, c.n), '{}'::jsonb)
                      FROM (SELECT source, count(*) AS n FROM tokens t
-                            WHERE t.slot_id = s.id AND t.status = 'confirmed' GROUP BY source) c) AS confirmed
+                            WHERE t.slot_id = s.id AND t.status IN ('confirmed', 'completed')
+                            GROUP BY source) c) AS confirmed
              FROM slots s WHERE s.doctor_id = $1 AND s.date = $2 ORDER BY s.start_time""",
         found.id,
         day,

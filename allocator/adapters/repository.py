@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
-from allocator.domain.day import Day
+from allocator.domain.day import SEATED, Day
 from allocator.domain.model import Doctor, Patient, Slot, Token
 from allocator.domain.workspace import Changes
 from shared.contracts.values import SlotStatus, SlotTemplate, TokenSource, TokenStatus, Weekday
@@ -281,7 +281,7 @@ async def save_changes(connection: asyncpg.Connection, changes: Changes) -> None
             ],
         )
     if changes.tokens:
-        ordered = sorted(changes.tokens.values(), key=lambda t: t.status is TokenStatus.CONFIRMED)
+        ordered = sorted(changes.tokens.values(), key=lambda t: t.status in SEATED)  # seats freed before taken
         await connection.executemany(_UPSERT_TOKEN, [_token_row(t) for t in ordered])
     if changes.slots:  # slots were written with max(old, new) capacity so that the seat checks held meanwhile
         slots = list(changes.slots.values())

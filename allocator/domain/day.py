@@ -10,6 +10,8 @@ from allocator.domain.model import Doctor, Slot, Token
 from shared.contracts.values import SlotStatus, TokenSource, TokenStatus
 from shared.seats import Ledger
 
+SEATED = (TokenStatus.CONFIRMED, TokenStatus.COMPLETED)
+
 
 @dataclass(slots=True)
 class Occupancy:
@@ -41,7 +43,8 @@ class Day:
         return Occupancy(regular=sum(counts.values()), emergency=emergency)
 
     def confirmed_by_source(self, slot: Slot) -> Counter[TokenSource]:
-        return Counter(t.source for t in self.tokens if t.slot_id == slot.id and t.status is TokenStatus.CONFIRMED)
+        """Seats taken, by source: confirmed tokens and those already seen (a consultation used its seat)."""
+        return Counter(t.source for t in self.tokens if t.slot_id == slot.id and t.status in SEATED)
 
     def ledger(self, slot: Slot, now: datetime, release_at_start: bool) -> Ledger:
         """The slot's seat arithmetic at ``now`` (reserve and quota holds released once it has started)."""

@@ -26,3 +26,22 @@ CREATE TABLE doctor_days (
     PRIMARY KEY (doctor_id, date)
 );
 GRANT SELECT ON doctor_days TO opd_reader;
+
+-- A consultation uses its seat: completed tokens keep counting towards the slot's capacity.
+CREATE OR REPLACE FUNCTION tokens_count_seats() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.status IN ('confirmed', 'completed') THEN
+        UPDATE slots
+           SET regular_count = regular_count - (NOT OLD.is_emergency)::int,
+               emergency_count = emergency_count - OLD.is_emergency::int
+         WHERE id = OLD.slot_id;
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.status IN ('confirmed', 'completed') THEN
+        UPDATE slots
+           SET regular_count = regular_count + (NOT NEW.is_emergency)::int,
+               emergency_count = emergency_count + NEW.is_emergency::int
+         WHERE id = NEW.slot_id;
+    END IF;
+    RETURN NULL;
+END;
+$$;

@@ -971,10 +971,11 @@ async def test_cancel_a_cancelled_token_is_409(api: TestClient, allocator: Runni
     assert (refusal["code"], refusal["status"]) == ("INVALID_TRANSITION", "cancelled")
 
 
-async def test_cancel_a_completed_token_is_409(api: TestClient, allocator: Running, pg: asyncpg.Connection) -> None:
+async def test_cancel_a_completed_token_is_409(api: TestClient, allocator: Running) -> None:
     doctor = await create_doctor(api)
     t = (await book(api, doctor["id"], "Asha"))["data"]
-    await pg.execute("UPDATE tokens SET status = 'completed' WHERE id = $1::uuid", t["id"])  # seen by the doctor
+    seen = await api.put(f"/api/tokens/{t['id']}/complete")  # seen by the doctor
+    assert seen.status == 200, await seen.text()
     refusal = await cancel(api, t["tokenNumber"], 409)
     assert (refusal["code"], refusal["status"]) == ("INVALID_TRANSITION", "completed")
 

@@ -65,8 +65,9 @@ async def _insert_token(
     now = datetime.now(UTC)
     await pg.execute(
         """INSERT INTO tokens (id, token_number, short_number, doctor_id, slot_id, date, patient_name, patient_age,
-                               patient_key, source, priority, status, is_emergency, arrival, created_at, updated_at)
-           VALUES ($1, $2, $3, $4, $5, $6, 'P', 30, $7, $8, $9, $10, $11, $12, $13, $13)""",
+                               patient_key, source, priority, status, is_emergency, arrival, created_at, updated_at,
+                               queue_priority, queue_position)
+           VALUES ($1, $2, $3, $4, $5, $6, 'P', 30, $7, $8, $9, $10, $11, $12, $13, $13, $9, $12::integer)""",
         uuid4(),
         f"D1-20261201-{n:03d}",
         f"{n:03d}",

@@ -3,7 +3,7 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from itertools import count
 from typing import Any, TypeVar
 from uuid import UUID, uuid4
@@ -15,6 +15,7 @@ from allocator.domain.context import CommandContext
 from allocator.domain.day import Day
 from allocator.domain.handlers import handle
 from allocator.domain.handlers.doctors import create_doctor
+from allocator.domain.handlers.housekeeping import run_clock
 from allocator.domain.model import Slot, Token
 from allocator.domain.policy import Policy
 from allocator.domain.views import token_view
@@ -25,17 +26,25 @@ from shared.contracts.commands import (
     AddEmergencyPayload,
     BookToken,
     BookTokenPayload,
+    CallNext,
+    CallNextPayload,
     CancelToken,
     CancelTokenPayload,
+    CheckIn,
     CommandBase,
+    CompleteToken,
     CreateDoctor,
     CreateDoctorPayload,
+    DelayDoctor,
+    DelayDoctorPayload,
     MarkDoctorUnavailable,
     MarkDoctorUnavailablePayload,
     MarkNoShow,
     MarkNoShowPayload,
     Reallocate,
     ReallocatePayload,
+    RecallToken,
+    TokenActionPayload,
     UpdateDoctorSlots,
     UpdateDoctorSlotsPayload,
 )
@@ -103,10 +112,11 @@ class Clinic:
         now: datetime | None = None,
         specialization: str = "ENT",
         working_days: tuple[Weekday, ...] | None = None,
+        room: str | None = None,
     ) -> "Clinic":
         now = now or at(8)
         ws = Workspace(Policy(zone=ZONE), new_id=uuid4)
-        doctor_id = _create_doctor(ws, "D1", "Dr. Test", specialization, templates, now, working_days)
+        doctor_id = _create_doctor(ws, "D1", "Dr. Test", specialization, templates, now, working_days, room)
         ws.changes.events.clear()
         return cls(ws=ws, doctor_id=doctor_id, now=now)
 
@@ -189,6 +199,39 @@ class Clinic:
         payload = UpdateDoctorSlotsPayload(doctor_id=self.doctor_id, time_slots=templates, working_days=working_days)
         return self.run(UpdateDoctorSlots, payload)
 
+    # -- the OPD day ---------------------------------------------------------------------------------------
+
+    def check_in(self, number: str) -> dict[str, Any]:
+        return self._on_token(CheckIn, number)
+
+    def call_next(self) -> dict[str, Any]:
+        """The doctor's "next!": completes whoever is in consultation, calls the next patient."""
+        return self.run(CallNext, CallNextPayload(doctor_id=self.doctor_id))
+
+    def complete(self, number: str) -> dict[str, Any]:
+        return self._on_token(CompleteToken, number)
+
+    def recall(self, number: str) -> dict[str, Any]:
+        return self._on_token(RecallToken, number)
+
+    def delay(self, minutes: int, reason: str | None = None) -> dict[str, Any]:
+        return self.run(DelayDoctor, DelayDoctorPayload(doctor_id=self.doctor_id, minutes=minutes, reason=reason))
+
+    def tick(self) -> dict[str, Any]:
+        """The clock's turn on today's day at ``now`` (what the allocator runs on every tick)."""
+        self.last = run_clock(self.ws, self.day, self.now, reason="the day moved on")
+        return self.last
+
+    def wait(self, minutes: float = 0, seconds: float = 0) -> datetime:
+        """Let time pass on the controlled clock; returns the new ``now``."""
+        self.now += timedelta(minutes=minutes, seconds=seconds)
+        return self.now
+
+    def _on_token(self, kind: type[CommandBase], number: str) -> dict[str, Any]:
+        """A command on one token, named by its short number (``T001``) or token number."""
+        ref = self.token(number).token_number
+        return self.run(kind, TokenActionPayload(doctor_id=self.doctor_id, token_id=ref))
+
     # -- state ---------------------------------------------------------------------------------------------
 
     @property
@@ -231,12 +274,14 @@ def _create_doctor(
     templates: tuple[SlotTemplate, ...],
     now: datetime,
     working_days: tuple[Weekday, ...] | None = None,
+    room: str | None = None,
 ) -> UUID:
     doctor_id = uuid4()
     payload = CreateDoctorPayload(
         doctor_id=doctor_id,
         name=name,
         specialization=specialization,
+        room=room,
         time_slots=templates or (template("09:00-10:00", 4),),
         **({"working_days": working_days} if working_days else {}),
     )

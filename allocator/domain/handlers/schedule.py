@@ -1,5 +1,6 @@
 """Schedule changes on dated days: a doctor unavailable, weekly slots replaced. Displaced patients are re-seated."""
 
+from collections import Counter
 from datetime import datetime, time
 from typing import Any
 
@@ -33,15 +34,17 @@ def _over_capacity(ws: Workspace, day: Day, slot: Slot, now: datetime) -> list[T
     up to the single overflow seat. So a slot whose template did not change keeps everybody.
     """
     confirmed = day.in_slot(slot, TokenStatus.CONFIRMED)
-    emergencies = [token for token in confirmed if token.is_emergency][: slot.capacity + 1]
+    seen = Counter(t.source for t in day.in_slot(slot, TokenStatus.COMPLETED))  # their seats stay used
+    room = slot.capacity + 1 - sum(seen.values())
+    emergencies = [token for token in confirmed if token.is_emergency][: max(0, room)]
     started = now >= slot.starts_at
-    regular = Ledger.of(slot.capacity, slot.reserved, slot.quotas, started, {}, ws.policy.release_reserve_at_start)
+    regular = Ledger.of(slot.capacity, slot.reserved, slot.quotas, started, seen, ws.policy.release_reserve_at_start)
     displaced = []
     for token in confirmed:
         if token.is_emergency:
             if token not in emergencies:
                 displaced.append(token)
-        elif regular.fits(token.source) and regular.regular + len(emergencies) <= slot.capacity:
+        elif regular.fits(token.source) and regular.occupied + len(emergencies) <= slot.capacity:
             regular.take(token.source)
         else:
             displaced.append(token)
