@@ -42,6 +42,20 @@ class OpdClient:
     async def reallocate(self, doctor_id: str) -> dict[str, Any]:
         return await self.call("POST", f"/api/tokens/reallocate/{doctor_id}")
 
+    async def check_in(self, token_id: str) -> dict[str, Any]:
+        return await self.call("PUT", f"/api/tokens/{token_id}/check-in")
+
+    async def call_next(self, doctor_id: str) -> dict[str, Any]:
+        return (await self.call("POST", f"/api/doctors/{doctor_id}/call-next"))["data"]
+
+    async def delay(self, doctor_id: str, minutes: int, reason: str) -> dict[str, Any]:
+        return (await self.call("POST", f"/api/doctors/{doctor_id}/delay", {"minutes": minutes, "reason": reason}))[
+            "data"
+        ]
+
+    async def queue(self, doctor_id: str) -> dict[str, Any]:
+        return (await self.call("GET", f"/api/doctors/{doctor_id}/queue"))["data"]
+
     async def schedule(self, doctor_id: str) -> dict[str, Any]:
         return (await self.call("GET", f"/api/doctors/{doctor_id}/schedule"))["data"]
 

@@ -93,6 +93,7 @@ def run_scenario(base_url: str | None, speed: float) -> int:
         "OPD_CLOCK_SPEED": str(speed),
         "OPD_CLOCK_ORIGIN": str(origin),
         "OPD_LOG_LEVEL": "WARNING",
+        "OPD_TICK_SECONDS": "0.5",
     }
     print(f"Simulated OPD day {today}, clock from {DAY_STARTS_AT:%H:%M} at {speed:g}x; services on port {port}\n")
     processes = supervisor.start_services(env)

@@ -56,6 +56,42 @@ def _token_line(token: dict[str, Any]) -> str:
     return f"{token['shortNumber']} ({token['source']}) → {token['status']} in {slot}, {place}"
 
 
+def queue_line(live: dict[str, Any]) -> str:
+    """One doctor's live queue as a line: who is in, who is next and when, who waits for a seat."""
+    serving = live["nowServing"]["shortNumber"] if live["nowServing"] else "-"
+    upcoming = ", ".join(f"{t['shortNumber']} {t['estimatedTime'][11:16]}" for t in live["next"][:3]) or "-"
+    pace = f"{live['consultMinutes']} min" if live["consultMinutes"] else "planned"
+    return (
+        f"now {serving} | next {upcoming} | waiting {live['counts']['waiting']} "
+        f"(checked in {live['counts']['checkedIn']}) | waitlist {len(live['waitlist'])} | done "
+        f"{live['counts']['completed']} | pace {pace} | late {live['delayMinutes']} min"
+    )
+
+
+async def _morning(
+    client: OpdClient, clock: Clock, timeline: Timeline, doctor: dict[str, Any], first: datetime
+) -> str | None:
+    """The first doctor's morning: arrivals, a late start, consultations called one after another."""
+    waiting = [t for t in await client.tokens(doctor["id"]) if t["status"] == "confirmed"]
+    for token in waiting[:-1]:  # the last one has not arrived yet
+        await client.check_in(token["id"])
+    timeline.add("CHECK-IN", f"{doctor['name']}: {len(waiting) - 1} of {len(waiting)} patients arrived")
+    await client.delay(doctor["id"], 10, "ward round ran over")
+    timeline.add("LATE", f"{doctor['name']} starts 10 minutes late; every waiting patient told")
+    timeline.add("QUEUE", queue_line(await client.queue(doctor["id"])))
+    await _wait_until(clock, first + timedelta(minutes=10))
+    first_called = None
+    for _ in range(4):
+        called = await client.call_next(doctor["id"])
+        if called["nowServing"] is None:
+            break
+        first_called = first_called or called["nowServing"]["tokenNumber"]
+        timeline.add("CALL", f"{called['nowServing']['shortNumber']} please proceed to room {doctor['room']}")
+        timeline.add("QUEUE", queue_line(await client.queue(doctor["id"])))
+        await _wait_until(clock, clock.now() + timedelta(minutes=7))
+    return first_called
+
+
 @dataclass
 class Outcome:
     doctors: list[dict[str, Any]]
@@ -131,12 +167,14 @@ async def run(client: OpdClient, clock: Clock, clock_speed: float, zone: ZoneInf
         result = (await client.reallocate(doctor["id"]))["data"]
         timeline.add("REALLOCATE", f"{doctor['name']}: promoted {result['promoted'] or 'nobody'}")
 
+    first_called = await _morning(client, clock, timeline, doctors[0], first)
+
     final = {t["id"]: t for doctor in doctors for t in await client.tokens(doctor["id"])}
     schedules = [await client.schedule(doctor["id"]) for doctor in doctors]
     emergency_final = final[emergency["id"]]
     checks = {
         "every patient has a token with a state": len(final) == len(PATIENTS) + 1,
-        "the emergency is seen first in its slot": emergency_final["position"] == 1,
+        "the emergency is seen first in its slot": first_called == emergency_final["tokenNumber"],
         "no seat left free while patients wait": all(
             slot["waitlistCount"] == 0 or slot["regularSeatsLeft"] == 0
             for schedule in schedules

@@ -173,13 +173,14 @@ def recall_token(ws: Workspace, command: RecallToken, ctx: CommandContext) -> di
         view = _tell(ws, day, TokenNoShow, token, reason=token.status_reason)
         _settle_and_tell(ws, day, ctx.now, f"token {token.short_number} marked no-show", {token.id})
         return {"token": view, "noShow": True}
-    behind = [t for t in day.waiting() if t.id != token.id and t.slot_id == token.slot_id]
+    # "The next N" are those the doctor will call next (checked-in patients first), not the next N by arrival.
+    behind = [t for t in _next_to_call(day, ctx.now) if t.id != token.id and t.slot_id == token.slot_id]
     after = behind[: ws.policy.recall_after_patients]
     if after:
-        anchor = after[-1].order_key
-        following = behind[len(after)] if len(behind) > len(after) else None
-        if following is not None and following.order_key[0] == anchor[0]:
-            token.queue_rank = (anchor[0], (anchor[1] + following.order_key[1]) / 2)
+        anchor = max(t.order_key for t in after)
+        following = min((t.order_key for t in behind if t.order_key > anchor), default=None)
+        if following is not None and following[0] == anchor[0]:
+            token.queue_rank = (anchor[0], (anchor[1] + following[1]) / 2)
         else:
             token.queue_rank = (anchor[0], anchor[1] + 0.5)
     _settle_and_tell(ws, day, ctx.now, f"token {token.short_number} recalled", {token.id})
