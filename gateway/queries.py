@@ -230,6 +230,7 @@ async def queue(
     tokens = await doctor_tokens(connection, doctor_id, day, None, zone)
     serving = next((t for t in tokens if t.status is TokenStatus.CONFIRMED and t.called_at is not None), None)
     waiting = [t for t in tokens if t.status is TokenStatus.CONFIRMED and t.called_at is None]
+    waiting.sort(key=lambda t: (t.estimated_time is None, t.estimated_time or t.created_at))  # the call order
     pending = [t for t in tokens if t.status is TokenStatus.PENDING]
     pace = await connection.fetchrow(
         """SELECT d.consult_minutes, coalesce(dd.delay_minutes, 0) AS delay_minutes, dd.delay_reason

@@ -76,7 +76,9 @@ async def load_day(connection: asyncpg.Connection, doctor: Doctor, day: date, zo
         "SELECT * FROM tokens WHERE doctor_id = $1 AND date = $2 ORDER BY arrival", doctor.id, day
     )
     settings = await connection.fetchrow(
-        "SELECT delay_minutes, delay_reason FROM doctor_days WHERE doctor_id = $1 AND date = $2", doctor.id, day
+        "SELECT delay_minutes, delay_reason, resume_at FROM doctor_days WHERE doctor_id = $1 AND date = $2",
+        doctor.id,
+        day,
     )
     slots = [
         Slot(
@@ -135,6 +137,7 @@ async def load_day(connection: asyncpg.Connection, doctor: Doctor, day: date, zo
         tokens=tokens,
         delay_minutes=settings["delay_minutes"] if settings else 0,
         delay_reason=settings["delay_reason"] if settings else None,
+        resume_at=settings["resume_at"] if settings else None,
     )
 
 
@@ -171,9 +174,9 @@ ON CONFLICT (id) DO UPDATE SET
     consult_minutes = EXCLUDED.consult_minutes, updated_at = now()
 """
 _UPSERT_DOCTOR_DAY = """
-INSERT INTO doctor_days (doctor_id, date, delay_minutes, delay_reason) VALUES ($1, $2, $3, $4)
+INSERT INTO doctor_days (doctor_id, date, delay_minutes, delay_reason, resume_at) VALUES ($1, $2, $3, $4, $5)
 ON CONFLICT (doctor_id, date) DO UPDATE SET
-    delay_minutes = EXCLUDED.delay_minutes, delay_reason = EXCLUDED.delay_reason
+    delay_minutes = EXCLUDED.delay_minutes, delay_reason = EXCLUDED.delay_reason, resume_at = EXCLUDED.resume_at
 """
 _INSERT_TEMPLATE = """
 INSERT INTO slot_templates (doctor_id, start_time, end_time, max_capacity, reserved_emergency, quotas)
@@ -242,7 +245,7 @@ async def save_changes(connection: asyncpg.Connection, changes: Changes) -> None
     if changes.days:
         await connection.executemany(
             _UPSERT_DOCTOR_DAY,
-            [(d.doctor.id, d.date, d.delay_minutes, d.delay_reason) for d in changes.days.values()],
+            [(d.doctor.id, d.date, d.delay_minutes, d.delay_reason, d.resume_at) for d in changes.days.values()],
         )
     for doctor_id in changes.templates:
         doctor = changes.doctors[doctor_id]

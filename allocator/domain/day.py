@@ -27,6 +27,7 @@ class Day:
     tokens: list[Token] = field(default_factory=list)
     delay_minutes: int = 0
     delay_reason: str | None = None
+    resume_at: datetime | None = None  # a late or paused doctor sees nobody before this
 
     def slot(self, slot_id: UUID) -> Slot:
         return next(slot for slot in self.slots if slot.id == slot_id)
@@ -94,6 +95,15 @@ class Day:
             if slot.status is not SlotStatus.CANCELLED:
                 order += [t for t in self.in_slot(slot, TokenStatus.CONFIRMED) if t.called_at is None]
         return order
+
+    def call_order(self, now: datetime) -> list[Token]:
+        """Who the doctor sees next, in order: checked-in patients of slots that have started come first,
+        then the others of those slots, then later slots (all in queue order)."""
+        waiting = self.waiting()
+        started = [t for t in waiting if self.slot(t.slot_id).starts_at <= now]
+        pool = started or waiting
+        arrived = [t for t in pool if t.checked_in_at is not None]
+        return arrived + [t for t in pool if t.checked_in_at is None] + [t for t in waiting if t not in pool]
 
     def consult_minutes(self, slot: Slot) -> float:
         """Measured minutes per consultation when known, else the slot's length divided by its capacity."""

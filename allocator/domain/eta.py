@@ -14,20 +14,21 @@ def _to_minute(instant: datetime) -> datetime:
 
 def recompute_etas(day: Day, now: datetime) -> list[tuple[Token, datetime | None]]:
     """Set every confirmed token's ETA: the patient in consultation was due when called; then, in the order
-    the doctor sees them, ``max(slot start + delay, now, previous ETA + consult minutes)``.
+    the doctor calls them, ``max(slot start, now, doctor resumes, previous ETA + consult minutes)``.
 
     Consult minutes are the doctor's measured average when known. Pending and finished tokens have none.
     Returns the tokens whose ETA changed, with the old value.
     """
     changed: list[tuple[Token, datetime | None]] = []
-    delay = timedelta(minutes=day.delay_minutes)
     serving = day.serving()
     previous = serving.called_at if serving else None
     consult = timedelta(minutes=day.consult_minutes(day.slot(serving.slot_id))) if serving else timedelta(0)
     timed: set[object] = {serving.id} if serving else set()
-    for token in day.waiting():
+    for token in day.call_order(now):
         slot = day.slot(token.slot_id)
-        candidates = [slot.starts_at + delay, now]
+        candidates = [slot.starts_at, now]
+        if day.resume_at is not None:
+            candidates.append(day.resume_at)
         if previous is not None:
             candidates.append(previous + consult)
         eta = _to_minute(max(candidates)).astimezone(slot.starts_at.tzinfo)

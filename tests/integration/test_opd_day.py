@@ -178,8 +178,11 @@ async def test_recall_requeues_then_makes_a_no_show_and_a_late_arrival_is_requeu
     late = await _put(api, f"/api/tokens/{tokens[0]['id']}/check-in")
     assert late["lateArrival"] is True
     assert late["data"]["status"] == "confirmed"
+    requeued, unarrived = await _token(api, tokens[0]["id"]), await _token(api, tokens[3]["id"])
+    assert requeued["position"] > unarrived["position"]  # at the end of the walk-in class
     live = (await (await api.get(f"/api/doctors/{doctor['id']}/queue")).json())["data"]
-    assert live["next"][-1]["tokenNumber"] == tokens[0]["tokenNumber"]  # the end of the walk-in class
+    # but checked in, so called before the patient who has not arrived: the queue shows the call order
+    assert [t["tokenNumber"] for t in live["next"]] == [tokens[0]["tokenNumber"], tokens[3]["tokenNumber"]]
 
     refused = await _put(api, f"/api/tokens/{tokens[3]['id']}/recall", expect=409)
     assert refused["code"] == "INVALID_TRANSITION"

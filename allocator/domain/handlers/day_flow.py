@@ -1,6 +1,6 @@
 """The OPD day as it happens: arrivals, calling the next patient, consultations, recalls, a late doctor."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from allocator.domain.context import CommandContext
@@ -64,15 +64,6 @@ def _complete(ws: Workspace, day: Day, token: Token, now: datetime) -> dict[str,
     return _tell(ws, day, TokenCompleted, token)
 
 
-def _next_to_call(day: Day, now: datetime) -> list[Token]:
-    """Who the doctor sees next, in order: checked-in patients of slots that have started come first."""
-    waiting = day.waiting()
-    started = [t for t in waiting if day.slot(t.slot_id).starts_at <= now]
-    pool = started or waiting
-    arrived = [t for t in pool if t.checked_in_at is not None]
-    return arrived + [t for t in pool if t.checked_in_at is None] + [t for t in waiting if t not in pool]
-
-
 def call_next(ws: Workspace, command: CallNext, ctx: CommandContext) -> dict[str, Any]:
     """Complete whoever is in consultation, call the next patient ("please proceed"), warn the one after."""
     payload = command.payload
@@ -80,7 +71,7 @@ def call_next(ws: Workspace, command: CallNext, ctx: CommandContext) -> dict[str
     day = ws.day(doctor, payload.date or ws.today(ctx.now))
     current = day.serving()
     completed = _complete(ws, day, current, ctx.now) if current else None
-    queue = _next_to_call(day, ctx.now)
+    queue = day.call_order(ctx.now)
     if queue:
         queue[0].called_at = ctx.now
         ws.touch_token(queue[0], ctx.now)
@@ -174,7 +165,7 @@ def recall_token(ws: Workspace, command: RecallToken, ctx: CommandContext) -> di
         _settle_and_tell(ws, day, ctx.now, f"token {token.short_number} marked no-show", {token.id})
         return {"token": view, "noShow": True}
     # "The next N" are those the doctor will call next (checked-in patients first), not the next N by arrival.
-    behind = [t for t in _next_to_call(day, ctx.now) if t.id != token.id and t.slot_id == token.slot_id]
+    behind = [t for t in day.call_order(ctx.now) if t.id != token.id and t.slot_id == token.slot_id]
     after = behind[: ws.policy.recall_after_patients]
     if after:
         anchor = max(t.order_key for t in after)
@@ -189,12 +180,15 @@ def recall_token(ws: Workspace, command: RecallToken, ctx: CommandContext) -> di
 
 
 def delay_doctor(ws: Workspace, command: DelayDoctor, ctx: CommandContext) -> dict[str, Any]:
-    """The doctor runs ``minutes`` late: every waiting patient's estimated time moves, and each is told."""
+    """The doctor runs ``minutes`` late (before the day starts) or pauses for ``minutes`` from now: nobody is
+    seen before the doctor resumes; every waiting patient's estimated time moves, and each is told."""
     payload = command.payload
     doctor = require_doctor(ws, payload.doctor_id)
     day = ws.day(doctor, payload.date or ws.today(ctx.now))
+    first_start = min((slot.starts_at for slot in day.open_slots(ctx.now)), default=ctx.now)
     day.delay_minutes = payload.minutes
     day.delay_reason = payload.reason
+    day.resume_at = max(first_start, ctx.now) + timedelta(minutes=payload.minutes)
     ws.touch_day(day)
     reason = f"{doctor.name} is running {payload.minutes} minutes late" + (
         f": {payload.reason}" if payload.reason else ""
