@@ -87,6 +87,11 @@ def requested_slot(ws: Workspace, day: Day, wanted: TimeRange, now: datetime) ->
     return slot
 
 
+def invalid_transition(token: Token, message: str) -> Rejection:
+    """A 409 for a step the token's status does not allow, naming the token and its status."""
+    return Rejection(ErrorCode.INVALID_TRANSITION, message, tokenNumber=token.token_number, status=token.status.value)
+
+
 def refuse_duplicate(day: Day, key: str) -> None:
     existing = day.active_token_of(key)
     if existing is not None:

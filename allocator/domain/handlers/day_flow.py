@@ -5,7 +5,7 @@ from typing import Any
 
 from allocator.domain.context import CommandContext
 from allocator.domain.day import Day
-from allocator.domain.handlers.common import refuse_duplicate, require_doctor, require_token
+from allocator.domain.handlers.common import invalid_transition, refuse_duplicate, require_doctor, require_token
 from allocator.domain.model import Doctor, Token
 from allocator.domain.settle import settle
 from allocator.domain.views import token_view
@@ -89,12 +89,7 @@ def complete_token(ws: Workspace, command: CompleteToken, ctx: CommandContext) -
     payload = command.payload
     day, token = require_token(ws, payload.doctor_id, payload.token_id)
     if token.status is not TokenStatus.CONFIRMED:
-        raise Rejection(
-            ErrorCode.INVALID_TRANSITION,
-            f"only a confirmed token can be completed; this one is {token.status.value}",
-            tokenNumber=token.token_number,
-            status=token.status.value,
-        )
+        raise invalid_transition(token, f"only a confirmed token can be completed; this one is {token.status.value}")
     view = _complete(ws, day, token, ctx.now)
     _settle_and_tell(ws, day, ctx.now, f"token {token.short_number} seen", {token.id})
     return {"token": view}
@@ -107,12 +102,7 @@ def check_in(ws: Workspace, command: CheckIn, ctx: CommandContext) -> dict[str, 
     if token.status is TokenStatus.NO_SHOW:
         return _late_arrival(ws, day, token, ctx.now)
     if not token.status.is_active:
-        raise Rejection(
-            ErrorCode.INVALID_TRANSITION,
-            f"a {token.status.value} token cannot check in",
-            tokenNumber=token.token_number,
-            status=token.status.value,
-        )
+        raise invalid_transition(token, f"a {token.status.value} token cannot check in")
     if token.checked_in_at is None:
         token.checked_in_at = ctx.now
         ws.touch_token(token, ctx.now)
@@ -148,12 +138,7 @@ def recall_token(ws: Workspace, command: RecallToken, ctx: CommandContext) -> di
     payload = command.payload
     day, token = require_token(ws, payload.doctor_id, payload.token_id)
     if not token.in_consultation:
-        raise Rejection(
-            ErrorCode.INVALID_TRANSITION,
-            "only a called patient can be recalled",
-            tokenNumber=token.token_number,
-            status=token.status.value,
-        )
+        raise invalid_transition(token, "only a called patient can be recalled")
     token.recalls += 1
     token.called_at = None
     ws.touch_token(token, ctx.now)

@@ -8,6 +8,7 @@ from allocator.domain.context import CommandContext
 from allocator.domain.day import Day
 from allocator.domain.handlers.common import (
     check_bookable_date,
+    invalid_transition,
     next_possible_slot,
     refuse_duplicate,
     requested_slot,
@@ -194,12 +195,7 @@ def cancel_token(ws: Workspace, command: CancelToken, ctx: CommandContext) -> di
     payload = command.payload
     day, token = require_token(ws, payload.doctor_id, payload.token_id)
     if not token.status.is_active:
-        raise Rejection(
-            ErrorCode.INVALID_TRANSITION,
-            f"a {token.status.value} token cannot be cancelled",
-            tokenNumber=token.token_number,
-            status=token.status.value,
-        )
+        raise invalid_transition(token, f"a {token.status.value} token cannot be cancelled")
     return _end_token(ws, day, token, TokenStatus.CANCELLED, payload.reason or "cancelled on request", ctx)
 
 
@@ -207,12 +203,7 @@ def mark_no_show(ws: Workspace, command: MarkNoShow, ctx: CommandContext) -> dic
     payload = command.payload
     day, token = require_token(ws, payload.doctor_id, payload.token_id)
     if token.status is not TokenStatus.CONFIRMED:
-        raise Rejection(
-            ErrorCode.INVALID_TRANSITION,
-            f"only a confirmed token can be a no-show; this one is {token.status.value}",
-            tokenNumber=token.token_number,
-            status=token.status.value,
-        )
+        raise invalid_transition(token, f"only a confirmed token can be a no-show; this one is {token.status.value}")
     slot = day.slot(token.slot_id)
     if ctx.now < slot.starts_at:
         raise Rejection(
