@@ -1,8 +1,8 @@
 """The clock's heartbeat: a ``Tick`` on each served shard's queue every few seconds.
 
 Ticks go through the queue like any command, so time-based decisions are taken by the shard's single active
-writer, in sequence with everything else. Every allocator (active or standby) ticks; extra ticks are harmless,
-and a tick nobody consumes in time expires instead of piling up.
+writer, in sequence with everything else. Every allocator (active or standby) ticks; extra ticks are harmless
+and cheap. No expiry: an expired message would be dead-lettered, and ticks only exist while an allocator runs.
 """
 
 import asyncio
@@ -23,7 +23,6 @@ async def run_ticker(
 ) -> None:
     channel = await connection.channel(publisher_confirms=True)
     exchange = await channel.get_exchange(topology.commands_exchange, ensure=False)
-    expiration = max(1.0, every_seconds * 2)
     while not stop.is_set():
         for shard in shards:
             tick = Tick(
@@ -32,6 +31,6 @@ async def run_ticker(
                 source="allocator-clock",
                 payload=TickPayload(shard=shard),
             )
-            message = persistent(encode(tick), message_id=str(tick.command_id), type=tick.type, expiration=expiration)
+            message = persistent(encode(tick), message_id=str(tick.command_id), type=tick.type)
             await exchange.publish(message, routing_key=topology.shard_routing_key(shard))
         await sleep_unless(stop, every_seconds)
