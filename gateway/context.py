@@ -3,6 +3,7 @@
 import asyncpg
 from aiohttp import web
 
+from gateway.live_feed import LiveFeed
 from gateway.settings import GatewaySettings
 from shared.clock import Clock
 from shared.command_bus import CommandBus
@@ -11,3 +12,4 @@ SETTINGS = web.AppKey("settings", GatewaySettings)
 BUS = web.AppKey("bus", CommandBus)
 READER = web.AppKey("reader", asyncpg.Pool)
 CLOCK = web.AppKey("clock", Clock)  # type: ignore[type-abstract]
+FEED = web.AppKey("feed", LiveFeed)

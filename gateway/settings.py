@@ -17,3 +17,6 @@ class GatewaySettings(CommonSettings):
     @property
     def reader_dsn(self) -> str:
         return self.reader_database_url or with_user(self.database_url, "opd_reader")
+
+    feed_heartbeat_seconds: float = Field(15.0, gt=0, le=300, description="SSE comment line interval")
+    feed_buffer_size: int = Field(256, ge=1, description="events buffered per SSE client before it is dropped")

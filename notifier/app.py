@@ -1,11 +1,19 @@
-"""Composition root of the notifier: pool, channels, broker and the event consumer."""
+"""Composition root of the notifier: pool, channels, the delivery worker and the event consumer."""
 
 import asyncio
+import contextlib
 import logging
 
+import aiohttp
+import asyncpg
+
+from notifier.channels import Channel
+from notifier.channels.email import EmailChannel
 from notifier.channels.log import LogChannel
+from notifier.channels.webhook import WebhookChannel
 from notifier.consumer import EventConsumer
 from notifier.settings import NotifierSettings
+from notifier.worker import DeliveryWorker, RetryPolicy
 from shared import amqp, db
 from shared.lifecycle import sleep_unless
 from shared.topology import Topology, declare
@@ -14,35 +22,78 @@ log = logging.getLogger("notifier")
 RECONNECT_SECONDS = 1.0
 
 
+def build_channels(settings: NotifierSettings, session: aiohttp.ClientSession) -> dict[str, Channel]:
+    """The log always; the webhook and e-mail when their addresses are configured."""
+    channels: dict[str, Channel] = {LogChannel.name: LogChannel()}
+    if settings.webhook_url:
+        channels[WebhookChannel.name] = WebhookChannel(
+            session, settings.webhook_url, settings.webhook_secret, settings.webhook_timeout_seconds
+        )
+    if settings.smtp_host:
+        channels[EmailChannel.name] = EmailChannel(
+            settings.smtp_host, settings.smtp_port, settings.smtp_from, settings.smtp_timeout_seconds
+        )
+    return channels
+
+
+def build_worker(settings: NotifierSettings, pool: asyncpg.Pool, channels: dict[str, Channel]) -> DeliveryWorker:
+    policy = RetryPolicy(
+        max_attempts=settings.delivery_max_attempts,
+        initial_seconds=settings.delivery_backoff_initial_seconds,
+        max_seconds=settings.delivery_backoff_max_seconds,
+    )
+    return DeliveryWorker(
+        pool,
+        channels,
+        policy,
+        settings.instance_name,
+        lease_seconds=settings.delivery_lease_seconds,
+        batch_size=settings.delivery_batch_size,
+        poll_seconds=settings.delivery_poll_seconds,
+    )
+
+
+async def consume_events(settings: NotifierSettings, consumer: EventConsumer, stop: asyncio.Event) -> None:
+    """Consume ``opd.events`` until ``stop``, reconnecting to the broker as needed."""
+    topology = consumer.topology
+    while not stop.is_set():
+        try:
+            connection = await amqp.connect(settings.amqp_url, "notifier")
+        except amqp.AMQP_ERRORS as exc:
+            log.warning("broker unavailable (%r); retrying", exc)
+            await sleep_unless(stop, RECONNECT_SECONDS)
+            continue
+        try:
+            async with connection:
+                await declare(await connection.channel(), topology)
+                await consumer.run(connection, stop)
+        except amqp.AMQP_ERRORS as exc:
+            log.warning("broker connection lost (%r); reconnecting", exc)
+            await sleep_unless(stop, RECONNECT_SECONDS)
+
+
 async def run_notifier(settings: NotifierSettings, stop: asyncio.Event) -> None:
-    topology = Topology(settings.broker_prefix, settings.shard_count)
     pool = await db.wait_for_pool(settings.database_url, stop, max_size=4)
     if pool is None:
         return
-    consumer = EventConsumer(
-        pool,
-        {LogChannel.name: LogChannel()},
-        topology,
-        settings.zone,
-        prefetch=settings.prefetch,
-        retry_initial_seconds=settings.retry_initial_seconds,
-        retry_max_seconds=settings.retry_max_seconds,
-    )
-    try:
-        while not stop.is_set():
-            try:
-                connection = await amqp.connect(settings.amqp_url, "notifier")
-            except amqp.AMQP_ERRORS as exc:
-                log.warning("broker unavailable (%r); retrying", exc)
-                await sleep_unless(stop, RECONNECT_SECONDS)
-                continue
-            try:
-                async with connection:
-                    await declare(await connection.channel(), topology)
-                    await consumer.run(connection, stop)
-            except amqp.AMQP_ERRORS as exc:
-                log.warning("broker connection lost (%r); reconnecting", exc)
-                await sleep_unless(stop, RECONNECT_SECONDS)
-    finally:
-        await pool.close()
+    async with contextlib.AsyncExitStack() as stack:
+        stack.push_async_callback(pool.close)
+        session = await stack.enter_async_context(aiohttp.ClientSession())
+        channels = build_channels(settings, session)
+        worker = build_worker(settings, pool, channels)
+        consumer = EventConsumer(
+            pool,
+            Topology(settings.broker_prefix, settings.shard_count),
+            settings.zone,
+            channels=tuple(channels),
+            default_language=settings.default_language,
+            coalesce_seconds=settings.eta_coalesce_seconds,
+            recorded=worker.wake.set,
+            prefetch=settings.prefetch,
+            retry_initial_seconds=settings.retry_initial_seconds,
+            retry_max_seconds=settings.retry_max_seconds,
+        )
+        async with asyncio.TaskGroup() as tasks:
+            tasks.create_task(worker.run(stop))
+            tasks.create_task(consume_events(settings, consumer, stop))
     log.info("notifier stopped")

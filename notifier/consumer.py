@@ -1,44 +1,48 @@
-"""Consumes ``opd.events`` in order; records each notification once, delivers it, then acks the event."""
+"""Consumes ``opd.events`` in order: records each event's notifications as pending, wakes the delivery
+worker, then acks. Delivery itself (and its retries) never holds up the event queue."""
 
 import asyncio
 import logging
-from typing import Protocol
+from collections.abc import Callable, Collection
 from zoneinfo import ZoneInfo
 
 import asyncpg
 from aio_pika.abc import AbstractConnection, AbstractIncomingMessage
 
 from notifier import repository
-from notifier.messages import Notification, notifications_for
+from notifier.directory import doctor_info
+from notifier.messages import notifications_for
 from shared import db
 from shared.amqp import AMQP_ERRORS, dead_letter
 from shared.codec import DecodeError, decode_event
+from shared.contracts.events import Event, TokenPayload
 from shared.topology import DLQ_EVENTS_KEY, Topology
 
 log = logging.getLogger(__name__)
-
-
-class Channel(Protocol):
-    name: str
-
-    async def deliver(self, notification: Notification) -> None: ...
 
 
 class EventConsumer:
     def __init__(
         self,
         pool: asyncpg.Pool,
-        channels: dict[str, Channel],
         topology: Topology,
         zone: ZoneInfo,
+        *,
+        channels: Collection[str],
+        default_language: str = "en",
+        coalesce_seconds: float = 60.0,
+        recorded: Callable[[], None] = lambda: None,
         prefetch: int = 32,
         retry_initial_seconds: float = 0.2,
         retry_max_seconds: float = 5.0,
     ) -> None:
         self.pool = pool
-        self.channels = channels
         self.topology = topology
         self.zone = zone
+        self.channels = channels
+        self.default_language = default_language
+        self.coalesce_seconds = coalesce_seconds
+        self.recorded = recorded
         self.prefetch = prefetch
         self.retry_initial_seconds = retry_initial_seconds
         self.retry_max_seconds = retry_max_seconds
@@ -78,33 +82,28 @@ class EventConsumer:
             )
             return
         delay = self.retry_initial_seconds
-        for notification in notifications_for(event, self.zone):
-            while True:
-                try:
-                    await self._deliver_once(notification)
-                    break
-                except db.CONNECTION_ERRORS as exc:
-                    if stop.is_set():
-                        return  # unacked: redelivered to the next notifier, deduped by the log
-                    log.warning("delivery log unavailable (%r); retrying in %.1fs", exc, delay)
-                    await asyncio.sleep(delay)
-                    delay = min(delay * 2, self.retry_max_seconds)
+        while True:
+            try:
+                await self._record(event)
+                break
+            except db.CONNECTION_ERRORS as exc:
+                if stop.is_set():
+                    return  # unacked: redelivered to the next notifier, deduplicated by the log
+                log.warning("delivery log unavailable (%r); retrying in %.1fs", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self.retry_max_seconds)
+        self.recorded()
         try:
             await message.ack()
         except AMQP_ERRORS as exc:
             log.warning("event ack lost with the channel (%r); it will be redelivered and deduplicated", exc)
 
-    async def _deliver_once(self, notification: Notification) -> None:
-        async with self.pool.acquire() as connection:
-            notification_id = await repository.record(connection, notification)
-            if notification_id is None:
-                notification_id = await repository.pending_id(connection, notification)
-            if notification_id is None:
-                return  # delivered (or failed for good) before this redelivery
-            try:
-                await self.channels[notification.channel].deliver(notification)
-            except Exception as exc:  # a channel's failure is recorded with its reason, never fatal
-                log.warning("delivery %d via %s failed: %r", notification_id, notification.channel, exc)
-                await repository.mark_failed(connection, notification_id, repr(exc))
-                return
-            await repository.mark_delivered(connection, notification_id)
+    async def _record(self, event: Event) -> None:
+        if not isinstance(event.payload, TokenPayload):
+            return
+        async with self.pool.acquire() as connection, connection.transaction():
+            doctor = await doctor_info(connection, event.doctor_id)
+            for notification in notifications_for(
+                event, self.zone, doctor=doctor, default_language=self.default_language, channels=self.channels
+            ):
+                await repository.record(connection, notification, self.coalesce_seconds)

@@ -1,14 +1,25 @@
-"""Which patient is told what: a pure mapping from events to notifications."""
+"""Which patient is told what, through which channels: a pure mapping from events to notifications."""
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from shared.contracts.events import Event, EventBase, TokenPayload
+from notifier.templates import Facts, choose_language, render, subject
+from shared.contracts.events import Event, TokenPayload
 from shared.contracts.views import TokenView
 
 LOG_CHANNEL = "log"
+WEBHOOK_CHANNEL = "webhook"
+EMAIL_CHANNEL = "email"
+ETA_CHANGED = "token.eta_changed"
+
+
+@dataclass(frozen=True, slots=True)
+class DoctorInfo:
+    name: str
+    room: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,45 +31,52 @@ class Notification:
     channel: str
     recipient: str
     text: str
+    language: str = "en"
+    subject: str | None = None
+    token_number: str | None = None
 
 
-def _when(instant: datetime | None, zone: ZoneInfo) -> str:
-    return f"{instant.astimezone(zone):%H:%M}" if instant else "to be announced"
+def _when(instant: datetime | None, zone: ZoneInfo) -> str | None:
+    return f"{instant.astimezone(zone):%H:%M}" if instant else None
 
 
-def _describe(event: EventBase, token: TokenView, reason: str | None, zone: ZoneInfo) -> str | None:
-    slot = f"{token.time_slot.start_time:%H:%M}-{token.time_slot.end_time:%H:%M} on {token.date}"
-    eta = _when(token.estimated_time, zone)
-    because = f" ({reason})" if reason else ""
-    texts = {
-        "token.confirmed": f"Token {token.short_number} confirmed for {slot}; estimated time {eta}.",
-        "token.waitlisted": (
-            f"Token {token.short_number} is on the waitlist for {slot}, position {token.waitlist_position}. "
-            "We will tell you when a seat frees up."
-        ),
-        "token.promoted": (
-            f"Good news: token {token.short_number} now has a seat in {slot}; estimated time {eta}{because}."
-        ),
-        "token.moved": f"Token {token.short_number} moved to {slot}{because}.",
-        "token.eta_changed": f"Token {token.short_number}: new estimated time {eta}{because}.",
-        "token.cancelled": f"Token {token.short_number} for {slot} is cancelled{because}.",
-        "token.no_show": f"Token {token.short_number} was marked as not arrived for {slot}{because}.",
-        "token.checked_in": f"Token {token.short_number}: you are checked in; estimated time {eta}.",
-        "token.called": f"Token {token.short_number}: {reason or 'please proceed now'}.",
-        "token.up_next": f"Token {token.short_number}: you are next, please be ready.",
-        "token.recalled": f"Token {token.short_number}: we called you but could not find you{because}.",
-        "token.doctor_delayed": f"Token {token.short_number}: {reason}; your new estimated time is {eta}.",
-    }
-    return texts.get(event.type)  # type: ignore[attr-defined]
+def facts_for(token: TokenView, reason: str | None, doctor: DoctorInfo | None, zone: ZoneInfo) -> Facts:
+    return Facts(
+        token=token.short_number,
+        slot=f"{token.time_slot.start_time:%H:%M}-{token.time_slot.end_time:%H:%M} on {token.date}",
+        eta=_when(token.estimated_time, zone),
+        doctor=doctor.name if doctor else None,
+        room=doctor.room if doctor else None,
+        reason=reason,
+        position=token.waitlist_position,
+    )
 
 
-def notifications_for(event: Event, zone: ZoneInfo) -> list[Notification]:
-    """The messages an event causes; events about doctors tell no patient."""
+def recipients(token: TokenView, channels: Collection[str]) -> list[tuple[str, str]]:
+    """(channel, recipient) pairs: always the log; the webhook for a phone, e-mail for an address."""
+    found = [(LOG_CHANNEL, token.token_number)]
+    if token.phone and WEBHOOK_CHANNEL in channels:
+        found.append((WEBHOOK_CHANNEL, token.phone))
+    if token.email and EMAIL_CHANNEL in channels:
+        found.append((EMAIL_CHANNEL, token.email))
+    return found
+
+
+def notifications_for(
+    event: Event,
+    zone: ZoneInfo,
+    *,
+    doctor: DoctorInfo | None = None,
+    default_language: str = "en",
+    channels: Collection[str] = (LOG_CHANNEL,),
+) -> list[Notification]:
+    """The messages an event causes; events about doctors, and completed consultations, tell no patient."""
     payload = event.payload
     if not isinstance(payload, TokenPayload):
         return []
     token = payload.token
-    text = _describe(event, token, payload.reason, zone)
+    language = choose_language(token.language, default_language)
+    text = render(event.type, language, facts_for(token, payload.reason, doctor, zone))
     if text is None:
         return []
     return [
@@ -67,8 +85,12 @@ def notifications_for(event: Event, zone: ZoneInfo) -> list[Notification]:
             event_type=event.type,
             doctor_id=event.doctor_id,
             token_id=token.id,
-            channel=LOG_CHANNEL,
-            recipient=token.token_number,
-            text=f"[{token.token_number}] {text}",
+            channel=channel,
+            recipient=recipient,
+            text=f"[{token.token_number}] {text}" if channel == LOG_CHANNEL else text,
+            language=language,
+            subject=subject(language, token.short_number),
+            token_number=token.token_number,
         )
+        for channel, recipient in recipients(token, channels)
     ]

@@ -1,5 +1,7 @@
 """Notifier settings (``OPD_*`` environment variables)."""
 
+import socket
+
 from pydantic import Field
 
 from shared.settings import CommonSettings
@@ -7,5 +9,24 @@ from shared.settings import CommonSettings
 
 class NotifierSettings(CommonSettings):
     prefetch: int = Field(32, ge=1, le=1000)
+    # Reconnecting to the delivery log (database) while consuming events.
     retry_initial_seconds: float = Field(0.2, gt=0)
     retry_max_seconds: float = Field(5.0, gt=0)
+    # Channels: a channel without its address configured is off.
+    webhook_url: str | None = Field(None, description="SMS/WhatsApp gateway endpoint (JSON POST)")
+    webhook_secret: str = Field("", description="HMAC-SHA256 key for the X-OPD-Signature header")
+    webhook_timeout_seconds: float = Field(5.0, gt=0)
+    smtp_host: str | None = None
+    smtp_port: int = Field(25, ge=1, le=65535)
+    smtp_from: str = "opd@hospital.example"
+    smtp_timeout_seconds: float = Field(10.0, gt=0)
+    default_language: str = Field("en", pattern=r"^(en|hi)$")
+    # Delivery: retries with exponential backoff and jitter, then dead.
+    delivery_max_attempts: int = Field(6, ge=1, le=100)
+    delivery_backoff_initial_seconds: float = Field(2.0, gt=0)
+    delivery_backoff_max_seconds: float = Field(600.0, gt=0)
+    delivery_poll_seconds: float = Field(0.5, gt=0)
+    delivery_batch_size: int = Field(16, ge=1, le=1000)
+    delivery_lease_seconds: float = Field(60.0, gt=0, description="a claimed row is retried after this")
+    eta_coalesce_seconds: float = Field(60.0, ge=0, description="at most one ETA update per patient and window")
+    instance_name: str = Field(default_factory=socket.gethostname, description="names this process's claims")

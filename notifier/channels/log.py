@@ -2,7 +2,7 @@
 
 import logging
 
-from notifier.messages import Notification
+from notifier.channels import Delivery
 
 log = logging.getLogger("notifier.deliveries")
 
@@ -10,5 +10,5 @@ log = logging.getLogger("notifier.deliveries")
 class LogChannel:
     name = "log"
 
-    async def deliver(self, notification: Notification) -> None:
-        log.info("notify %s via %s: %s", notification.recipient, self.name, notification.text)
+    async def deliver(self, delivery: Delivery) -> None:
+        log.info("notify %s via %s: %s", delivery.recipient, self.name, delivery.text)

@@ -1,0 +1,156 @@
+"""Notifier test kit: token events, publishing them, a real webhook receiver, a notifier with fast retries."""
+
+import asyncio
+import hashlib
+import hmac
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+import aio_pika
+import asyncpg
+from aiohttp import web
+
+from notifier.settings import NotifierSettings
+from shared.amqp import persistent
+from shared.codec import encode
+from shared.contracts.events import EVENT_ADAPTER, Event, TokenPayload
+from shared.contracts.views import TokenView
+from shared.topology import Topology, declare
+
+SECRET = "test-secret"
+
+
+def token_view(doctor_id: UUID, **overrides: Any) -> TokenView:
+    fields: dict[str, Any] = {
+        "id": uuid4(),
+        "token_number": "D1-20261201-T001",
+        "short_number": "T001",
+        "patient_name": "Patient",
+        "patient_age": 30,
+        "doctor_id": doctor_id,
+        "slot_id": uuid4(),
+        "date": date(2026, 12, 1),
+        "time_slot": "09:00-10:00",
+        "source": "walkin",
+        "priority": 5,
+        "status": "confirmed",
+        "is_emergency": False,
+        "created_at": datetime.now(UTC),
+        **overrides,
+    }
+    return TokenView.model_validate(fields)
+
+
+def token_event(event_type: str, token: TokenView, sequence: int = 1, reason: str | None = None) -> Event:
+    return EVENT_ADAPTER.validate_python(
+        {
+            "type": event_type,
+            "event_id": uuid4(),
+            "occurred_at": datetime.now(UTC),
+            "doctor_id": token.doctor_id,
+            "sequence": sequence,
+            "payload": TokenPayload(token=token, reason=reason),
+        }
+    )
+
+
+async def add_doctor(pg: asyncpg.Connection, name: str = "Dr. Asha Rao", room: str | None = "12") -> UUID:
+    doctor_id = uuid4()
+    await pg.execute(
+        "INSERT INTO doctors (id, code, name, specialization, room, working_days) VALUES ($1, $2, $3, $4, $5, $6)",
+        doctor_id,
+        f"D{uuid4().hex[:6]}",
+        name,
+        "Cardiology",
+        room,
+        ["Tuesday"],
+    )
+    return doctor_id
+
+
+class Publisher:
+    def __init__(self, exchange: aio_pika.abc.AbstractExchange) -> None:
+        self.exchange = exchange
+
+    async def __call__(self, event: Event) -> None:
+        await self.exchange.publish(persistent(encode(event), message_id=str(event.event_id)), routing_key=event.type)
+
+
+@asynccontextmanager
+async def publisher(amqp_connection: aio_pika.abc.AbstractConnection, topology: Topology) -> AsyncIterator[Publisher]:
+    channel = await amqp_connection.channel(publisher_confirms=True)
+    await declare(channel, topology)
+    yield Publisher(await channel.get_exchange(topology.events_exchange))
+    await channel.close()
+
+
+@dataclass
+class Received:
+    body: dict[str, Any]
+    signature: str
+    raw: bytes
+    at: float
+
+    def verifies(self, secret: str = SECRET) -> bool:
+        expected = "sha256=" + hmac.new(secret.encode(), self.raw, hashlib.sha256).hexdigest()
+        return hmac.compare_digest(expected, self.signature)
+
+
+@dataclass
+class Receiver:
+    """A real HTTP endpoint standing in for an SMS/WhatsApp gateway: answers ``status``, or hangs."""
+
+    url: str = ""
+    status: int = 200
+    hang: bool = False
+    received: list[Received] = field(default_factory=list)
+    release: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def handle(self, request: web.Request) -> web.Response:
+        raw = await request.read()
+        loop = asyncio.get_running_loop()
+        self.received.append(
+            Received(await request.json(), request.headers.get("X-OPD-Signature", ""), raw, loop.time())
+        )
+        if self.hang:
+            await self.release.wait()
+        return web.Response(status=self.status, text="ok" if self.status < 300 else "boom")
+
+
+@asynccontextmanager
+async def webhook_receiver() -> AsyncIterator[Receiver]:
+    receiver = Receiver()
+    app = web.Application()
+    app.router.add_post("/hook", receiver.handle)
+    runner = web.AppRunner(app, shutdown_timeout=0.5)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    receiver.url = f"http://127.0.0.1:{port}/hook"
+    try:
+        yield receiver
+    finally:
+        receiver.release.set()
+        await runner.cleanup()
+
+
+def fast(settings: NotifierSettings, **overrides: Any) -> NotifierSettings:
+    """The test's notifier settings with small retry delays and a short poll."""
+    return settings.model_copy(
+        update={
+            "webhook_secret": SECRET,
+            "webhook_timeout_seconds": 2.0,
+            "delivery_max_attempts": 3,
+            "delivery_backoff_initial_seconds": 0.1,
+            "delivery_backoff_max_seconds": 0.4,
+            "delivery_poll_seconds": 0.05,
+            "eta_coalesce_seconds": 0.0,
+            "instance_name": "test-notifier",
+            **overrides,
+        }
+    )

@@ -1,0 +1,119 @@
+"""Message rules: which patient is told what, in which language, through which channels (pure)."""
+
+import hashlib
+import hmac
+import random
+from datetime import UTC, datetime
+from uuid import uuid4
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from notifier.backoff import backoff_seconds
+from notifier.channels.webhook import signature
+from notifier.messages import DoctorInfo, notifications_for
+from notifier.templates import ENGLISH, HINDI, choose_language
+from tests.support.notifier import token_event, token_view
+
+ZONE = ZoneInfo("Asia/Kolkata")
+PATIENT_EVENTS = [
+    "token.confirmed",
+    "token.waitlisted",
+    "token.promoted",
+    "token.moved",
+    "token.eta_changed",
+    "token.up_next",
+    "token.called",
+    "token.recalled",
+    "token.cancelled",
+    "token.doctor_delayed",
+    "token.no_show",
+    "token.checked_in",
+]
+DOCTOR = DoctorInfo(name="Dr. Asha Rao", room="12")
+
+
+def _token(**overrides: object):  # type: ignore[no-untyped-def]
+    return token_view(uuid4(), estimated_time=datetime(2026, 12, 1, 4, 10, tzinfo=UTC), **overrides)
+
+
+def test_every_patient_facing_event_has_an_english_and_a_hindi_template() -> None:
+    assert set(ENGLISH) == set(HINDI) == set(PATIENT_EVENTS)
+
+
+@pytest.mark.parametrize("event_type", PATIENT_EVENTS)
+@pytest.mark.parametrize("language", ["en", "hi"])
+def test_each_message_names_the_token_and_fills_every_blank(event_type: str, language: str) -> None:
+    event = token_event(event_type, _token(language=language, waitlist_position=3), reason="doctor on leave")
+    [note] = notifications_for(event, ZONE, doctor=DOCTOR)
+    assert note.language == language
+    assert note.text.startswith("[D1-20261201-T001] ")
+    assert "T001" in note.text and "{" not in note.text and "None" not in note.text
+    if language == "hi":
+        assert "टोकन" in note.text
+
+
+def test_a_confirmation_tells_doctor_room_slot_and_estimated_time() -> None:
+    [note] = notifications_for(token_event("token.confirmed", _token()), ZONE, doctor=DOCTOR)
+    assert note.text == (
+        "[D1-20261201-T001] Token T001 confirmed with Dr. Asha Rao in room 12 for 09:00-10:00 on 2026-12-01; "
+        "estimated time 09:40."
+    )
+
+
+def test_without_the_doctor_or_a_time_the_message_still_reads_well() -> None:
+    token = _token().model_copy(update={"estimated_time": None})
+    [note] = notifications_for(token_event("token.promoted", token, reason="a seat freed up"), ZONE)
+    assert note.text.endswith(
+        "now has a seat with the doctor in 09:00-10:00 on 2026-12-01; estimated time to be announced (a seat freed up)."
+    )
+
+
+def test_the_waitlist_position_and_the_reason_are_told() -> None:
+    hindi = token_event("token.waitlisted", _token(language="hi", waitlist_position=4, status="pending"))
+    [note] = notifications_for(hindi, ZONE, doctor=DOCTOR)
+    assert "क्रमांक 4" in note.text
+    cancelled = token_event("token.cancelled", _token(), reason="doctor unavailable")
+    [note] = notifications_for(cancelled, ZONE, doctor=DOCTOR)
+    assert "is cancelled (doctor unavailable)" in note.text
+
+
+def test_the_language_is_the_patients_else_the_hospitals_default() -> None:
+    assert choose_language("hi", "en") == "hi"
+    assert choose_language(None, "hi") == "hi"
+    assert choose_language("fr", "en") == "en"
+    assert choose_language(None, "fr") == "en"
+    [note] = notifications_for(token_event("token.called", _token()), ZONE, doctor=DOCTOR, default_language="hi")
+    assert note.text.endswith("टोकन T001: कृपया अभी Dr. Asha Rao (कमरा 12) के पास जाएँ।")
+
+
+def test_channels_follow_from_what_is_known_about_the_patient() -> None:
+    event = token_event("token.up_next", _token(phone="+919800000001", email="p@example.org"))
+    every = ("log", "webhook", "email")
+    assert [(n.channel, n.recipient) for n in notifications_for(event, ZONE, channels=every)] == [
+        ("log", "D1-20261201-T001"),
+        ("webhook", "+919800000001"),
+        ("email", "p@example.org"),
+    ]
+    assert [n.channel for n in notifications_for(event, ZONE, channels=("log",))] == ["log"]
+    anonymous = token_event("token.up_next", _token())
+    assert [n.channel for n in notifications_for(anonymous, ZONE, channels=every)] == ["log"]
+    webhook = next(n for n in notifications_for(event, ZONE, channels=every) if n.channel == "webhook")
+    assert not webhook.text.startswith("[")
+    assert webhook.subject == "Your OPD token T001"
+
+
+def test_completed_consultations_tell_nobody() -> None:
+    assert notifications_for(token_event("token.completed", _token()), ZONE) == []
+
+
+def test_backoff_grows_exponentially_is_capped_and_jittered() -> None:
+    rng = random.Random(7)
+    for attempt, ceiling in [(1, 1.0), (2, 2.0), (3, 4.0), (4, 8.0), (5, 10.0), (9, 10.0)]:
+        for _ in range(20):
+            assert ceiling / 2 <= backoff_seconds(attempt, 1.0, 10.0, rng) <= ceiling
+
+
+def test_the_webhook_signature_is_the_hmac_of_the_body() -> None:
+    body = b'{"to":"+91"}'
+    assert signature("s3cret", body) == "sha256=" + hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
