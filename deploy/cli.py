@@ -2,11 +2,13 @@
 
 import asyncio
 import sys
+from typing import Annotated
 
 import typer
 
 from deploy import supervisor
 from deploy.cli_migrate import migrate_database
+from shared import db
 from shared.lifecycle import configure_logging
 from shared.settings import CommonSettings
 
@@ -44,6 +46,28 @@ def notifier() -> None:
     from notifier.__main__ import main
 
     main()
+
+
+@app.command("notifier-redrive")
+def notifier_redrive(
+    ids: Annotated[list[int] | None, typer.Option("--id", help="a dead notification to try again (repeatable)")] = None,
+    all_dead: Annotated[bool, typer.Option("--all-dead", help="try every dead notification again")] = False,
+) -> None:
+    """Give dead-lettered notifications a fresh round of delivery attempts."""
+    if not ids and not all_dead:
+        raise typer.BadParameter("give --id N (repeatable) or --all-dead")
+    from notifier.redrive import redrive
+    from notifier.settings import NotifierSettings
+
+    async def run() -> list[int]:
+        pool = await db.create_pool(NotifierSettings().database_url, max_size=2)
+        try:
+            return await redrive(pool, None if all_dead else ids)
+        finally:
+            await pool.close()
+
+    redriven = asyncio.run(run())
+    typer.echo(f"redriven: {redriven}" if redriven else "nothing to redrive")
 
 
 @app.command()

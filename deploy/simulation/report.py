@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from deploy.simulation.scenario import Outcome
+from deploy.simulation.scenario import FOLLOWED, Outcome
 
 
 def print_report(outcome: Outcome, notifications: list[dict[str, Any]]) -> None:
@@ -21,8 +21,10 @@ def print_report(outcome: Outcome, notifications: list[dict[str, Any]]) -> None:
         eta = token["estimatedTime"][11:16] if token.get("estimatedTime") else "-"
         print(f"  {token['tokenNumber']:<20} {token['source']:<9} {token['status']:<10} eta {eta}")
     print(f"\nNotifications recorded: {len(notifications)}")
-    for note in notifications[-8:]:
-        print(f"  {note['event_type']:<18} {note['message']}")
+    followed = [note for note in notifications if note["patient_name"] == FOLLOWED]
+    print(f"Messages to one patient ({FOLLOWED}, Hindi, by phone and log):")
+    for note in followed:
+        print(f"  {note['event_type']:<20} {note['channel']:<8} {note['status']:<10} {note['message']}")
     print("\nChecks")
     for name, passed in outcome.checks.items():
         print(f"  [{'ok' if passed else 'FAILED'}] {name}")

@@ -50,7 +50,9 @@ async def _notifications(dsn: str, doctor_ids: list[str]) -> list[dict[str, Any]
     connection = await db.connect(dsn)
     try:
         rows = await connection.fetch(
-            "SELECT event_type, message FROM notifications WHERE doctor_id = any($1::uuid[]) ORDER BY id",
+            """SELECT n.event_type, n.channel, n.status, n.message, t.patient_name
+                 FROM notifications n LEFT JOIN tokens t ON t.id = n.token_id
+                WHERE n.doctor_id = any($1::uuid[]) ORDER BY n.id""",
             doctor_ids,
         )
     finally:

@@ -34,6 +34,11 @@ PATIENTS = [
 ]
 
 
+# The patient whose messages the report follows: reachable by phone, reading Hindi.
+FOLLOWED = "Sunil Jain"
+CONTACTS = {FOLLOWED: {"phone": "+91 98200 00006", "language": "hi"}}
+
+
 @dataclass
 class Timeline:
     clock: Clock
@@ -136,6 +141,7 @@ async def run(client: OpdClient, clock: Clock, clock_speed: float, zone: ZoneInf
     for index, name, age, source, wants_first in PATIENTS:
         doctor = doctors[index]
         booking: dict[str, Any] = {"doctorId": doctor["id"], "patientName": name, "patientAge": age, "source": source}
+        booking.update(CONTACTS.get(name, {}))
         if wants_first:
             booking["timeSlot"] = f"{slots[0]['startTime']}-{slots[0]['endTime']}"
         token = (await client.book(**booking))["data"]
