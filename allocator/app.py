@@ -7,6 +7,8 @@ import socket
 from contextlib import AsyncExitStack
 from datetime import timedelta
 
+from aio_pika.abc import AbstractConnection
+
 from allocator.adapters.outbox_relay import OutboxRelay
 from allocator.adapters.shard_consumer import BatchSettings, ShardConsumer
 from allocator.adapters.ticker import run_ticker
@@ -15,11 +17,9 @@ from allocator.service.processor import ShardProcessor
 from allocator.settings import AllocatorSettings
 from shared import amqp, db
 from shared.clock import Clock, clock_from_settings
-from shared.lifecycle import sleep_unless
-from shared.topology import Topology, declare
+from shared.topology import Topology
 
 log = logging.getLogger("allocator")
-RECONNECT_SECONDS = 1.0
 
 
 def build_policy(settings: AllocatorSettings) -> Policy:
@@ -50,25 +50,15 @@ async def run_allocator(settings: AllocatorSettings, stop: asyncio.Event, clock:
             for shard in settings.shard_list()
         ]
         consumers = [ShardConsumer(p, topology, batch, relay.kick) for p in processors]
-        while not stop.is_set():
-            try:
-                connection = await amqp.connect(settings.amqp_url, f"allocator {holder}")
-            except amqp.AMQP_ERRORS as exc:
-                log.warning("broker unavailable (%r); retrying", exc)
-                await sleep_unless(stop, RECONNECT_SECONDS)
-                continue
-            try:
-                async with connection:
-                    await declare(await connection.channel(), topology)
-                    log.info("serving shards %s as %s", settings.shard_list(), holder)
-                    async with asyncio.TaskGroup() as tasks:
-                        tasks.create_task(relay.run(connection, stop))
-                        tasks.create_task(
-                            run_ticker(connection, topology, settings.shard_list(), settings.tick_seconds, stop)
-                        )
-                        for consumer in consumers:
-                            tasks.create_task(consumer.run(connection, stop))
-            except* amqp.AMQP_ERRORS as group:
-                log.warning("broker connection lost (%r); reconnecting", group.exceptions[0])
-                await sleep_unless(stop, RECONNECT_SECONDS)
+        shards = settings.shard_list()
+
+        async def serve(connection: AbstractConnection) -> None:
+            log.info("serving shards %s as %s", shards, holder)
+            async with asyncio.TaskGroup() as tasks:
+                tasks.create_task(relay.run(connection, stop))
+                tasks.create_task(run_ticker(connection, topology, shards, settings.tick_seconds, stop))
+                for consumer in consumers:
+                    tasks.create_task(consumer.run(connection, stop))
+
+        await amqp.serve_connected(settings.amqp_url, f"allocator {holder}", topology, serve, stop)
     log.info("allocator stopped")

@@ -15,11 +15,9 @@ from notifier.consumer import EventConsumer
 from notifier.settings import NotifierSettings
 from notifier.worker import DeliveryWorker, RetryPolicy
 from shared import amqp, db
-from shared.lifecycle import sleep_unless
-from shared.topology import Topology, declare
+from shared.topology import Topology
 
 log = logging.getLogger("notifier")
-RECONNECT_SECONDS = 1.0
 
 
 def build_channels(settings: NotifierSettings, session: aiohttp.ClientSession) -> dict[str, Channel]:
@@ -55,21 +53,9 @@ def build_worker(settings: NotifierSettings, pool: asyncpg.Pool, channels: dict[
 
 async def consume_events(settings: NotifierSettings, consumer: EventConsumer, stop: asyncio.Event) -> None:
     """Consume ``opd.events`` until ``stop``, reconnecting to the broker as needed."""
-    topology = consumer.topology
-    while not stop.is_set():
-        try:
-            connection = await amqp.connect(settings.amqp_url, "notifier")
-        except amqp.AMQP_ERRORS as exc:
-            log.warning("broker unavailable (%r); retrying", exc)
-            await sleep_unless(stop, RECONNECT_SECONDS)
-            continue
-        try:
-            async with connection:
-                await declare(await connection.channel(), topology)
-                await consumer.run(connection, stop)
-        except amqp.AMQP_ERRORS as exc:
-            log.warning("broker connection lost (%r); reconnecting", exc)
-            await sleep_unless(stop, RECONNECT_SECONDS)
+    await amqp.serve_connected(
+        settings.amqp_url, "notifier", consumer.topology, lambda connection: consumer.run(connection, stop), stop
+    )
 
 
 async def run_notifier(settings: NotifierSettings, stop: asyncio.Event) -> None:

@@ -2,12 +2,15 @@
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage
 
 from shared.codec import CONTENT_TYPE, encode
 from shared.contracts.replies import Reply
+from shared.lifecycle import sleep_unless
+from shared.topology import Topology, declare
 
 log = logging.getLogger(__name__)
 
@@ -71,3 +74,30 @@ async def dead_letter(
         routing_key=routing_key,
     )
     await message.ack()
+
+
+RECONNECT_SECONDS = 1.0
+
+
+async def serve_connected(
+    url: str,
+    name: str,
+    topology: Topology,
+    serve: Callable[[AbstractConnection], Awaitable[None]],
+    stop: asyncio.Event,
+) -> None:
+    """Connect, declare the topology, run ``serve``; on any broker failure reconnect, until ``stop``."""
+    while not stop.is_set():
+        try:
+            connection = await connect(url, name)
+        except AMQP_ERRORS as exc:
+            log.warning("broker unavailable (%r); retrying", exc)
+            await sleep_unless(stop, RECONNECT_SECONDS)
+            continue
+        try:
+            async with connection:
+                await declare(await connection.channel(), topology)
+                await serve(connection)
+        except* AMQP_ERRORS as group:
+            log.warning("broker connection lost (%r); reconnecting", group.exceptions[0])
+            await sleep_unless(stop, RECONNECT_SECONDS)
