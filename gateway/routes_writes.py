@@ -3,6 +3,7 @@
 from uuid import uuid4
 
 from aiohttp import web
+from pydantic import BaseModel
 
 from gateway.context import READER
 from gateway.dispatch import IDEMPOTENCY_HEADER, dispatch
@@ -20,6 +21,7 @@ from shared.contracts.commands import (
     CancelToken,
     CancelTokenPayload,
     CheckIn,
+    CommandBase,
     CompleteToken,
     CreateDoctor,
     CreateDoctorPayload,
@@ -53,9 +55,7 @@ async def create_doctor(request: web.Request) -> web.Response:
 
 @routes.put("/api/doctors/{doctorId}/slots")
 async def update_slots(request: web.Request) -> web.Response:
-    body = await json_body(request)
-    body["doctorId"] = str(path_uuid(request, "doctorId"))
-    return await dispatch(request, UpdateDoctorSlots, UpdateDoctorSlotsPayload, body)
+    return await _doctor_command(request, UpdateDoctorSlots, UpdateDoctorSlotsPayload)
 
 
 @routes.post("/api/tokens")
@@ -75,12 +75,22 @@ async def add_emergency(request: web.Request) -> web.Response:
 @routes.post("/api/doctors/{doctorId}/unavailability")
 async def mark_unavailable(request: web.Request) -> web.Response:
     """The doctor cannot see patients on a date (or part of it): their patients are re-seated and told."""
-    body = await json_body(request)
+    return await _doctor_command(request, MarkDoctorUnavailable, MarkDoctorUnavailablePayload)
+
+
+async def _doctor_command(
+    request: web.Request, command_type: type[CommandBase], payload_type: type[BaseModel], body_required: bool = True
+) -> web.Response:
+    """A command about the doctor named in the path; the body gives the rest."""
+    body = await json_body(request, required=body_required)
     body["doctorId"] = str(path_uuid(request, "doctorId"))
-    return await dispatch(request, MarkDoctorUnavailable, MarkDoctorUnavailablePayload, body)
+    return await dispatch(request, command_type, payload_type, body)
 
 
-async def _token_command(request: web.Request, command_type: type, payload_type: type) -> web.Response:
+async def _token_command(
+    request: web.Request, command_type: type[CommandBase], payload_type: type[BaseModel]
+) -> web.Response:
+    """A command about the token named in the path (id or number), routed to its doctor's shard."""
     ref = request.match_info["tokenId"]
     body = await json_body(request, required=False)
     async with request.app[READER].acquire() as connection:
@@ -120,21 +130,15 @@ async def recall(request: web.Request) -> web.Response:
 @routes.post("/api/doctors/{doctorId}/call-next")
 async def call_next(request: web.Request) -> web.Response:
     """Complete the patient in consultation (if any) and call the next one."""
-    body = await json_body(request, required=False)
-    body["doctorId"] = str(path_uuid(request, "doctorId"))
-    return await dispatch(request, CallNext, CallNextPayload, body)
+    return await _doctor_command(request, CallNext, CallNextPayload, body_required=False)
 
 
 @routes.post("/api/doctors/{doctorId}/delay")
 async def delay(request: web.Request) -> web.Response:
     """``{minutes, reason}``: the doctor runs late; every waiting patient is told their new time."""
-    body = await json_body(request)
-    body["doctorId"] = str(path_uuid(request, "doctorId"))
-    return await dispatch(request, DelayDoctor, DelayDoctorPayload, body)
+    return await _doctor_command(request, DelayDoctor, DelayDoctorPayload)
 
 
 @routes.post("/api/tokens/reallocate/{doctorId}")
 async def reallocate(request: web.Request) -> web.Response:
-    body = await json_body(request, required=False)
-    body["doctorId"] = str(path_uuid(request, "doctorId"))
-    return await dispatch(request, Reallocate, ReallocatePayload, body)
+    return await _doctor_command(request, Reallocate, ReallocatePayload, body_required=False)
