@@ -7,12 +7,17 @@ from typing import Annotated
 import typer
 
 from deploy import supervisor
+from deploy.cli_generated import broker_definitions, schemas
+from deploy.cli_kiosk import kiosk_app
 from deploy.cli_migrate import migrate_database
 from shared import db
 from shared.lifecycle import configure_logging
 from shared.settings import CommonSettings
 
 app = typer.Typer(help="OPD token allocation system", no_args_is_help=True, add_completion=False)
+app.add_typer(kiosk_app, name="kiosk")
+app.command()(schemas)
+app.command("broker-definitions")(broker_definitions)
 
 
 @app.command()

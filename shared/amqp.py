@@ -24,6 +24,7 @@ AMQP_ERRORS: tuple[type[Exception], ...] = (
 PUBLISH_ERRORS: tuple[type[Exception], ...] = (*AMQP_ERRORS, aio_pika.exceptions.DeliveryError)
 DEAD_LETTER_REASON = "x-opd-error"
 DEAD_LETTER_QUEUE = "x-opd-queue"
+DEAD_LETTER_CODE = "x-opd-error-code"
 
 
 async def connect(url: str, name: str, timeout: float = 5.0) -> AbstractConnection:
@@ -42,12 +43,16 @@ def persistent(body: bytes, **properties: object) -> aio_pika.Message:
 
 
 async def send_reply(channel: AbstractChannel, message: AbstractIncomingMessage, reply: Reply) -> None:
-    """Answer a request that asked for one (``reply_to`` + ``correlation_id``); a missing asker is fine."""
+    """Answer a request that asked for one (``reply_to``); correlated by its ``correlation_id``, else its id."""
     if not message.reply_to:
         return
     try:
         await channel.default_exchange.publish(
-            aio_pika.Message(encode(reply), content_type=CONTENT_TYPE, correlation_id=message.correlation_id or ""),
+            aio_pika.Message(
+                encode(reply),
+                content_type=CONTENT_TYPE,
+                correlation_id=message.correlation_id or message.message_id or str(reply.command_id),
+            ),
             routing_key=message.reply_to,
         )
     except AMQP_ERRORS as exc:  # the command is committed; the asker can read the outcome later
@@ -55,13 +60,21 @@ async def send_reply(channel: AbstractChannel, message: AbstractIncomingMessage,
 
 
 async def dead_letter(
-    channel: AbstractChannel, exchange: str, routing_key: str, message: AbstractIncomingMessage, reason: str, queue: str
+    channel: AbstractChannel,
+    exchange: str,
+    routing_key: str,
+    message: AbstractIncomingMessage,
+    reason: str,
+    queue: str,
+    code: str | None = None,
 ) -> None:
-    """Park a message that can never succeed, with the reason, then drop it from its queue."""
+    """Park a message that can never succeed, with the reason (and machine code), then drop it from its queue."""
     dlx = await channel.get_exchange(exchange, ensure=False)
     headers = dict(message.headers or {})
     headers[DEAD_LETTER_REASON] = reason[:1000]
     headers[DEAD_LETTER_QUEUE] = queue
+    if code is not None:
+        headers[DEAD_LETTER_CODE] = code
     await dlx.publish(
         persistent(
             message.body,

@@ -5,7 +5,7 @@ from typing import Any
 import orjson
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from shared.contracts.commands import COMMAND_ADAPTER, Command
+from shared.contracts.commands import COMMAND_TYPES, Command
 from shared.contracts.events import EVENT_ADAPTER, Event
 from shared.contracts.replies import Reply
 
@@ -14,12 +14,20 @@ REPLY_ADAPTER: TypeAdapter[Reply] = TypeAdapter(Reply)
 CONTENT_TYPE = "application/json"
 
 
-class DecodeError(ValueError):
-    """A message that is not valid JSON or does not match its contract; ``errors`` lists the fields."""
+SUPPORTED_SCHEMA_VERSIONS = (1,)
+COMMAND_BY_TYPE = {kind.model_fields["type"].default: kind for kind in COMMAND_TYPES}
 
-    def __init__(self, message: str, errors: list[dict[str, Any]] | None = None) -> None:
+
+class DecodeError(ValueError):
+    """A message that is not valid JSON or does not match its contract; ``errors`` lists the fields.
+
+    ``code`` is the machine code a client is answered with (an ``ErrorCode`` value).
+    """
+
+    def __init__(self, message: str, errors: list[dict[str, Any]] | None = None, code: str = "INVALID_COMMAND") -> None:
         super().__init__(message)
         self.errors = errors or []
+        self.code = code
 
 
 def encode(message: BaseModel) -> bytes:
@@ -54,7 +62,25 @@ def _validate(adapter: Any, body: bytes | str, what: str) -> Any:
 
 
 def decode_command(body: bytes | str) -> Command:
-    return _validate(COMMAND_ADAPTER, body, "command")  # type: ignore[no-any-return]
+    """A command, or a DecodeError saying precisely what is wrong: JSON, type, schema version or fields."""
+    data = loads(body)
+    if not isinstance(data, dict):
+        raise DecodeError("a command must be a JSON object")
+    kind = data.get("type")
+    model = COMMAND_BY_TYPE.get(kind) if isinstance(kind, str) else None
+    if model is None:
+        known = ", ".join(COMMAND_BY_TYPE)
+        raise DecodeError(f"unknown command type {kind!r}; known types: {known}", code="UNKNOWN_COMMAND_TYPE")
+    version = data.get("schemaVersion", 1)
+    if version not in SUPPORTED_SCHEMA_VERSIONS:
+        supported = ", ".join(map(str, SUPPORTED_SCHEMA_VERSIONS))
+        raise DecodeError(
+            f"schemaVersion {version!r} is not supported (supported: {supported})", code="UNSUPPORTED_SCHEMA_VERSION"
+        )
+    try:
+        return model.model_validate(data)  # type: ignore[return-value]
+    except ValidationError as exc:
+        raise DecodeError(f"invalid {kind} command", field_errors(exc)) from exc
 
 
 def decode_event(body: bytes | str) -> Event:

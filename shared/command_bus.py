@@ -30,11 +30,19 @@ class CommandBus:
     """One connection and channel, opened on first use and reopened after a failure."""
 
     def __init__(
-        self, url: str, topology: Topology, name: str, connect_timeout: float = 3.0, publish_timeout: float = 5.0
+        self,
+        url: str,
+        topology: Topology,
+        name: str,
+        connect_timeout: float = 3.0,
+        publish_timeout: float = 5.0,
+        declare_topology: bool = True,
     ) -> None:
+        """``declare_topology=False`` for clients without configure rights (kiosks): the broker's is used as is."""
         self.url = url
         self.topology = topology
         self.name = name
+        self.declare_topology = declare_topology
         self.connect_timeout = connect_timeout
         self.publish_timeout = publish_timeout
         self._down_until = 0.0
@@ -60,7 +68,10 @@ class CommandBus:
                 channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
                 replies = await channel.declare_queue(REPLY_TO, passive=True)
                 await replies.consume(self._on_reply, no_ack=True)
-                self._exchange = (await declare(channel, self.topology)).commands
+                if self.declare_topology:
+                    self._exchange = (await declare(channel, self.topology)).commands
+                else:
+                    self._exchange = await channel.get_exchange(self.topology.commands_exchange, ensure=False)
                 self._channel = channel
             except amqp.AMQP_ERRORS as exc:
                 await self._close_quietly()

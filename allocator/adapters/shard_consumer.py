@@ -1,7 +1,8 @@
 """Consumes one shard's command queue sequentially, in micro-batches, and maps failures to ack policy.
 
 Committed → reply, then ack. Rejected by the domain → a reply like any other (it is committed too).
-Undecodable, wrong shard or breaking its handler → dead-lettered with the reason, error reply if asked.
+Undecodable, without ``reply_to``, wrong shard or breaking its handler → dead-lettered with the reason, error
+reply if asked.
 Database down → nothing acked; the same batch is retried with backoff until the database is back.
 Fenced → requeued for whoever holds the lease now.
 """
@@ -17,7 +18,7 @@ from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMe
 from allocator.service.processor import BatchConflict, Fenced, PoisonCommand, ShardProcessor
 from shared.amqp import AMQP_ERRORS, dead_letter, send_reply
 from shared.codec import DecodeError, decode_command, loads
-from shared.contracts.commands import Command
+from shared.contracts.commands import Command, Tick
 from shared.contracts.replies import ErrorInfo, Reply
 from shared.errors import ErrorCode, TransientError
 from shared.lifecycle import sleep_unless
@@ -127,7 +128,12 @@ class ShardConsumer:
             try:
                 command = decode_command(message.body)
             except DecodeError as exc:
-                await self._refuse(channel, message, ErrorCode.INVALID_COMMAND, str(exc), {"errors": exc.errors})
+                await self._refuse(channel, message, ErrorCode(exc.code), str(exc), {"errors": exc.errors})
+                continue
+            if not message.reply_to and not isinstance(command, Tick):
+                # Not recorded as the command's outcome: resent with a reply_to, the same command id is served.
+                reason = "no reply_to: a command must say where its answer goes (e.g. amq.rabbitmq.reply-to)"
+                await self._refuse(channel, message, ErrorCode.MISSING_REPLY_TO, reason)
                 continue
             owner = command.shard(self.topology.shard_count)
             if owner != self.shard:
@@ -195,7 +201,7 @@ class ShardConsumer:
         await send_reply(channel, message, reply)
         try:
             await dead_letter(
-                channel, self.topology.dead_letter_exchange, DLQ_COMMANDS_KEY, message, reason, self.queue_name
+                channel, self.topology.dead_letter_exchange, DLQ_COMMANDS_KEY, message, reason, self.queue_name, code
             )
         except AMQP_ERRORS as exc:
             log.error("shard %d: could not dead-letter %s: %r", self.shard, message.message_id, exc)

@@ -5,7 +5,7 @@ from datetime import datetime
 from allocator.domain.day import Day
 from allocator.domain.model import Doctor, Token
 from shared.contracts.values import TimeRange, TokenStatus
-from shared.contracts.views import DoctorView, TokenView
+from shared.contracts.views import DoctorBrief, DoctorView, TokenView
 
 
 def doctor_view(doctor: Doctor) -> DoctorView:
@@ -17,6 +17,12 @@ def doctor_view(doctor: Doctor) -> DoctorView:
         room=doctor.room,
         time_slots=doctor.templates,
         working_days=doctor.working_days,
+    )
+
+
+def doctor_brief(doctor: Doctor) -> DoctorBrief:
+    return DoctorBrief(
+        id=doctor.id, code=doctor.code, name=doctor.name, specialization=doctor.specialization, room=doctor.room
     )
 
 

@@ -25,6 +25,16 @@ class DoctorView(Contract):
     working_days: tuple[Weekday, ...]
 
 
+class DoctorBrief(Contract):
+    """Whom the patient will see and where: enough for a token slip."""
+
+    id: UUID
+    code: str
+    name: str
+    specialization: str
+    room: str | None = None
+
+
 class SlotView(Contract):
     """A dated slot with its occupancy."""
 

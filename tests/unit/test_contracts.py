@@ -69,20 +69,30 @@ def test_time_slot_accepts_text_or_object_and_rejects_nonsense() -> None:
 
 
 @pytest.mark.parametrize(
-    ("body", "reason"),
+    ("body", "code", "reason"),
     [
-        (b"{oops", None),
-        (b'{"type": "Teleport", "commandId": "x"}', "Teleport"),
+        (b"{oops", "INVALID_COMMAND", "malformed JSON"),
+        (b"[1, 2]", "INVALID_COMMAND", "JSON object"),
+        (b'{"type": "Teleport", "commandId": "x"}', "UNKNOWN_COMMAND_TYPE", "'Teleport'"),
         (b'{"type": "Reallocate", "commandId": "%s", "issuedAt": "2026-12-01T08:00:00Z", "source": "k",'
          b' "schemaVersion": 2, "payload": {"doctorId": "%s"}}' % (str(uuid4()).encode(), str(DOCTOR).encode()),
-         "Reallocate.schemaVersion"),
+         "UNSUPPORTED_SCHEMA_VERSION", "schemaVersion 2"),
+        (b'{"type": "Reallocate", "commandId": "%s", "source": "k", "payload": {}}' % str(uuid4()).encode(),
+         "INVALID_COMMAND", "invalid Reallocate command"),
     ],
 )  # fmt: skip
-def test_undecodable_commands_are_refused_with_the_reason(body: bytes, reason: str | None) -> None:
+def test_undecodable_commands_are_refused_with_the_reason(body: bytes, code: str, reason: str) -> None:
     with pytest.raises(DecodeError) as refused:
         decode_command(body)
-    if reason is not None:
-        assert reason in str(refused.value.errors)
+    assert refused.value.code == code
+    assert reason in str(refused.value)
+
+
+def test_field_errors_name_the_missing_fields() -> None:
+    body = b'{"type": "Reallocate", "commandId": "%s", "source": "k", "payload": {}}' % str(uuid4()).encode()
+    with pytest.raises(DecodeError) as refused:
+        decode_command(body)
+    assert {error["field"] for error in refused.value.errors} == {"issuedAt", "payload.doctorId"}
 
 
 def test_a_reply_carries_a_result_or_an_error_never_both() -> None:

@@ -19,7 +19,7 @@ from allocator.domain.handlers.common import (
 from allocator.domain.model import Patient, Slot, Token
 from allocator.domain.rules import patient_key, short_number, token_number
 from allocator.domain.settle import settle
-from allocator.domain.views import token_view
+from allocator.domain.views import doctor_brief, token_view
 from allocator.domain.workspace import EventDraft, Workspace
 from shared.contracts.commands import (
     AddEmergency,
@@ -92,13 +92,13 @@ def _open_day(ws: Workspace, doctor_id: UUID, day_date: date | None, now: dateti
 
 
 def _answer(ws: Workspace, day: Day, token: Token, notices: list[EventDraft], **extra: Any) -> dict[str, Any]:
-    """Emit the patient's own event first, then the chain reaction; reply with the token."""
+    """Emit the patient's own event first, then the chain reaction; reply with the token and its doctor."""
     view = token_view(day, token)
     kind = {TokenStatus.CONFIRMED: TokenConfirmed, TokenStatus.PENDING: TokenWaitlisted}[token.status]
     ws.emit(kind, day.doctor.id, TokenPayload(token=view))
     for notice in notices:
         ws.emit(notice.kind, notice.doctor_id, notice.payload)
-    return {"token": view.model_dump(mode="json"), **extra}
+    return {"token": view.model_dump(mode="json"), "doctor": doctor_brief(day.doctor).model_dump(mode="json"), **extra}
 
 
 def book_token(ws: Workspace, command: BookToken, ctx: CommandContext) -> dict[str, Any]:

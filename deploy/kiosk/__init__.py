@@ -1,0 +1,1 @@
+"""Kiosk client: commands straight to RabbitMQ, token slips."""
