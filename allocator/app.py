@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from aio_pika.abc import AbstractConnection
 
+from allocator.adapters.metrics import watch_outbox, watch_queues
 from allocator.adapters.outbox_relay import OutboxRelay
 from allocator.adapters.shard_consumer import BatchSettings, ShardConsumer
 from allocator.adapters.ticker import run_ticker
@@ -57,8 +58,11 @@ async def run_allocator(settings: AllocatorSettings, stop: asyncio.Event, clock:
             async with asyncio.TaskGroup() as tasks:
                 tasks.create_task(relay.run(connection, stop))
                 tasks.create_task(run_ticker(connection, topology, shards, settings.tick_seconds, stop))
+                tasks.create_task(watch_queues(connection, consumers, stop))
                 for consumer in consumers:
                     tasks.create_task(consumer.run(connection, stop))
 
-        await amqp.serve_connected(settings.amqp_url, f"allocator {holder}", topology, serve, stop)
+        async with asyncio.TaskGroup() as tasks:
+            tasks.create_task(watch_outbox(pool, stop))
+            tasks.create_task(amqp.serve_connected(settings.amqp_url, f"allocator {holder}", topology, serve, stop))
     log.info("allocator stopped")

@@ -19,6 +19,7 @@ class AllocatorSettings(CommonSettings):
     tick_seconds: float = Field(5.0, gt=0, le=3600, description="how often (wall clock) the clock acts on shards")
     pool_size: int = Field(8, ge=2, le=100)
     holder_name: str | None = Field(None, description="names this process in the lease table")
+    metrics_port: int = Field(9101, ge=0, le=65535, description="Prometheus /metrics listener; 0 = none")
 
     def shard_list(self) -> list[int]:
         if self.shards.strip() == "all":

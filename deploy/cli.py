@@ -2,12 +2,15 @@
 
 import asyncio
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from deploy import supervisor
+from deploy.cli_bench import bench_app
 from deploy.cli_generated import broker_definitions, schemas
+from deploy.cli_keys import api_key
 from deploy.cli_kiosk import kiosk_app
 from deploy.cli_migrate import migrate_database
 from shared import db
@@ -15,9 +18,11 @@ from shared.lifecycle import configure_logging
 from shared.settings import CommonSettings
 
 app = typer.Typer(help="OPD token allocation system", no_args_is_help=True, add_completion=False)
+app.add_typer(bench_app, name="bench")
 app.add_typer(kiosk_app, name="kiosk")
 app.command()(schemas)
 app.command("broker-definitions")(broker_definitions)
+app.command("api-key")(api_key)
 
 
 @app.command()
@@ -85,13 +90,64 @@ def up() -> None:
 
 @app.command()
 def simulate(
-    base_url: str = typer.Option(None, help="use services already running there instead of starting them"),
-    speed: float = typer.Option(60.0, help="simulated seconds per real second when starting the services"),
+    base_url: Annotated[str | None, typer.Option(help="play on services running there (their clock)")] = None,
+    speed: Annotated[
+        float, typer.Option(help="simulated seconds per real second for the services started here")
+    ] = 60.0,
+    sink_url: Annotated[
+        str | None, typer.Option(help="with --base-url: the webhook sink the notifier posts to (who was told)")
+    ] = None,
+    api_key: Annotated[str | None, typer.Option(envvar="OPD_API_KEY", help="with --base-url: a staff API key")] = None,
+    doctors: Annotated[int | None, typer.Option(min=1, max=200, help="stochastic day: doctors (default 20)")] = None,
+    patients: Annotated[
+        int | None, typer.Option(min=1, max=20_000, help="stochastic day: patients (default 1500)")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="stochastic day: random seed (default 7)")] = None,
+    reserve: Annotated[
+        int | None, typer.Option(min=0, help="stochastic day: emergency seats per slot (default 1)")
+    ] = None,
+    quotas: Annotated[
+        bool | None, typer.Option("--quotas/--no-quotas", help="stochastic day: source quotas (default off)")
+    ] = None,
+    realloc: Annotated[
+        bool | None, typer.Option("--realloc/--no-realloc", help="stochastic day: waitlist and promotion (default on)")
+    ] = None,
+    compare: Annotated[
+        str | None,
+        typer.Option(help="stochastic day under two policies: reserve[:0,1], quotas[:off,on] or realloc[:on,off]"),
+    ] = None,
+    report: Annotated[Path, typer.Option(help="the HTML report to write")] = Path("opd-simulation-report.html"),
 ) -> None:
-    """Run the original scenario (3 doctors, 15 patients, 1 emergency, cancellations, no-shows)."""
-    from deploy.simulation.run import run_scenario
+    """Play an OPD day and report on it.
 
-    raise typer.Exit(run_scenario(base_url, speed))
+    Without day options: the original scenario (3 doctors, 15 patients, an emergency, cancellations, no-shows, a
+    late arrival, reallocation, a late doctor) through the real services, started here unless --base-url is given.
+    With --doctors/--patients/--seed/--compare (or a policy option): a stochastic day, reproducible for a seed,
+    played through the allocation domain on a virtual clock.
+    """
+    stochastic = (doctors, patients, seed, reserve, quotas, realloc, compare)
+    if all(option is None for option in stochastic):
+        from deploy.simulation.run import run_scenario
+
+        raise typer.Exit(run_scenario(base_url, speed, sink_url, api_key, report))
+    if base_url:
+        raise typer.BadParameter("the stochastic day runs in-process: leave out --base-url", param_hint="--base-url")
+    from deploy.simulation.day_model import DayConfig
+    from deploy.simulation.policies import PlayPolicy, compare_policies
+    from deploy.simulation.stochastic import run_stochastic
+
+    config = DayConfig(
+        doctors=doctors or 20, patients=patients or 1500, seed=7 if seed is None else seed, zone=CommonSettings().zone
+    )
+    policy = PlayPolicy(
+        reserve=1 if reserve is None else reserve, quotas=bool(quotas), realloc=True if realloc is None else realloc
+    )
+    if compare:
+        try:
+            compare_policies(compare, policy)
+        except ValueError as wrong:
+            raise typer.BadParameter(str(wrong), param_hint="--compare") from None
+    raise typer.Exit(run_stochastic(config, policy, compare, report))
 
 
 @app.command()

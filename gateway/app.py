@@ -1,24 +1,60 @@
 """Composition root of the gateway: the aiohttp application and its resources."""
 
 import contextlib
+import logging
+import os
 from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from gateway import audit, board, health, routes_feed, routes_reads, routes_writes
-from gateway.context import BUS, CLOCK, FEED, READER, SETTINGS
+from gateway import audit, board, health, metrics, openapi, routes_feed, routes_reads, routes_writes
+from gateway.access import access_middleware
+from gateway.auth import KeyRing
+from gateway.context import BUS, CANCEL_SECRET, CLOCK, FEED, IP_LIMITER, KEY_LIMITER, KEYS, READER, SETTINGS
 from gateway.errors import error_middleware
 from gateway.live_feed import LiveFeed
+from gateway.rate_limit import RateLimiter
+from gateway.request_ids import echo_request_id, request_id_middleware
 from gateway.settings import GatewaySettings
 from shared import db
 from shared.clock import Clock, clock_from_settings
 from shared.command_bus import BrokerUnavailable, CommandBus
 from shared.topology import Topology
 
+log = logging.getLogger("gateway")
+DEVELOPMENT_CANCEL_SECRET = b"opd-development-cancel-codes"
+
+
+def _configure_access(app: web.Application, settings: GatewaySettings) -> None:
+    """Keys, rate limits and the cancel-code secret; a configuration that cannot be safe refuses to start."""
+    development = settings.auth_mode == "development"
+    keys = KeyRing.from_settings(settings.api_keys, settings.api_keys_file, development)
+    if development:
+        log.warning("DEVELOPMENT MODE: requests without an API key act as admin; never expose this gateway")
+        secret = DEVELOPMENT_CANCEL_SECRET
+    elif settings.cancel_code_secret is not None:
+        secret = settings.cancel_code_secret.get_secret_value().encode()
+        if len(secret) < 16:
+            raise ValueError("OPD_CANCEL_CODE_SECRET must be at least 16 characters")
+    elif keys.entries:
+        raise ValueError("OPD_CANCEL_CODE_SECRET is required when API keys are configured")
+    else:
+        log.error("no API keys configured (OPD_API_KEYS / OPD_API_KEYS_FILE): only public reads will be served")
+        secret = os.urandom(32)
+    app[KEYS] = keys
+    app[CANCEL_SECRET] = secret
+    app[KEY_LIMITER] = RateLimiter(settings.rate_limit_per_key, settings.rate_limit_burst_per_key)
+    app[IP_LIMITER] = RateLimiter(settings.rate_limit_per_ip, settings.rate_limit_burst_per_ip)
+
 
 def create_app(settings: GatewaySettings, clock: Clock | None = None) -> web.Application:
-    app = web.Application(middlewares=[error_middleware], client_max_size=settings.max_body_bytes)
+    app = web.Application(
+        middlewares=[request_id_middleware, metrics.metrics_middleware, error_middleware, access_middleware],
+        client_max_size=settings.max_body_bytes,
+    )
+    app.on_response_prepare.append(echo_request_id)
     app[SETTINGS] = settings
+    _configure_access(app, settings)
     app[CLOCK] = clock or clock_from_settings(settings.clock_start, settings.clock_speed, settings.clock_origin)
     app.add_routes(routes_writes.routes)
     app.add_routes(routes_reads.routes)
@@ -26,6 +62,9 @@ def create_app(settings: GatewaySettings, clock: Clock | None = None) -> web.App
     app.add_routes(routes_feed.routes)
     app.add_routes(board.routes)
     app.add_routes(health.routes)
+    app.add_routes(metrics.routes)
+    app.add_routes(openapi.routes)
+    app.on_startup.append(openapi.publish)  # the OpenAPI document, once every route is in
     app.cleanup_ctx.append(_reader_pool)
     app.cleanup_ctx.append(_command_bus)
     app.cleanup_ctx.append(_live_feed)

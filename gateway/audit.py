@@ -11,7 +11,9 @@ import asyncpg
 from aiohttp import web
 
 from gateway import queries
+from gateway.auth import Role, public
 from gateway.context import READER, SETTINGS
+from gateway.patient_access import check_code, needs_code, presented_code, require_code
 from gateway.responses import error, json_response
 from shared.contracts.base import Contract
 from shared.errors import ErrorCode
@@ -53,14 +55,19 @@ def _view(row: asyncpg.Record, zone: dt.tzinfo) -> NotificationView:
 
 
 @routes.get("/api/tokens/{tokenId}/notifications")
+@public
 async def token_notifications(request: web.Request) -> web.Response:
-    """The token's messages, oldest first; ``:tokenId`` is the id or the tokenNumber."""
+    """The token's messages, oldest first; ``:tokenId`` is the id or the tokenNumber. Staff, or the cancel code."""
     ref = request.match_info["tokenId"]
     zone = request.app[SETTINGS].zone
+    coded = needs_code(request, Role.STAFF)
+    code = require_code(request, presented_code(request)) if coded else None
     async with request.app[READER].acquire() as connection:
         found = await queries.token(connection, ref, zone)
         if found is None:
             return error(ErrorCode.TOKEN_NOT_FOUND, f"token {ref} not found", {"tokenId": ref})
+        if code is not None:
+            check_code(request, found.id, code)
         sent = await notifications(connection, found.id, zone)
     return json_response(
         {

@@ -5,6 +5,7 @@ from typing import Any
 from aiohttp import web
 
 from gateway import queries
+from gateway.auth import public
 from gateway.board_page import render
 from gateway.context import READER, SETTINGS
 from gateway.public import public_token
@@ -23,6 +24,7 @@ def _public_doctor(doctor: DoctorView) -> dict[str, Any]:
 
 
 @routes.get("/api/doctors/{doctorId}/board")
+@public
 async def board_data(request: web.Request) -> web.Response:
     """Now serving and the next tokens: numbers, statuses and ETAs only (no patient data)."""
     doctor_id = path_uuid(request, "doctorId")
@@ -54,6 +56,7 @@ async def board_data(request: web.Request) -> web.Response:
 
 
 @routes.get("/board")
+@public
 async def board_page(request: web.Request) -> web.Response:
     """A self-contained page for a waiting-room TV: ``?doctorIds=a,b`` or ``?specialization=Cardiology``."""
     specialization = request.query.get("specialization", "").strip()

@@ -3,7 +3,9 @@
 import asyncpg
 from aiohttp import web
 
+from gateway.auth import KeyRing
 from gateway.live_feed import LiveFeed
+from gateway.rate_limit import RateLimiter
 from gateway.settings import GatewaySettings
 from shared.clock import Clock
 from shared.command_bus import CommandBus
@@ -13,3 +15,7 @@ BUS = web.AppKey("bus", CommandBus)
 READER = web.AppKey("reader", asyncpg.Pool)
 CLOCK = web.AppKey("clock", Clock)  # type: ignore[type-abstract]
 FEED = web.AppKey("feed", LiveFeed)
+KEYS = web.AppKey("keys", KeyRing)
+KEY_LIMITER = web.AppKey("key_limiter", RateLimiter)
+IP_LIMITER = web.AppKey("ip_limiter", RateLimiter)
+CANCEL_SECRET = web.AppKey("cancel_secret", bytes)

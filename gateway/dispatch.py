@@ -6,7 +6,9 @@ from uuid import UUID, uuid4
 from aiohttp import web
 from pydantic import BaseModel
 
-from gateway.context import BUS, CLOCK, SETTINGS
+from gateway.cancel_codes import cancel_code
+from gateway.context import BUS, CANCEL_SECRET, CLOCK, SETTINGS
+from gateway.request_ids import correlation_id
 from gateway.responses import error, json_response
 from shared.contracts.commands import CommandBase
 from shared.contracts.replies import Reply
@@ -15,8 +17,11 @@ from shared.ids import command_id_for_key
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
-def present(reply: Reply, success_status: int = 200) -> web.Response:
-    """A reply as the REST contract shows it: the token or doctor as ``data``, the rest alongside."""
+def present(reply: Reply, success_status: int = 200, cancel_secret: bytes | None = None) -> web.Response:
+    """A reply as the REST contract shows it: the token or doctor as ``data``, the rest alongside.
+
+    With ``cancel_secret``, a new token's response also carries the patient's ``cancelCode``.
+    """
     if not reply.ok:
         assert reply.error is not None
         return error(reply.error.code, reply.error.message, {**reply.error.details, "commandId": str(reply.command_id)})
@@ -24,6 +29,8 @@ def present(reply: Reply, success_status: int = 200) -> web.Response:
     primary = next((key for key in ("token", "doctor") if key in result), None)
     data = result.pop(primary) if primary else result
     extra = result if primary else {}
+    if cancel_secret is not None and primary == "token":
+        extra["cancelCode"] = cancel_code(cancel_secret, UUID(data["id"]))
     return json_response({"success": True, "data": data, **extra, "commandId": str(reply.command_id)}, success_status)
 
 
@@ -47,6 +54,7 @@ def build(
         command_id=command_id(request, part),
         issued_at=request.app[CLOCK].now(),
         source="gateway",
+        correlation_id=correlation_id(request),
         payload=payload_type.model_validate(payload),
     )
 
@@ -78,8 +86,14 @@ async def dispatch(
     payload_type: type[BaseModel],
     payload: dict[str, Any],
     success_status: int = 200,
+    issues_token: bool = False,
 ) -> web.Response:
-    """Validate, publish with confirms, await the reply; 202 with a status URL if it takes too long."""
+    """Validate, publish with confirms, await the reply; 202 with a status URL if it takes too long.
+
+    ``issues_token``: the response carries the new token's cancel code.
+    """
     command = build(request, command_type, payload_type, payload)
     reply = await send(request, command)
-    return accepted(command) if reply is None else present(reply, success_status)
+    if reply is None:
+        return accepted(command)
+    return present(reply, success_status, request.app[CANCEL_SECRET] if issues_token else None)

@@ -3,6 +3,7 @@
 import logging
 from collections.abc import Awaitable, Callable
 
+import asyncpg
 from aiohttp import web
 from pydantic import ValidationError
 
@@ -40,6 +41,8 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return error(
             ErrorCode.BROKER_UNAVAILABLE, "the command service is unavailable; nothing was done", headers=RETRY_AFTER
         )
+    except asyncpg.CharacterNotInRepertoireError:  # e.g. a NUL (\u0000) in a path or query text
+        return error(ErrorCode.INVALID_REQUEST, "the request has text the database cannot hold (a NUL character)")
     except db.CONNECTION_ERRORS as exc:
         log.warning("database unavailable: %r", exc)
         return error(ErrorCode.DATABASE_UNAVAILABLE, "the database is unavailable", headers=RETRY_AFTER)

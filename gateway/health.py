@@ -2,6 +2,7 @@
 
 from aiohttp import web
 
+from gateway.auth import public
 from gateway.context import BUS, READER
 from gateway.responses import json_response
 from shared.command_bus import BrokerUnavailable
@@ -10,11 +11,13 @@ routes = web.RouteTableDef()
 
 
 @routes.get("/healthz")
+@public
 async def healthz(request: web.Request) -> web.Response:
     return json_response({"success": True, "status": "ok"})
 
 
 @routes.get("/readyz")
+@public
 async def readyz(request: web.Request) -> web.Response:
     checks: dict[str, str] = {}
     try:

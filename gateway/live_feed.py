@@ -8,6 +8,7 @@ reconnects after a broker loss. Each subscriber has a bounded buffer: one that f
 import asyncio
 import collections
 import contextlib
+import contextvars
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -99,7 +100,8 @@ class LiveFeed:
     def start(self) -> None:
         """Start the consumer if it is not running (the first subscriber calls this)."""
         if (self._task is None or self._task.done()) and not self._closed:
-            self._task = asyncio.create_task(self._run(), name="live-feed")
+            # A context of its own: the consumer outlives the request that started it (and its request id).
+            self._task = asyncio.create_task(self._run(), name="live-feed", context=contextvars.Context())
 
     async def wait_bound(self, timeout: float) -> bool:
         """Whether the feed's queue is bound (events from now on are seen), waiting up to ``timeout``."""

@@ -74,15 +74,16 @@ async def token(connection: asyncpg.Connection, ref: str, zone: ZoneInfo) -> Tok
     return _token_view(row, zone) if row else None
 
 
-async def token_doctor(connection: asyncpg.Connection, ref: str) -> UUID | None:
-    """Which doctor a token belongs to: the shard a command about it must go to."""
+async def token_doctor(connection: asyncpg.Connection, ref: str) -> tuple[UUID, UUID] | None:
+    """The token's id and its doctor (the shard a command about it must go to)."""
     try:
         token_id: UUID | None = UUID(ref.strip())
     except ValueError:
         token_id = None
-    return await connection.fetchval(  # type: ignore[no-any-return]
-        "SELECT doctor_id FROM tokens WHERE id = $1 OR lower(token_number) = lower($2)", token_id, ref.strip()
+    row = await connection.fetchrow(
+        "SELECT id, doctor_id FROM tokens WHERE id = $1 OR lower(token_number) = lower($2)", token_id, ref.strip()
     )
+    return (row["id"], row["doctor_id"]) if row is not None else None
 
 
 async def doctor_tokens(
@@ -252,5 +253,7 @@ async def queue(
     }
 
 
-async def command_reply(connection: asyncpg.Connection, command_id: UUID) -> dict[str, Any] | None:
-    return await connection.fetchval("SELECT reply FROM inbox WHERE command_id = $1", command_id)  # type: ignore[no-any-return]
+async def command_reply(connection: asyncpg.Connection, command_id: UUID) -> tuple[str, dict[str, Any]] | None:
+    """The command's type and its stored reply, once the allocator has decided."""
+    row = await connection.fetchrow("SELECT command_type, reply FROM inbox WHERE command_id = $1", command_id)
+    return (row["command_type"], row["reply"]) if row is not None else None

@@ -35,15 +35,28 @@ def path_uuid(request: web.Request, name: str) -> UUID:
         raise BadRequest(f"{name} must be a UUID", errors=[{"field": name, "message": "not a UUID"}]) from None
 
 
+MAX_DAYS_AWAY = 366
+
+
 def query_date(request: web.Request) -> date:
+    """``?date=YYYY-MM-DD`` within a year of today (default today, in the hospital's time zone)."""
+    settings = request.app[SETTINGS]
+    today = request.app[CLOCK].now().astimezone(settings.zone).date()
     text = request.query.get("date")
     if not text:
-        settings = request.app[SETTINGS]
-        return request.app[CLOCK].now().astimezone(settings.zone).date()
+        return today
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise BadRequest("date must be YYYY-MM-DD", errors=[{"field": "date", "message": "not a date"}]) from None
+    if abs((day - today).days) > MAX_DAYS_AWAY:
+        raise BadRequest(
+            f"date must be within {MAX_DAYS_AWAY} days of today", errors=[{"field": "date", "message": "out of range"}]
+        )
+    return day
+
+
+MAX_OFFSET = 1_000_000
 
 
 def page(request: web.Request, default_limit: int = 50, max_limit: int = 200) -> tuple[int, int]:
@@ -52,6 +65,6 @@ def page(request: web.Request, default_limit: int = 50, max_limit: int = 200) ->
         offset = int(request.query.get("offset", 0))
     except ValueError:
         raise BadRequest("limit and offset must be integers") from None
-    if not 1 <= limit <= max_limit or offset < 0:
-        raise BadRequest(f"limit must be 1..{max_limit} and offset >= 0")
+    if not 1 <= limit <= max_limit or not 0 <= offset <= MAX_OFFSET:
+        raise BadRequest(f"limit must be 1..{max_limit} and offset 0..{MAX_OFFSET}")
     return limit, offset

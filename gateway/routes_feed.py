@@ -6,6 +6,7 @@ from uuid import UUID
 
 from aiohttp import web
 
+from gateway.auth import public
 from gateway.context import FEED, READER, SETTINGS
 from gateway.errors import RETRY_AFTER
 from gateway.live_feed import FeedItem, SubscriptionEnded
@@ -64,6 +65,7 @@ def frame(item: FeedItem) -> bytes:
 
 
 @routes.get("/api/events/stream")
+@public
 async def stream(request: web.Request) -> web.StreamResponse:
     """Events for the doctors asked for, as they happen; a comment line every ~15 s keeps proxies awake."""
     wanted = doctor_ids(request)

@@ -1,32 +1,39 @@
 """Read endpoints: straight from Postgres through the read-only role."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from aiohttp import web
 from pydantic import BaseModel
 
 from gateway import queries
-from gateway.context import CLOCK, READER, SETTINGS
+from gateway.access import caller_of
+from gateway.auth import Role, public, requires
+from gateway.context import CANCEL_SECRET, CLOCK, READER, SETTINGS
 from gateway.dispatch import present
+from gateway.patient_access import check_code, needs_code, presented_code, require_code
+from gateway.public import public_token
 from gateway.requests import BadRequest, page, path_uuid, query_date
 from gateway.responses import error, json_response, ok
 from shared.contracts.replies import Reply
 from shared.contracts.values import TokenStatus
+from shared.contracts.views import TokenView
 from shared.errors import ErrorCode
 
 routes = web.RouteTableDef()
+TOKEN_ISSUING_COMMANDS = frozenset({"BookToken", "AddEmergency"})
 
 
 def _dump(views: Sequence[BaseModel]) -> list[dict[str, Any]]:
     return [view.model_dump(mode="json") for view in views]
 
 
-def _dump_one(view: BaseModel | None) -> dict[str, Any] | None:
-    return view.model_dump(mode="json") if view is not None else None
+def _identity(view: TokenView) -> BaseModel:
+    return view
 
 
 @routes.get("/api/doctors")
+@public
 async def list_doctors(request: web.Request) -> web.Response:
     limit, offset = page(request)
     async with request.app[READER].acquire() as connection:
@@ -35,6 +42,7 @@ async def list_doctors(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/doctors/{doctorId}")
+@public
 async def get_doctor(request: web.Request) -> web.Response:
     doctor_id = path_uuid(request, "doctorId")
     async with request.app[READER].acquire() as connection:
@@ -45,6 +53,7 @@ async def get_doctor(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/doctors/{doctorId}/schedule")
+@public
 async def schedule(request: web.Request) -> web.Response:
     doctor_id = path_uuid(request, "doctorId")
     day = query_date(request)
@@ -67,6 +76,7 @@ async def schedule(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/doctors/{doctorId}/queue")
+@public
 async def live_queue(request: web.Request) -> web.Response:
     """Now serving, the next patients with their estimated times, the waitlist and counts."""
     doctor_id = path_uuid(request, "doctorId")
@@ -81,20 +91,24 @@ async def live_queue(request: web.Request) -> web.Response:
         if await queries.doctor(connection, doctor_id) is None:
             return error(ErrorCode.DOCTOR_NOT_FOUND, f"doctor {doctor_id} not found", {"doctorId": str(doctor_id)})
         live = await queries.queue(connection, doctor_id, day, request.app[SETTINGS].zone, upcoming)
+    show: Callable[[TokenView], BaseModel] = _identity if caller_of(request).has(Role.STAFF) else public_token
+    serving = live["nowServing"]
     return ok(
         {
             **live,
-            "nowServing": _dump_one(live["nowServing"]),
-            "next": _dump(live["next"]),
-            "waitlist": _dump(live["waitlist"]),
+            "nowServing": show(serving).model_dump(mode="json") if serving is not None else None,
+            "next": _dump([show(token) for token in live["next"]]),
+            "waitlist": _dump([show(token) for token in live["waitlist"]]),
         }
     )
 
 
 @routes.get("/api/tokens/doctor/{doctorId}")
+@requires(Role.STAFF)
 async def doctor_tokens(request: web.Request) -> web.Response:
     doctor_id = path_uuid(request, "doctorId")
     day = query_date(request)
+    limit, offset = page(request, default_limit=200, max_limit=500)
     status_text = request.query.get("status")
     try:
         status = TokenStatus(status_text) if status_text else None
@@ -104,20 +118,38 @@ async def doctor_tokens(request: web.Request) -> web.Response:
         if await queries.doctor(connection, doctor_id) is None:
             return error(ErrorCode.DOCTOR_NOT_FOUND, f"doctor {doctor_id} not found", {"doctorId": str(doctor_id)})
         tokens = await queries.doctor_tokens(connection, doctor_id, day, status, request.app[SETTINGS].zone)
-    return json_response({"success": True, "data": _dump(tokens), "count": len(tokens), "date": day.isoformat()})
+    shown = tokens[offset : offset + limit]
+    return json_response(
+        {
+            "success": True,
+            "data": _dump(shown),
+            "count": len(shown),
+            "total": len(tokens),
+            "limit": limit,
+            "offset": offset,
+            "date": day.isoformat(),
+        }
+    )
 
 
 @routes.get("/api/tokens/{tokenId}")
+@public
 async def get_token(request: web.Request) -> web.Response:
+    """A patient's token: for keys with a role, or with the token's cancel code."""
     ref = request.match_info["tokenId"]
+    coded = needs_code(request, Role.BOOKING)
+    code = require_code(request, presented_code(request)) if coded else None
     async with request.app[READER].acquire() as connection:
         found = await queries.token(connection, ref, request.app[SETTINGS].zone)
     if found is None:
         return error(ErrorCode.TOKEN_NOT_FOUND, f"token {ref} not found", {"tokenId": ref})
+    if code is not None:
+        check_code(request, found.id, code)
     return ok(found.model_dump(mode="json"))
 
 
 @routes.get("/api/commands/{commandId}")
+@requires(Role.BOOKING)
 async def command_status(request: web.Request) -> web.Response:
     """The outcome of a command that was answered with 202: the stored reply once the allocator has it."""
     command_id = path_uuid(request, "commandId")
@@ -125,4 +157,6 @@ async def command_status(request: web.Request) -> web.Response:
         stored = await queries.command_reply(connection, command_id)
     if stored is None:
         return json_response({"success": True, "status": "pending", "commandId": str(command_id)}, 202)
-    return present(Reply.model_validate(stored))
+    command_type, reply = stored
+    issued = command_type in TOKEN_ISSUING_COMMANDS
+    return present(Reply.model_validate(reply), cancel_secret=request.app[CANCEL_SECRET] if issued else None)

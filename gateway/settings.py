@@ -1,6 +1,9 @@
 """Gateway settings (``OPD_*`` environment variables)."""
 
-from pydantic import Field
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
 
 from shared.db import with_user
 from shared.settings import CommonSettings
@@ -17,6 +20,17 @@ class GatewaySettings(CommonSettings):
     @property
     def reader_dsn(self) -> str:
         return self.reader_database_url or with_user(self.database_url, "opd_reader")
+
+    auth_mode: Literal["keys", "development"] = Field(
+        "keys", description="development: requests without a key act as admin (never on a network)"
+    )
+    api_keys: str = Field("", description="name:role:sha256hex entries, comma-separated")
+    api_keys_file: Path | None = Field(None, description="one name:role:sha256hex entry per line")
+    cancel_code_secret: SecretStr | None = Field(None, description="HMAC secret of patients' cancel codes")
+    rate_limit_per_key: float = Field(50.0, gt=0, description="requests per second per API key (average)")
+    rate_limit_burst_per_key: int = Field(100, ge=1)
+    rate_limit_per_ip: float = Field(10.0, gt=0, description="requests per second per address without a key")
+    rate_limit_burst_per_ip: int = Field(30, ge=1)
 
     feed_heartbeat_seconds: float = Field(15.0, gt=0, le=300, description="SSE comment line interval")
     feed_buffer_size: int = Field(256, ge=1, description="events buffered per SSE client before it is dropped")

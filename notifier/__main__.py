@@ -5,11 +5,13 @@ import asyncio
 from notifier.app import run_notifier
 from notifier.settings import NotifierSettings
 from shared.lifecycle import configure_logging, run_service
+from shared.metrics import serve_metrics
 
 
 def main() -> None:
     settings = NotifierSettings()
     configure_logging(settings.log_level, "notifier")
+    serve_metrics(settings.metrics_port)
 
     async def serve(stop: asyncio.Event) -> None:
         await run_notifier(settings, stop)

@@ -12,6 +12,7 @@ from notifier.channels.email import EmailChannel
 from notifier.channels.log import LogChannel
 from notifier.channels.webhook import WebhookChannel
 from notifier.consumer import EventConsumer
+from notifier.metrics import watch_pending
 from notifier.settings import NotifierSettings
 from notifier.worker import DeliveryWorker, RetryPolicy
 from shared import amqp, db
@@ -81,5 +82,6 @@ async def run_notifier(settings: NotifierSettings, stop: asyncio.Event) -> None:
         )
         async with asyncio.TaskGroup() as tasks:
             tasks.create_task(worker.run(stop))
+            tasks.create_task(watch_pending(pool, channels, stop))
             tasks.create_task(consume_events(settings, consumer, stop))
     log.info("notifier stopped")

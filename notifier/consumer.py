@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 import asyncpg
 from aio_pika.abc import AbstractConnection, AbstractIncomingMessage
 
-from notifier import repository
+from notifier import metrics, repository
 from notifier.directory import doctor_info
 from notifier.messages import notifications_for
-from shared import db
+from shared import db, log_context
 from shared.amqp import AMQP_ERRORS, dead_letter
 from shared.codec import DecodeError, decode_event
 from shared.contracts.events import Event, TokenPayload
@@ -81,10 +81,14 @@ class EventConsumer:
                 self.topology.notifier_queue,
             )
             return
+        with log_context.bound(command_id=event.causation_id, correlation_id=event.correlation_id):
+            await self._record_and_ack(message, event, stop)
+
+    async def _record_and_ack(self, message: AbstractIncomingMessage, event: Event, stop: asyncio.Event) -> None:
         delay = self.retry_initial_seconds
         while True:
             try:
-                await self._record(event)
+                superseded = await self._record(event)
                 break
             except db.CONNECTION_ERRORS as exc:
                 if stop.is_set():
@@ -92,18 +96,26 @@ class EventConsumer:
                 log.warning("delivery log unavailable (%r); retrying in %.1fs", exc, delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self.retry_max_seconds)
+        for channel, count in superseded:
+            metrics.NOTIFICATIONS.labels(channel=channel, outcome="skipped").inc(count)
+        log.debug("event %s %s recorded", event.type, event.event_id)
         self.recorded()
         try:
             await message.ack()
         except AMQP_ERRORS as exc:
             log.warning("event ack lost with the channel (%r); it will be redelivered and deduplicated", exc)
 
-    async def _record(self, event: Event) -> None:
+    async def _record(self, event: Event) -> list[tuple[str, int]]:
+        """Record the event's notifications in one transaction; returns (channel, count) of the ones superseded."""
         if not isinstance(event.payload, TokenPayload):
-            return
+            return []
+        superseded = []
         async with self.pool.acquire() as connection, connection.transaction():
             doctor = await doctor_info(connection, event.doctor_id)
             for notification in notifications_for(
                 event, self.zone, doctor=doctor, default_language=self.default_language, channels=self.channels
             ):
-                await repository.record(connection, notification, self.coalesce_seconds)
+                recorded = await repository.record(connection, notification, self.coalesce_seconds)
+                if recorded.superseded:
+                    superseded.append((notification.channel, recorded.superseded))
+        return superseded

@@ -7,6 +7,7 @@ a notifier that dies mid-delivery leaves it to expire, or releases it itself whe
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import NamedTuple
 
 import asyncpg
 
@@ -16,8 +17,13 @@ from notifier.messages import ETA_CHANGED, Notification
 _SECOND = "* interval '1 second'"
 
 
-async def record(connection: asyncpg.Connection, notification: Notification, coalesce_seconds: float) -> int | None:
-    """Insert the notification as pending; None when it was recorded before. Call inside a transaction.
+class Recorded(NamedTuple):
+    notification_id: int | None  # None: recorded before
+    superseded: int  # unsent ETA updates this one replaced
+
+
+async def record(connection: asyncpg.Connection, notification: Notification, coalesce_seconds: float) -> Recorded:
+    """Insert the notification as pending (unless recorded before). Call inside a transaction.
 
     A newer message to the same patient and channel supersedes an ETA update not yet sent; a new ETA update
     goes out at most once per ``coalesce_seconds`` (it waits for the window, taking the superseded one's turn).
@@ -40,9 +46,9 @@ async def record(connection: asyncpg.Connection, notification: Notification, coa
         notification.language,
     )
     if notification_id is None or notification.token_id is None:
-        return notification_id
+        return Recorded(notification_id, 0)
     key = (notification.token_id, notification.channel, notification.recipient)
-    await connection.execute(
+    superseded: str = await connection.execute(
         """UPDATE notifications
               SET status = 'superseded', superseded_by = $4, last_error = 'superseded by a newer message',
                   updated_at = now()
@@ -69,7 +75,7 @@ async def record(connection: asyncpg.Connection, notification: Notification, coa
             coalesce_seconds,
             ETA_CHANGED,
         )
-    return notification_id
+    return Recorded(notification_id, int(superseded.split()[-1]))
 
 
 async def claim_due(connection: asyncpg.Connection, holder: str, lease_seconds: float, limit: int) -> list[Delivery]:
@@ -191,3 +197,10 @@ async def redrive(connection: asyncpg.Connection, ids: Sequence[int] | None) -> 
         list(ids) if ids is not None else None,
     )
     return sorted(row["id"] for row in rows)
+
+
+async def pending_by_channel(connection: asyncpg.Connection) -> dict[str, int]:
+    rows = await connection.fetch(
+        "SELECT channel, count(*) AS n FROM notifications WHERE status = 'pending' GROUP BY 1"
+    )
+    return {row["channel"]: row["n"] for row in rows}

@@ -30,3 +30,4 @@ class NotifierSettings(CommonSettings):
     delivery_lease_seconds: float = Field(60.0, gt=0, description="a claimed row is retried after this")
     eta_coalesce_seconds: float = Field(60.0, ge=0, description="at most one ETA update per patient and window")
     instance_name: str = Field(default_factory=socket.gethostname, description="names this process's claims")
+    metrics_port: int = Field(9102, ge=0, le=65535, description="Prometheus /metrics listener; 0 = none")

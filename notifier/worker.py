@@ -6,13 +6,14 @@ It runs beside the event consumer, so a slow or failing channel never holds up t
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import asyncpg
 
-from notifier import repository
+from notifier import metrics, repository
 from notifier.backoff import backoff_seconds
 from notifier.channels import Channel, Delivery, DeliveryError
 from shared import db
@@ -20,6 +21,15 @@ from shared.lifecycle import sleep_unless
 
 log = logging.getLogger(__name__)
 INTERRUPTED = "interrupted: the notifier stopped before recording an outcome"
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """Why an attempt failed: ``reason`` is recorded, ``summary`` logged (no recipient, no text)."""
+
+    reason: str
+    summary: str
+    permanent: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,38 +84,46 @@ class DeliveryWorker:
             self.wake.clear()
 
     async def _attempt(self, delivery: Delivery) -> None:
-        started = datetime.now(UTC)
-        error: str | None = None
-        permanent = False
+        started, began = datetime.now(UTC), time.monotonic()
+        failure: Failure | None = None
         channel = self.channels.get(delivery.channel)
         try:
             if channel is None:
-                raise DeliveryError(f"channel {delivery.channel!r} is not configured")
+                reason = f"channel {delivery.channel!r} is not configured"
+                raise DeliveryError(reason, summary=reason)
             await channel.deliver(delivery)
         except DeliveryError as exc:
-            error, permanent = str(exc), exc.permanent
+            failure = Failure(str(exc), exc.summary, exc.permanent)
         except Exception as exc:  # a channel's failure is recorded with its reason, never fatal
-            error = repr(exc)
+            failure = Failure(repr(exc), type(exc).__name__)
+        metrics.DELIVERY_SECONDS.labels(channel=delivery.channel).observe(time.monotonic() - began)
         try:
-            await self._record(delivery, started, error, permanent)
+            outcome = await self._record(delivery, started, failure)
         except db.CONNECTION_ERRORS as exc:
             log.warning("outcome of delivery %d not recorded (%r); it is retried after its lease", delivery.id, exc)
+            return
+        metrics.NOTIFICATIONS.labels(channel=delivery.channel, outcome=outcome).inc()
 
-    async def _record(self, delivery: Delivery, started: datetime, error: str | None, permanent: bool) -> None:
+    async def _record(self, delivery: Delivery, started: datetime, failure: Failure | None) -> str:
+        """Record the attempt and what is next; returns the outcome: delivered, retry or dead."""
         async with self.pool.acquire() as connection, connection.transaction():
             if delivery.interrupted:
                 await repository.record_attempt(
                     connection, delivery.id, delivery.attempt - 1, started, "interrupted", INTERRUPTED
                 )
-            if error is None:
+            if failure is None:
                 await repository.record_attempt(connection, delivery.id, delivery.attempt, started, "delivered")
                 await repository.mark_delivered(connection, delivery.id)
-                return
+                return "delivered"
+            error = failure.reason
             await repository.record_attempt(connection, delivery.id, delivery.attempt, started, "failed", error)
-            if permanent or delivery.budget_used >= self.policy.max_attempts:
-                log.warning("delivery %d via %s is dead: %s", delivery.id, delivery.channel, error)
+            if failure.permanent or delivery.budget_used >= self.policy.max_attempts:
+                log.warning("delivery %d via %s is dead: %s", delivery.id, delivery.channel, failure.summary)
                 await repository.mark_dead(connection, delivery, error)
-                return
+                return "dead"
             delay = backoff_seconds(delivery.budget_used, self.policy.initial_seconds, self.policy.max_seconds)
-            log.info("delivery %d via %s failed (%s); retry in %.2fs", delivery.id, delivery.channel, error, delay)
+            log.info(
+                "delivery %d via %s failed (%s); retry in %.2fs", delivery.id, delivery.channel, failure.summary, delay
+            )
             await repository.mark_retry(connection, delivery, error, delay)
+            return "retry"

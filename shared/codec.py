@@ -38,11 +38,24 @@ def dumps(value: Any) -> bytes:
     return orjson.dumps(value)
 
 
+def _has_nul(value: Any) -> bool:
+    """A NUL character in any string of a decoded JSON value (PostgreSQL text cannot hold one)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+    return isinstance(value, list) and any(_has_nul(item) for item in value)
+
+
 def loads(body: bytes | str) -> Any:
+    """JSON; text with a NUL character (``\\u0000``) is refused like malformed JSON."""
     try:
-        return orjson.loads(body)
+        value = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise DecodeError(f"malformed JSON: {exc}") from exc
+    if _has_nul(value):
+        raise DecodeError("text must not contain NUL characters (\\u0000)")
+    return value
 
 
 def field_errors(exc: ValidationError) -> list[dict[str, Any]]:

@@ -3,7 +3,7 @@
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -23,6 +23,12 @@ class CommonSettings(BaseSettings):
         None, description="Unix time at which the simulated clock reads clock_start; shared by all processes"
     )
     log_level: str = "INFO"
+
+    @field_validator("clock_start", "clock_origin", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        """``OPD_CLOCK_START=`` (as compose passes an unset variable) means real time."""
+        return None if value == "" else value
 
     @property
     def zone(self) -> ZoneInfo:

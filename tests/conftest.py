@@ -3,6 +3,7 @@
 URLs come from OPD_TEST_DATABASE_URL (an admin login) and OPD_TEST_AMQP_URL, with local defaults.
 """
 
+import hashlib
 import os
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -120,9 +121,29 @@ def allocator_settings(database: str, broker_prefix: str) -> AllocatorSettings:
     return AllocatorSettings(**_common(database, broker_prefix), holder_name="test-allocator")  # type: ignore[arg-type]
 
 
+# One key per role; the ``api`` fixture calls as admin (which includes staff and booking).
+API_KEYS = {role: f"test-{role}-key-{uuid4().hex}" for role in ("admin", "staff", "booking")}
+
+
+ADMIN_HEADERS = {"X-API-Key": API_KEYS["admin"]}
+
+
+def key_entries(keys: dict[str, str]) -> str:
+    return ",".join(f"{role}-key:{role}:{hashlib.sha256(key.encode()).hexdigest()}" for role, key in keys.items())
+
+
 @pytest.fixture
 def gateway_settings(database: str, broker_prefix: str) -> GatewaySettings:
-    return GatewaySettings(**_common(database, broker_prefix), rpc_timeout_seconds=5.0)  # type: ignore[arg-type]
+    return GatewaySettings(
+        **_common(database, broker_prefix),  # type: ignore[arg-type]
+        rpc_timeout_seconds=5.0,
+        api_keys=key_entries(API_KEYS),
+        cancel_code_secret="test-cancel-code-secret",  # type: ignore[arg-type]
+        rate_limit_per_key=100_000,
+        rate_limit_burst_per_key=100_000,
+        rate_limit_per_ip=100_000,
+        rate_limit_burst_per_ip=100_000,
+    )
 
 
 @pytest.fixture
@@ -147,7 +168,7 @@ async def notifier(notifier_settings: NotifierSettings) -> AsyncIterator[Running
 @pytest.fixture
 async def api(gateway_settings: GatewaySettings, clock: ManualClock) -> AsyncIterator[TestClient]:
     """The gateway's REST API, served in-process on a random port."""
-    client = TestClient(TestServer(create_app(gateway_settings, clock)))
+    client = TestClient(TestServer(create_app(gateway_settings, clock)), headers=ADMIN_HEADERS)
     await client.start_server()
     yield client
     await client.close()

@@ -8,6 +8,7 @@ from uuid import UUID
 import asyncpg
 
 from shared.codec import encode
+from shared.contracts.commands import CommandBase
 from shared.contracts.events import EventBase
 from shared.contracts.replies import Reply
 
@@ -51,16 +52,34 @@ async def stored_replies(connection: asyncpg.Connection, command_ids: Iterable[U
     return {row["command_id"]: StoredReply(row["payload_hash"], Reply.model_validate(row["reply"])) for row in rows}
 
 
-async def store_replies(
-    connection: asyncpg.Connection, rows: list[tuple[UUID, str, str, int, int, Reply]], if_absent: bool = False
-) -> None:
-    """Rows of (command id, type, payload hash, shard, epoch, reply)."""
+@dataclass(frozen=True, slots=True)
+class InboxRow:
+    command: CommandBase
+    payload_hash: str
+    shard: int
+    epoch: int
+    reply: Reply
+
+
+async def store_replies(connection: asyncpg.Connection, rows: list[InboxRow], if_absent: bool = False) -> None:
     conflict = " ON CONFLICT (command_id) DO NOTHING" if if_absent else ""
     await connection.executemany(
-        """INSERT INTO inbox (command_id, command_type, payload_hash, shard, epoch, ok, reply)
-           VALUES ($1, $2, $3, $4, $5, $6, $7)"""
+        """INSERT INTO inbox (command_id, command_type, payload_hash, shard, epoch, ok, reply, correlation_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"""
         + conflict,
-        [(cid, kind, digest, shard, epoch, reply.ok, encode(reply)) for cid, kind, digest, shard, epoch, reply in rows],
+        [
+            (
+                row.command.command_id,
+                row.command.type,  # type: ignore[attr-defined]
+                row.payload_hash,
+                row.shard,
+                row.epoch,
+                row.reply.ok,
+                encode(row.reply),
+                row.command.correlation_id,
+            )
+            for row in rows
+        ],
     )
 
 
@@ -81,3 +100,13 @@ async def unpublished(connection: asyncpg.Connection, limit: int) -> list[Any]:
 
 async def mark_published(connection: asyncpg.Connection, ids: list[int]) -> None:
     await connection.execute("UPDATE outbox SET published_at = now() WHERE id = any($1::bigint[])", ids)
+
+
+async def backlog(connection: asyncpg.Connection) -> tuple[int, float]:
+    """Unpublished events: how many, and how old the oldest is (seconds; 0 when none)."""
+    row = await connection.fetchrow(
+        """SELECT count(*) AS pending,
+                  coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS lag
+             FROM outbox WHERE published_at IS NULL"""
+    )
+    return row["pending"], max(row["lag"], 0.0)

@@ -8,16 +8,20 @@ Fenced → requeued for whoever holds the lease now.
 """
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from uuid import UUID
 
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage
 
+from allocator.adapters import metrics
 from allocator.service.processor import BatchConflict, Fenced, PoisonCommand, ShardProcessor
+from shared import log_context
 from shared.amqp import AMQP_ERRORS, dead_letter, send_reply
-from shared.codec import DecodeError, decode_command, loads
+from shared.codec import COMMAND_BY_TYPE, DecodeError, decode_command, loads
 from shared.contracts.commands import Command, Tick
 from shared.contracts.replies import ErrorInfo, Reply
 from shared.errors import ErrorCode, TransientError
@@ -57,6 +61,20 @@ def _command_id_of(message: AbstractIncomingMessage) -> UUID:
         return NIL
 
 
+def _type_label(message: AbstractIncomingMessage, command: Command | None) -> str:
+    """The command type for metrics: decoded, else the message's ``type`` if it names a known one."""
+    if command is not None:
+        return command.type
+    return message.type if message.type is not None and message.type in COMMAND_BY_TYPE else "unknown"
+
+
+@contextlib.contextmanager
+def _about(command: Command) -> Iterator[None]:
+    """Log lines in the block carry the command's id and correlation id."""
+    with log_context.bound(command_id=command.command_id, correlation_id=command.correlation_id):
+        yield
+
+
 class ShardConsumer:
     def __init__(
         self,
@@ -71,6 +89,13 @@ class ShardConsumer:
         self.on_committed = on_committed
         self.shard = processor.shard
         self.queue_name = topology.shard_queue(self.shard)
+        self._buffer: asyncio.Queue[AbstractIncomingMessage] | None = None
+        self._received_at: dict[int, float] = {}  # delivery tag → monotonic time of receipt, on the current channel
+
+    @property
+    def buffered(self) -> int:
+        """Messages received on the current subscription and not yet taken into a batch."""
+        return self._buffer.qsize() if self._buffer is not None else 0
 
     async def run(self, connection: AbstractConnection, stop: asyncio.Event) -> None:
         """Serve the shard until ``stop``; after losing the lease, drop everything held and subscribe afresh."""
@@ -85,7 +110,14 @@ class ShardConsumer:
         await channel.set_qos(prefetch_count=self.settings.max_size)
         queue = await channel.get_queue(self.queue_name, ensure=False)
         buffer: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
-        await queue.consume(buffer.put, no_ack=False)
+        self._buffer = buffer
+        self._received_at.clear()
+
+        async def receive(message: AbstractIncomingMessage) -> None:
+            self._received_at[message.delivery_tag or 0] = time.monotonic()
+            await buffer.put(message)
+
+        await queue.consume(receive, no_ack=False)
         try:
             while not stop.is_set():
                 if channel.is_closed:
@@ -94,6 +126,7 @@ class ShardConsumer:
                 if batch:
                     await self._handle(channel, batch, stop)
         finally:
+            self._buffer = None
             if not channel.is_closed:
                 await channel.close()  # whatever is still held goes back to the queue
 
@@ -123,6 +156,7 @@ class ShardConsumer:
     async def _handle(
         self, channel: AbstractChannel, batch: list[AbstractIncomingMessage], stop: asyncio.Event
     ) -> None:
+        metrics.BATCH_SIZE.observe(len(batch))
         items: list[Item] = []
         for message in batch:
             try:
@@ -150,7 +184,8 @@ class ShardConsumer:
                 replies = await self.processor.process([command for _, command in items])
             except PoisonCommand as poison:
                 message, command = items.pop(poison.index)
-                log.error("shard %d: command broke its handler: %r", self.shard, poison.cause)
+                with _about(command):
+                    log.error("shard %d: %s broke its handler: %r", self.shard, command.type, poison.cause)
                 reason = f"handler failed: {poison.cause!r}"
                 await self._refuse(channel, message, ErrorCode.INTERNAL_ERROR, reason, command=command)
                 continue
@@ -173,9 +208,12 @@ class ShardConsumer:
                 await sleep_unless(stop, delay)
                 delay = min(delay * 2, self.settings.retry_max_seconds)
                 continue
-            for (message, _), reply in zip(items, replies, strict=True):
-                await send_reply(channel, message, reply)
-                await _settle(message.ack())
+            for (message, command), reply in zip(items, replies, strict=True):
+                with _about(command):
+                    self._answered(message, command, "ok" if reply.ok else "refused")
+                    await send_reply(channel, message, reply)
+                    await _settle(message.ack())
+                    log.debug("shard %d: %s answered: %s", self.shard, command.type, _outcome(reply))
             self.on_committed()
             return
 
@@ -189,23 +227,45 @@ class ShardConsumer:
         command: Command | None = None,
     ) -> None:
         """Dead-letter the message with the reason; record the failed outcome when the command is known."""
-        log.warning("shard %d: dead-lettering message %s: %s", self.shard, message.message_id, reason)
-        error = ErrorInfo(code=code, message=reason, details=details or {})
         command_id = command.command_id if command is not None else _command_id_of(message)
-        reply = Reply(command_id=command_id, ok=False, error=error)
-        if command is not None:
+        correlation_id = command.correlation_id if command is not None else None
+        with log_context.bound(command_id=command_id, correlation_id=correlation_id):
+            log.warning("shard %d: dead-lettering message %s: %s", self.shard, message.message_id, reason)
+            error = ErrorInfo(code=code, message=reason, details=details or {})
+            reply = Reply(command_id=command_id, ok=False, error=error)
+            if command is not None:
+                try:
+                    await self.processor.record_failure(command, reply)
+                except Exception as exc:  # the message is parked either way; the outcome is just not queryable
+                    log.error("shard %d: could not record the failure of %s: %r", self.shard, command_id, exc)
+            self._answered(message, command, "dead_lettered")
+            await send_reply(channel, message, reply)
             try:
-                await self.processor.record_failure(command, reply)
-            except Exception as exc:  # the message is parked either way; the outcome is just not queryable
-                log.error("shard %d: could not record the failure of %s: %r", self.shard, command_id, exc)
-        await send_reply(channel, message, reply)
-        try:
-            await dead_letter(
-                channel, self.topology.dead_letter_exchange, DLQ_COMMANDS_KEY, message, reason, self.queue_name, code
-            )
-        except AMQP_ERRORS as exc:
-            log.error("shard %d: could not dead-letter %s: %r", self.shard, message.message_id, exc)
-            await _settle(message.nack(requeue=True))
+                await dead_letter(
+                    channel,
+                    self.topology.dead_letter_exchange,
+                    DLQ_COMMANDS_KEY,
+                    message,
+                    reason,
+                    self.queue_name,
+                    code,
+                )
+            except AMQP_ERRORS as exc:
+                log.error("shard %d: could not dead-letter %s: %r", self.shard, message.message_id, exc)
+                await _settle(message.nack(requeue=True))
+
+    def _answered(self, message: AbstractIncomingMessage, command: Command | None, outcome: str) -> None:
+        """Count the outcome as its reply leaves; time it from the message's receipt."""
+        kind = _type_label(message, command)
+        received = self._received_at.pop(message.delivery_tag or 0, None)
+        if received is not None:
+            metrics.COMMAND_SECONDS.labels(type=kind).observe(time.monotonic() - received)
+        metrics.COMMANDS.labels(type=kind, outcome=outcome).inc()
+
+
+def _outcome(reply: Reply) -> str:
+    """For logs: ok, or the refusal's code (messages may quote names; codes never do)."""
+    return "ok" if reply.ok else f"refused ({reply.error.code if reply.error else 'no error'})"
 
 
 async def _settle(operation: object) -> None:

@@ -115,7 +115,7 @@ class ShardProcessor:
                     self.epoch = await store.acquire_lease(connection, self.shard, self.holder)
             async with self.pool.acquire() as connection, connection.transaction():
                 await store.check_lease(connection, self.shard, self.epoch)
-                row = (command.command_id, command.type, payload_hash(command), self.shard, self.epoch, reply)
+                row = store.InboxRow(command, payload_hash(command), self.shard, self.epoch, reply)
                 await store.store_replies(connection, [row], if_absent=True)
         except Fenced:
             self.epoch = None
@@ -125,7 +125,7 @@ class ShardProcessor:
         known = await store.stored_replies(connection, (c.command_id for c in commands))
         ws = Workspace(self.policy, self.new_id)
         absent: set[UUID] = set()
-        inbox_rows: list[tuple[UUID, str, str, int, int, Reply]] = []
+        inbox_rows: list[store.InboxRow] = []
         events: list[EventBase] = []
         replies: list[Reply] = []
         for index, command in enumerate(commands):
@@ -150,7 +150,7 @@ class ShardProcessor:
                 raise PoisonCommand(index, exc) from exc
             reply = await self._with_alternatives(connection, ws, command, reply, now)
             events.extend(self._seal_events(ws, command, now))
-            inbox_rows.append((command.command_id, command.type, digest, self.shard, epoch, reply))
+            inbox_rows.append(store.InboxRow(command, digest, self.shard, epoch, reply))
             known[command.command_id] = store.StoredReply(digest, reply)
             replies.append(reply)
         await repository.save_changes(connection, ws.changes)
@@ -255,6 +255,7 @@ class ShardProcessor:
                     doctor_id=draft.doctor_id,
                     sequence=doctor.event_sequence,
                     causation_id=command.command_id if command else None,
+                    correlation_id=command.correlation_id if command else None,
                     payload=draft.payload,
                 )
             )

@@ -1,1 +1,2 @@
-"""The OPD-day simulation: the original scenario driven through the real services."""
+"""The OPD-day simulation: the original scenario through the real services, and a stochastic day through the
+allocation domain on a virtual clock (with policy comparisons); both report the same figures and charts."""

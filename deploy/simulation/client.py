@@ -45,6 +45,9 @@ class OpdClient:
     async def check_in(self, token_id: str) -> dict[str, Any]:
         return await self.call("PUT", f"/api/tokens/{token_id}/check-in")
 
+    async def complete(self, token_id: str) -> dict[str, Any]:
+        return (await self.call("PUT", f"/api/tokens/{token_id}/complete"))["data"]
+
     async def call_next(self, doctor_id: str) -> dict[str, Any]:
         return (await self.call("POST", f"/api/doctors/{doctor_id}/call-next"))["data"]
 
@@ -61,3 +64,11 @@ class OpdClient:
 
     async def tokens(self, doctor_id: str) -> list[dict[str, Any]]:
         return (await self.call("GET", f"/api/tokens/doctor/{doctor_id}"))["data"]
+
+
+async def sink_received(session: aiohttp.ClientSession, sink_url: str) -> list[dict[str, Any]]:
+    """What the webhook sink has received so far (``deploy.sink``: ``GET /received``)."""
+    async with session.get(sink_url.rstrip("/") + "/received") as response:
+        response.raise_for_status()
+        received: list[dict[str, Any]] = await response.json()
+        return received

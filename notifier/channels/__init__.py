@@ -26,10 +26,15 @@ class Delivery:
 
 
 class DeliveryError(Exception):
-    """A channel's refusal; ``permanent`` ones are not retried (e.g. HTTP 4xx, SMTP 5xx)."""
+    """A channel's refusal; ``permanent`` ones are not retried (e.g. HTTP 4xx, SMTP 5xx).
 
-    def __init__(self, reason: str, *, permanent: bool = False) -> None:
+    The reason is recorded with the attempt; ``summary`` is what may be logged: never a recipient or text
+    (a receiver's answer may quote them).
+    """
+
+    def __init__(self, reason: str, *, summary: str, permanent: bool = False) -> None:
         super().__init__(reason)
+        self.summary = summary
         self.permanent = permanent
 
 

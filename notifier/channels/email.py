@@ -33,6 +33,7 @@ class EmailChannel:
                 message_of(delivery, self.sender), hostname=self.host, port=self.port, timeout=self.timeout
             )
         except aiosmtplib.SMTPRecipientsRefused as exc:
-            raise DeliveryError(f"recipient refused: {exc}", permanent=True) from exc
+            raise DeliveryError(f"recipient refused: {exc}", summary="recipient refused", permanent=True) from exc
         except aiosmtplib.SMTPResponseException as exc:
-            raise DeliveryError(f"SMTP {exc.code}: {exc.message}", permanent=exc.code >= 500) from exc
+            reason = f"SMTP {exc.code}: {exc.message}"
+            raise DeliveryError(reason, summary=f"SMTP {exc.code}", permanent=exc.code >= 500) from exc

@@ -55,4 +55,6 @@ class WebhookChannel:
                 return
             detail = (await response.text())[:200]
             permanent = 400 <= response.status < 500 and response.status not in RETRYABLE_CLIENT_ERRORS
-            raise DeliveryError(f"HTTP {response.status}: {detail}", permanent=permanent)
+            raise DeliveryError(
+                f"HTTP {response.status}: {detail}", summary=f"HTTP {response.status}", permanent=permanent
+            )

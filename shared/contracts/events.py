@@ -28,6 +28,7 @@ class EventBase(Contract):
     doctor_id: UUID
     sequence: Annotated[int, Field(ge=1, description="per-doctor, gap-free, in publish order")]
     causation_id: UUID | None = None
+    correlation_id: UUID | None = None
 
 
 class DoctorCreated(EventBase):

@@ -5,7 +5,7 @@ from datetime import time
 from enum import IntEnum, StrEnum
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, PlainSerializer, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer, WithJsonSchema, model_validator
 
 from shared.contracts.base import Contract
 
@@ -85,10 +85,28 @@ def _parse_clock_time(value: Any) -> Any:
     return value
 
 
+def _local_minute(value: time) -> time:
+    """A time of the hospital's day is local (no UTC offset) and in whole minutes, as it is shown."""
+    if value.tzinfo is not None:
+        raise ValueError("a clock time is the hospital's local time: give it without a UTC offset, e.g. 09:30")
+    if value.second or value.microsecond:
+        raise ValueError("a clock time is in whole minutes, e.g. 09:30")
+    return value
+
+
 ClockTime = Annotated[
     time,
     BeforeValidator(_parse_clock_time),
+    AfterValidator(_local_minute),
     PlainSerializer(lambda value: value.strftime("%H:%M"), return_type=str),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^(([01][0-9]|2[0-3]):[0-5][0-9](:00)?|[0-9]:[0-5][0-9])$",
+            "examples": ["09:30"],
+        },
+        "validation",
+    ),
 ]
 
 

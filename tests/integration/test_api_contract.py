@@ -426,7 +426,7 @@ async def test_schedule_of_a_day_off_has_no_slots(api: TestClient, allocator: Ru
 
 
 async def test_schedule_rejects_a_bad_date_with_400(api: TestClient) -> None:
-    days = ["2026-13-01", "tomorrow", "01-12-2026"]
+    days = ["2026-13-01", "tomorrow", "01-12-2026", "2028-01-01", "1999-12-01"]  # last two: over a year away
     cases: list[Case] = [
         ("GET", f"/api/doctors/{NIL}/schedule?date={day}", {}, 400, "INVALID_REQUEST", "date") for day in days
     ]

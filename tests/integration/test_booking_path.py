@@ -10,6 +10,7 @@ from allocator.settings import AllocatorSettings
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
 from shared.clock import ManualClock
+from tests.conftest import ADMIN_HEADERS
 from tests.support.api import DOCTOR_BODY, book, create_doctor
 from tests.support.services import Running, eventually, start
 
@@ -125,7 +126,7 @@ async def test_a_slow_allocator_gets_202_with_a_status_url_that_later_shows_the_
     gateway_settings: GatewaySettings, clock: ManualClock, allocator_settings: AllocatorSettings
 ) -> None:
     settings = gateway_settings.model_copy(update={"rpc_timeout_seconds": 0.3})
-    async with TestClient(TestServer(create_app(settings, clock))) as api:
+    async with TestClient(TestServer(create_app(settings, clock)), headers=ADMIN_HEADERS) as api:
         doctor_id = "6f1c1a53-2b0e-4b7e-9d43-1a2b3c4d5e6f"
         response = await api.post("/api/doctors", json={**DOCTOR_BODY, "doctorId": doctor_id})
         accepted = await response.json()

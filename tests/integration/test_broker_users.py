@@ -17,7 +17,7 @@ from gateway.settings import GatewaySettings
 from notifier.app import run_notifier
 from notifier.settings import NotifierSettings
 from shared.clock import ManualClock
-from tests.conftest import AMQP_URL
+from tests.conftest import ADMIN_HEADERS, AMQP_URL
 from tests.integration.test_live_feed import sse
 from tests.support.api import book, create_doctor
 from tests.support.services import eventually, start
@@ -52,7 +52,7 @@ async def test_gateway_allocator_and_notifier_work_with_their_own_users(
     allocator = start(lambda stop: run_allocator(as_allocator, stop, clock))
     notifier = start(lambda stop: run_notifier(as_notifier, stop))
     gateway = create_app(gateway_settings.model_copy(update={"amqp_url": login_as("gateway")}), clock)
-    api = TestClient(TestServer(gateway))
+    api = TestClient(TestServer(gateway), headers=ADMIN_HEADERS)
     await api.start_server()
     try:
         doctor = await create_doctor(api)

@@ -16,7 +16,7 @@ from gateway.live_feed import FeedItem, LiveFeed, SubscriptionEnded
 from gateway.settings import GatewaySettings
 from shared.clock import ManualClock
 from shared.topology import Topology
-from tests.conftest import AMQP_URL
+from tests.conftest import ADMIN_HEADERS, AMQP_URL
 from tests.support.api import book, create_doctor
 from tests.support.proxy import TcpProxy
 from tests.support.services import Running, eventually
@@ -167,7 +167,7 @@ async def test_heartbeats_flow_and_streams_end_when_the_gateway_stops(
     gateway_settings: GatewaySettings, clock: ManualClock, allocator: Running
 ) -> None:
     settings = gateway_settings.model_copy(update={"feed_heartbeat_seconds": 0.1})
-    client = TestClient(TestServer(create_app(settings, clock)))
+    client = TestClient(TestServer(create_app(settings, clock)), headers=ADMIN_HEADERS)
     await client.start_server()
     try:
         doctor = await create_doctor(client)
@@ -208,7 +208,7 @@ async def test_the_feed_survives_a_broker_drop_and_tells_clients_to_resync(
     proxied = target._replace(netloc=f"guest:guest@127.0.0.1:{proxy.port}").geturl()
     settings = gateway_settings.model_copy(update={"amqp_url": proxied, "feed_heartbeat_seconds": 0.2})
     try:
-        async with TestClient(TestServer(create_app(settings, clock))) as client:
+        async with TestClient(TestServer(create_app(settings, clock)), headers=ADMIN_HEADERS) as client:
             doctor = await create_doctor(client)
             async with sse(client, f"doctorId={doctor['id']}") as feed:
                 await proxy.cut()

@@ -17,7 +17,7 @@ from shared.clock import ManualClock
 from shared.command_bus import CommandBus
 from shared.routing import shard_for
 from shared.topology import Topology, declare
-from tests.conftest import AMQP_URL
+from tests.conftest import ADMIN_HEADERS, AMQP_URL
 from tests.support.commands import book_command, create_doctor_command
 from tests.support.proxy import TcpProxy
 from tests.support.services import eventually, start
@@ -51,7 +51,7 @@ async def test_gateway_answers_503_and_publishes_nothing_while_the_broker_is_unr
     settings = gateway_settings.model_copy(update={"amqp_url": proxied})
     channel = await amqp_connection.channel()
     await declare(channel, topology)
-    async with TestClient(TestServer(create_app(settings, clock))) as api:
+    async with TestClient(TestServer(create_app(settings, clock)), headers=ADMIN_HEADERS) as api:
         assert (await api.get("/readyz")).status == 200
         await broker_proxy.cut()
 

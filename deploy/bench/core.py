@@ -1,0 +1,171 @@
+"""``opd bench core``: allocation decisions per second of the pure domain, with no I/O at all.
+
+Commands are built beforehand; only ``handle`` is timed, on workspaces like the allocator's: a batch of 64
+commands shares one workspace, whose change set is then dropped (the shell would save it). Two days: an ordinary
+OPD day (two slots of 30 seats, a waitlist forms) and a hot day (twelve hourly slots of 500 seats, 250 tokens:
+the day is kept small because a decision costs more as the day grows).
+"""
+
+import contextlib
+import random
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from datetime import time as clock_time
+from itertools import count
+from uuid import UUID, uuid4
+from zoneinfo import ZoneInfo
+
+from allocator.domain.context import CommandContext
+from allocator.domain.handlers import handle
+from allocator.domain.policy import Policy
+from allocator.domain.workspace import Changes, Workspace
+from shared.contracts.commands import (
+    AddEmergency,
+    AddEmergencyPayload,
+    BookToken,
+    BookTokenPayload,
+    CancelToken,
+    CancelTokenPayload,
+    CommandBase,
+    CreateDoctor,
+    CreateDoctorPayload,
+)
+from shared.contracts.values import SlotTemplate, TokenSource
+from shared.errors import Rejection
+
+ZONE = ZoneInfo("Asia/Kolkata")
+DAY = date(2026, 1, 5)  # a Monday
+NOW = datetime.combine(DAY, clock_time(7, 0), tzinfo=ZONE)  # before the first slot: reserves are held
+BATCH = 64
+SOURCES = (TokenSource.WALKIN, TokenSource.ONLINE, TokenSource.FOLLOWUP, TokenSource.PRIORITY)
+
+
+@dataclass(frozen=True, slots=True)
+class DayShape:
+    name: str
+    templates: tuple[SlotTemplate, ...]
+    bookings: int  # per doctor, before moving on to the next doctor
+
+
+OPD_DAY = DayShape(
+    "OPD day",
+    (
+        SlotTemplate(start_time=clock_time(9), end_time=clock_time(13), max_capacity=30, reserved_emergency_slots=2),
+        SlotTemplate(start_time=clock_time(14), end_time=clock_time(18), max_capacity=30, reserved_emergency_slots=2),
+    ),
+    bookings=80,
+)
+HOT_DAY = DayShape(
+    "hot day",
+    tuple(
+        SlotTemplate(start_time=clock_time(h), end_time=clock_time(h + 1), max_capacity=500, reserved_emergency_slots=5)
+        for h in range(8, 20)
+    ),
+    bookings=250,
+)
+
+
+def _ctx(code: str | None = None) -> CommandContext:
+    return CommandContext(now=NOW, command_id=uuid4(), doctor_code=code)
+
+
+def _command(kind: type[CommandBase], payload: object) -> CommandBase:
+    return kind(command_id=uuid4(), issued_at=NOW, source="bench", payload=payload)  # type: ignore[call-arg]
+
+
+class Desk:
+    """One doctor's day in a workspace of its own; commands for it, built ahead of timing."""
+
+    def __init__(self, shape: DayShape, number: int) -> None:
+        self.ws = Workspace(Policy(zone=ZONE), new_id=uuid4)
+        self.doctor_id = uuid4()
+        self.patients = count(1)
+        payload = CreateDoctorPayload(
+            doctor_id=self.doctor_id, name=f"Dr. Core {number}", specialization="Core", time_slots=shape.templates
+        )
+        handle(self.ws, _command(CreateDoctor, payload), _ctx(f"D{number}"))
+
+    def book(self, source: TokenSource) -> CommandBase:
+        n = next(self.patients)
+        payload = BookTokenPayload(
+            doctor_id=self.doctor_id, patient_name=f"P {n}", patient_age=20 + n % 60, source=source, date=DAY
+        )
+        return _command(BookToken, payload)
+
+    def emergency(self) -> CommandBase:
+        n = next(self.patients)
+        payload = AddEmergencyPayload(doctor_id=self.doctor_id, patient_name=f"E {n}", patient_age=50, date=DAY)
+        return _command(AddEmergency, payload)
+
+    def cancel(self, token_id: UUID) -> CommandBase:
+        return _command(CancelToken, CancelTokenPayload(doctor_id=self.doctor_id, token_id=str(token_id)))
+
+    def active_tokens(self) -> list[UUID]:
+        return [t.id for day in self.ws.days.values() for t in day.tokens if t.status.is_active]
+
+
+def decide(desk: Desk, commands: list[CommandBase]) -> float:
+    """Time ``handle`` over the commands, a fresh change set per batch; refusals are decisions too."""
+    elapsed = 0.0
+    for start in range(0, len(commands), BATCH):
+        desk.ws.changes = Changes()
+        began = time.perf_counter()
+        for command in commands[start : start + BATCH]:
+            with contextlib.suppress(Rejection):
+                handle(desk.ws, command, _ctx())
+        elapsed += time.perf_counter() - began
+    return elapsed
+
+
+def _fill(desk: Desk, shape: DayShape, rng: random.Random) -> None:
+    decide(desk, [desk.book(rng.choice(SOURCES)) for _ in range(shape.bookings)])
+
+
+Scenario = Callable[[Desk, DayShape, random.Random], float]
+
+
+def _bookings(desk: Desk, shape: DayShape, rng: random.Random) -> float:
+    return decide(desk, [desk.book(rng.choice(SOURCES)) for _ in range(shape.bookings)])
+
+
+def _cancellations(desk: Desk, shape: DayShape, rng: random.Random) -> float:
+    _fill(desk, shape, rng)
+    tokens = desk.active_tokens()
+    rng.shuffle(tokens)
+    return decide(desk, [desk.cancel(token) for token in tokens[: len(tokens) // 2]])
+
+
+def _emergencies(desk: Desk, shape: DayShape, rng: random.Random) -> float:
+    _fill(desk, shape, rng)
+    return decide(desk, [desk.emergency() for _ in range(20)])
+
+
+SCENARIOS: dict[str, tuple[Scenario, Callable[[DayShape], int]]] = {
+    "book": (_bookings, lambda shape: shape.bookings),
+    "cancel": (_cancellations, lambda shape: shape.bookings // 2),
+    "emergency": (_emergencies, lambda shape: 20),
+}
+
+
+def measure(
+    scenario: Scenario, decisions: Callable[[DayShape], int], shape: DayShape, seconds: float
+) -> tuple[int, float]:
+    """Run the scenario on fresh doctors until ``seconds`` of timed decisions; (decisions, timed seconds)."""
+    rng = random.Random(11)
+    doctors: Iterator[int] = count(1)
+    done, elapsed = 0, 0.0
+    while elapsed < seconds:
+        elapsed += scenario(Desk(shape, next(doctors)), shape, rng)
+        done += decisions(shape)
+    return done, elapsed
+
+
+def run_core(seconds: float) -> None:
+    print(f"{'day':<8} {'operation':<10} {'decisions':>9} {'timed s':>8} {'per s':>9} {'µs each':>8}")
+    for shape in (OPD_DAY, HOT_DAY):
+        for name, (scenario, decisions) in SCENARIOS.items():
+            done, elapsed = measure(scenario, decisions, shape, seconds)
+            rate, each = done / elapsed, 1e6 * elapsed / done
+            print(f"{shape.name:<8} {name:<10} {done:>9} {elapsed:>8.2f} {rate:>9.0f} {each:>8.1f}")

@@ -1,0 +1,62 @@
+"""``opd bench``: the load benchmark (REST or AMQP, spread or hot), ``opd bench core`` and ``opd bench drills``."""
+
+import asyncio
+from typing import Annotated
+
+import typer
+
+from deploy.bench.drills import DRILLS
+from deploy.bench.runner import BenchOptions, TransportName, bench
+from deploy.bench.shapes import ShapeName
+
+bench_app = typer.Typer(
+    help="Throughput, latency and fault drills; every run ends with the invariant check.",
+    invoke_without_command=True,
+    no_args_is_help=False,
+)
+
+
+@bench_app.callback()
+def load(
+    ctx: typer.Context,
+    transport: Annotated[TransportName, typer.Option(help="REST through the gateway, or AMQP commands")] = (
+        TransportName.AMQP
+    ),
+    shape: Annotated[ShapeName, typer.Option(help="spread: many doctors; hot: one doctor")] = ShapeName.SPREAD,
+    clients: Annotated[int, typer.Option(min=1, help="concurrent clients (closed loop)")] = 64,
+    duration: Annotated[float, typer.Option(min=1, help="seconds of load")] = 15.0,
+    rate: Annotated[float | None, typer.Option(min=1, help="requests/s on a fixed schedule (open loop)")] = None,
+    base_url: Annotated[
+        str | None, typer.Option(help="use running services (REST here; AMQP and the database from OPD_* settings)")
+    ] = None,
+    api_key: Annotated[str | None, typer.Option(envvar="OPD_BENCH_API_KEY", help="X-API-Key for --base-url")] = None,
+) -> None:
+    """Load the services (started in the database opd_bench unless --base-url) and print the figures."""
+    if ctx.invoked_subcommand is not None:
+        return
+    options = BenchOptions(transport, shape, clients, duration, rate, base_url, api_key)
+    raise typer.Exit(asyncio.run(bench(options)))
+
+
+@bench_app.command()
+def core(
+    seconds: Annotated[float, typer.Option(min=0.1, help="seconds per operation")] = 3.0,
+) -> None:
+    """Allocation decisions per second of the pure domain (no I/O)."""
+    from deploy.bench.core import run_core
+
+    run_core(seconds)
+
+
+@bench_app.command()
+def drills(
+    only: Annotated[str | None, typer.Option(help=f"one drill: {', '.join(DRILLS)}")] = None,
+    rate: Annotated[float, typer.Option(min=1, help="requests/s during the drill")] = 200.0,
+    duration: Annotated[float, typer.Option(min=4, help="seconds of load per drill")] = 12.0,
+) -> None:
+    """Faults under load (allocator killed, failover, PostgreSQL restart, broker connections dropped)."""
+    from deploy.bench.drills import run_drills
+
+    if only is not None and only not in DRILLS:
+        raise typer.BadParameter(f"unknown drill {only!r}; choose from {', '.join(DRILLS)}")
+    raise typer.Exit(asyncio.run(run_drills([only] if only else list(DRILLS), rate, duration)))

@@ -1,0 +1,38 @@
+"""A patient's own token: keys with a role see and change any token, a patient needs the token's cancel code."""
+
+from uuid import UUID
+
+from aiohttp import web
+
+from gateway.access import caller_of
+from gateway.auth import Role
+from gateway.cancel_codes import CODE_HEADER, is_cancel_code
+from gateway.context import CANCEL_SECRET
+from shared.errors import ErrorCode, Rejection
+
+
+def presented_code(request: web.Request, body_code: object = None) -> str | None:
+    """From the ``X-Cancel-Code`` header, the ``code`` query parameter, or a ``cancelCode`` body field."""
+    code = request.headers.get(CODE_HEADER) or request.query.get("code") or body_code
+    return str(code) if code else None
+
+
+def needs_code(request: web.Request, without_code: Role) -> bool:
+    """False when the caller's role lets them act on any token."""
+    return not caller_of(request).has(without_code)
+
+
+def require_code(request: web.Request, code: str | None) -> str:
+    """The presented code; without one, 401 for an anonymous caller, 403 for a key whose role is too low."""
+    if code is None:
+        anonymous = caller_of(request).role is None
+        raise Rejection(
+            ErrorCode.UNAUTHENTICATED if anonymous else ErrorCode.FORBIDDEN,
+            "this token's cancel code is required (header X-Cancel-Code, or cancelCode in the body)",
+        )
+    return code
+
+
+def check_code(request: web.Request, token_id: UUID, code: str) -> None:
+    if not is_cancel_code(request.app[CANCEL_SECRET], token_id, code):
+        raise Rejection(ErrorCode.INVALID_CANCEL_CODE, "the cancel code does not match this token")

@@ -1,0 +1,213 @@
+"""Who may call what: every endpoint against every kind of caller, cancel codes, privacy, rate limits."""
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from gateway.app import create_app
+from gateway.settings import GatewaySettings
+from shared.clock import ManualClock
+from tests.conftest import API_KEYS
+from tests.support.api import book, create_doctor
+from tests.support.services import Running
+
+RANK = {"anonymous": 0, "booking": 1, "staff": 2, "admin": 3}
+NAME, PHONE, EMAIL = "Zubeida Quraishi-Private", "+91 90000 12345", "zubeida.private@example.org"
+
+Call = Callable[..., Awaitable[tuple[int, dict[str, Any]]]]
+
+
+@pytest.fixture
+async def call(api: TestClient) -> AsyncIterator[Call]:
+    """A request as a given caller: ``anonymous``, a role's key, or ``invalid``."""
+    async with aiohttp.ClientSession() as session:
+
+        async def request(who: str, method: str, path: str, **kwargs: Any) -> tuple[int, dict[str, Any]]:
+            headers = dict(kwargs.pop("headers", {}))
+            if who == "invalid":
+                headers["X-API-Key"] = "not-a-key"
+            elif who != "anonymous":
+                headers["X-API-Key"] = API_KEYS[who]
+            async with session.request(method, api.make_url(path), headers=headers, **kwargs) as response:
+                body = await response.json() if response.content_type == "application/json" else {}
+                return response.status, body
+
+        yield request
+
+
+def _endpoints(doctor: str, token: str, command: str) -> list[tuple[str, str, str, dict[str, Any] | None]]:
+    """(least role, method, path, body) for every endpoint; 'anonymous' means public."""
+    slots = {"timeSlots": [{"startTime": "09:00", "endTime": "10:00", "maxCapacity": 4}]}
+    patient = {"doctorId": doctor, "patientName": "Matrix Patient", "patientAge": 30}
+    return [
+        ("admin", "POST", "/api/doctors", {"name": "Dr. Matrix", "specialization": "ENT", **slots}),
+        ("admin", "PUT", f"/api/doctors/{doctor}/slots", slots),
+        ("admin", "POST", f"/api/doctors/{doctor}/unavailability", {"date": "2026-12-09"}),
+        ("staff", "POST", "/api/tokens/emergency", {**patient, "patientName": "Matrix Emergency"}),
+        ("staff", "PUT", f"/api/tokens/{token}/no-show", None),
+        ("staff", "PUT", f"/api/tokens/{token}/check-in", None),
+        ("staff", "PUT", f"/api/tokens/{token}/complete", None),
+        ("staff", "PUT", f"/api/tokens/{token}/recall", None),
+        ("staff", "POST", f"/api/doctors/{doctor}/call-next", None),
+        ("staff", "POST", f"/api/doctors/{doctor}/delay", {"minutes": 5}),
+        ("staff", "POST", f"/api/tokens/reallocate/{doctor}", None),
+        ("staff", "GET", f"/api/tokens/doctor/{doctor}", None),
+        ("staff", "GET", f"/api/tokens/{token}/notifications", None),
+        ("booking", "POST", "/api/tokens", patient),
+        ("booking", "GET", f"/api/tokens/{token}", None),
+        ("booking", "GET", f"/api/commands/{command}", None),
+        ("anonymous", "GET", "/api/doctors", None),
+        ("anonymous", "GET", f"/api/doctors/{doctor}", None),
+        ("anonymous", "GET", f"/api/doctors/{doctor}/schedule", None),
+        ("anonymous", "GET", f"/api/doctors/{doctor}/queue", None),
+        ("anonymous", "GET", f"/api/doctors/{doctor}/board", None),
+        ("anonymous", "GET", "/healthz", None),
+    ]
+
+
+async def test_every_endpoint_admits_exactly_the_roles_it_declares(
+    api: TestClient, allocator: Running, call: Call
+) -> None:
+    doctor = await create_doctor(api)
+    booked = await book(api, doctor["id"], "Matrix Holder")
+    checked = 0
+    for needed, method, path, body in _endpoints(doctor["id"], booked["data"]["id"], booked["commandId"]):
+        for who in ("anonymous", "booking", "staff", "admin", "invalid"):
+            status, answer = await call(who, method, path, json=body)
+            if who == "invalid":
+                assert (status, answer.get("code")) == (401, "INVALID_API_KEY"), (who, method, path)
+            elif RANK[who] >= RANK[needed]:
+                assert status not in (401, 403), (who, method, path, status, answer)
+            elif who == "anonymous":
+                assert (status, answer.get("code")) == (401, "UNAUTHENTICATED"), (who, method, path, answer)
+            else:
+                assert (status, answer.get("code")) == (403, "FORBIDDEN"), (who, method, path, answer)
+            checked += 1
+    assert checked == 22 * 5
+
+
+async def test_a_patient_uses_the_cancel_code_returned_at_booking(
+    api: TestClient, allocator: Running, call: Call
+) -> None:
+    doctor = await create_doctor(api)
+    status, booked = await call(
+        "booking", "POST", "/api/tokens", json={"doctorId": doctor["id"], "patientName": NAME, "patientAge": 50}
+    )
+    assert status == 201 and booked["cancelCode"]
+    token, code = booked["data"]["id"], booked["cancelCode"]
+    other_status, other = await call(
+        "booking",
+        "POST",
+        "/api/tokens",
+        json={"doctorId": doctor["id"], "patientName": "Someone Else", "patientAge": 40},
+    )
+    assert other_status == 201 and other["cancelCode"] != code
+
+    assert (await call("anonymous", "GET", f"/api/tokens/{token}"))[0] == 401
+    status, seen = await call("anonymous", "GET", f"/api/tokens/{token}", headers={"X-Cancel-Code": code.lower()})
+    assert status == 200 and seen["data"]["patientName"] == NAME
+    status, refused = await call("anonymous", "GET", f"/api/tokens/{token}?code={other['cancelCode']}")
+    assert (status, refused["code"]) == (403, "INVALID_CANCEL_CODE")
+
+    status, refused = await call("booking", "PUT", f"/api/tokens/{token}/cancel")
+    assert (status, refused["code"]) == (403, "FORBIDDEN")
+    status, refused = await call(
+        "booking", "PUT", f"/api/tokens/{token}/cancel", json={"cancelCode": other["cancelCode"]}
+    )
+    assert (status, refused["code"]) == (403, "INVALID_CANCEL_CODE")
+    status, cancelled = await call(
+        "booking", "PUT", f"/api/tokens/{token}/cancel", json={"cancelCode": code, "reason": "better"}
+    )
+    assert status == 200 and cancelled["data"]["status"] == "cancelled"
+    status, cancelled = await call("staff", "PUT", f"/api/tokens/{other['data']['id']}/cancel")  # staff: any token
+    assert status == 200 and cancelled["data"]["status"] == "cancelled"
+
+
+async def test_an_emergency_through_the_booking_endpoint_needs_staff(
+    api: TestClient, allocator: Running, call: Call
+) -> None:
+    doctor = await create_doctor(api)
+    body = {"doctorId": doctor["id"], "patientName": "Not Really Urgent", "patientAge": 30, "source": "emergency"}
+    status, refused = await call("booking", "POST", "/api/tokens", json=body)
+    assert (status, refused["code"]) == (403, "FORBIDDEN")
+    status, booked = await call("staff", "POST", "/api/tokens", json=body)
+    assert status == 201 and booked["data"]["isEmergency"]
+
+
+async def test_public_reads_never_show_a_patient(
+    api: TestClient, allocator: Running, call: Call, clock: ManualClock
+) -> None:
+    doctor = await create_doctor(api, capacity=1, reserved=0)
+    await book(api, doctor["id"], NAME, phone=PHONE, email=EMAIL, timeSlot="09:00-10:00")
+    await book(api, doctor["id"], f"{NAME} Two", phone=PHONE + "9", timeSlot="09:00-10:00")  # waitlisted
+    clock.set(clock.now().replace(hour=9, minute=1))
+    assert (await call("staff", "POST", f"/api/doctors/{doctor['id']}/call-next"))[0] == 200
+    public = [
+        "/api/doctors",
+        f"/api/doctors/{doctor['id']}",
+        f"/api/doctors/{doctor['id']}/schedule",
+        f"/api/doctors/{doctor['id']}/queue",
+        f"/api/doctors/{doctor['id']}/board",
+        f"/board?doctorId={doctor['id']}",
+    ]
+    async with aiohttp.ClientSession() as session:
+        for path in public:
+            async with session.get(api.make_url(path)) as response:
+                text = await response.text()
+            assert response.status == 200, path
+            for secret in (NAME, "Zubeida", PHONE, "90000", EMAIL, "patientName", "phone"):
+                assert secret not in text, (path, secret)
+    _, queue = await call("anonymous", "GET", f"/api/doctors/{doctor['id']}/queue")
+    assert queue["data"]["nowServing"]["tokenNumber"] and queue["data"]["waitlist"][0]["tokenNumber"]
+    _, staff_view = await call("staff", "GET", f"/api/doctors/{doctor['id']}/queue")
+    assert staff_view["data"]["nowServing"]["patientName"] == NAME  # the doctor's desk sees who it is
+
+
+async def test_bursts_get_429_with_retry_after_per_address_and_per_key(
+    gateway_settings: GatewaySettings, clock: ManualClock
+) -> None:
+    settings = gateway_settings.model_copy(
+        update={
+            "rate_limit_per_ip": 0.5,
+            "rate_limit_burst_per_ip": 3,
+            "rate_limit_per_key": 0.5,
+            "rate_limit_burst_per_key": 5,
+        }
+    )
+    async with TestClient(TestServer(create_app(settings, clock))) as client:
+        anonymous = [(await client.get("/api/doctors")).status for _ in range(4)]
+        limited = await client.get("/api/doctors")
+        refusal = await limited.json()
+        keyed = [(await client.get("/api/doctors", headers={"X-API-Key": API_KEYS["staff"]})).status for _ in range(6)]
+        health = [(await client.get("/healthz")).status for _ in range(10)]
+    assert anonymous == [200, 200, 200, 429]
+    assert limited.status == 429 and int(limited.headers["Retry-After"]) >= 1
+    assert refusal["code"] == "RATE_LIMITED"
+    assert keyed == [200] * 5 + [429]  # a key has its own bucket, not the address's
+    assert health == [200] * 10
+
+
+async def test_development_mode_lets_anonymous_callers_act_but_still_refuses_bad_keys(
+    gateway_settings: GatewaySettings, clock: ManualClock, allocator: Running
+) -> None:
+    settings = gateway_settings.model_copy(update={"auth_mode": "development", "api_keys": ""})
+    async with TestClient(TestServer(create_app(settings, clock))) as client:
+        created = await client.post(
+            "/api/doctors",
+            json={
+                "name": "Dr. Dev",
+                "specialization": "ENT",
+                "timeSlots": [{"startTime": "09:00", "endTime": "10:00", "maxCapacity": 2}],
+            },
+        )
+        wrong = await client.get("/api/doctors", headers={"X-API-Key": "typo"})
+    assert created.status == 201
+    assert wrong.status == 401
+
+
+def test_keys_without_a_cancel_code_secret_refuse_to_start(gateway_settings: GatewaySettings) -> None:
+    with pytest.raises(ValueError, match="OPD_CANCEL_CODE_SECRET"):
+        create_app(gateway_settings.model_copy(update={"cancel_code_secret": None}))
