@@ -40,9 +40,9 @@ async def run_allocator(settings: AllocatorSettings, stop: asyncio.Event, clock:
     topology = Topology(settings.broker_prefix, settings.shard_count)
     holder = settings.holder_name or f"{socket.gethostname()}:{os.getpid()}"
     batch = BatchSettings(max_size=settings.batch_max_size, linger_seconds=settings.batch_linger_ms / 1000)
-    relay = OutboxRelay(settings.database_url, topology)
+    relay = OutboxRelay(settings.writer_dsn, topology)
     async with AsyncExitStack() as stack:
-        pool = await db.wait_for_pool(settings.database_url, stop, settings.pool_size)
+        pool = await db.wait_for_pool(settings.writer_dsn, stop, settings.pool_size)
         if pool is None:
             return
         stack.push_async_callback(pool.close)

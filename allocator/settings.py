@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from pydantic import Field
 
+from shared.db import with_user
 from shared.settings import CommonSettings
 
 
@@ -20,6 +21,13 @@ class AllocatorSettings(CommonSettings):
     pool_size: int = Field(8, ge=2, le=100)
     holder_name: str | None = Field(None, description="names this process in the lease table")
     metrics_port: int = Field(9101, ge=0, le=65535, description="Prometheus /metrics listener; 0 = none")
+    writer_database_url: str | None = Field(
+        None, description="the allocator's own login; default: opd_allocator on the same server"
+    )
+
+    @property
+    def writer_dsn(self) -> str:
+        return self.writer_database_url or with_user(self.database_url, "opd_allocator")
 
     def shard_list(self) -> list[int]:
         if self.shards.strip() == "all":

@@ -70,7 +70,7 @@ def notifier_redrive(
     from notifier.settings import NotifierSettings
 
     async def run() -> list[int]:
-        pool = await db.create_pool(NotifierSettings().database_url, max_size=2)
+        pool = await db.create_pool(NotifierSettings().writer_dsn, max_size=2)
         try:
             return await redrive(pool, None if all_dead else ids)
         finally:

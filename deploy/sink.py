@@ -36,7 +36,9 @@ async def _receive(request: web.Request) -> web.Response:
         return web.json_response({"received": False, "error": "not JSON"}, status=400)
     request.app[RECEIVED].append({"idempotencyKey": request.headers.get("Idempotency-Key"), **message})
     if request.app[ECHO]:
-        print(f"webhook {request.path}: {json.dumps(message, ensure_ascii=False)}", file=sys.stdout, flush=True)
+        # What arrived, without whom it is for or what it says: the log must not hold patients' details.
+        summary = {key: message.get(key) for key in ("eventType", "tokenNumber", "language", "notificationId")}
+        print(f"webhook {request.path}: {json.dumps(summary)}", file=sys.stdout, flush=True)
     return web.json_response({"received": True})
 
 

@@ -60,7 +60,7 @@ async def consume_events(settings: NotifierSettings, consumer: EventConsumer, st
 
 
 async def run_notifier(settings: NotifierSettings, stop: asyncio.Event) -> None:
-    pool = await db.wait_for_pool(settings.database_url, stop, max_size=4)
+    pool = await db.wait_for_pool(settings.writer_dsn, stop, max_size=4)
     if pool is None:
         return
     async with contextlib.AsyncExitStack() as stack:

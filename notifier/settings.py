@@ -4,6 +4,7 @@ import socket
 
 from pydantic import Field
 
+from shared.db import with_user
 from shared.settings import CommonSettings
 
 
@@ -31,3 +32,10 @@ class NotifierSettings(CommonSettings):
     eta_coalesce_seconds: float = Field(60.0, ge=0, description="at most one ETA update per patient and window")
     instance_name: str = Field(default_factory=socket.gethostname, description="names this process's claims")
     metrics_port: int = Field(9102, ge=0, le=65535, description="Prometheus /metrics listener; 0 = none")
+    writer_database_url: str | None = Field(
+        None, description="the notifier's own login; default: opd_notifier on the same server"
+    )
+
+    @property
+    def writer_dsn(self) -> str:
+        return self.writer_database_url or with_user(self.database_url, "opd_notifier")

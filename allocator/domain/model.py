@@ -7,7 +7,7 @@ from uuid import UUID
 from shared.contracts.values import Priority, SlotStatus, SlotTemplate, TokenSource, TokenStatus, Weekday
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # an entity: equal only to itself
 class Doctor:
     id: UUID
     code: str
@@ -23,7 +23,7 @@ class Doctor:
         return day.strftime("%A") in {weekday.value for weekday in self.working_days}
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # an entity: equal only to itself
 class Slot:
     id: UUID
     doctor_id: UUID
@@ -56,7 +56,7 @@ class Patient:
     language: str | None = None
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # an entity: equal only to itself
 class Token:
     id: UUID
     token_number: str
