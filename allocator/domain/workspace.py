@@ -34,7 +34,10 @@ class Changes:
 
 
 class Workspace:
-    """Doctors and days loaded by the shell; handlers read and change them through this object only."""
+    """Doctors and days loaded by the shell; handlers read and change them through this object only.
+
+    The shell may pass the dictionaries it keeps between batches: the workspace works on them in place.
+    """
 
     def __init__(
         self,
@@ -45,8 +48,8 @@ class Workspace:
     ) -> None:
         self.policy = policy
         self.new_id = new_id
-        self.doctors: dict[UUID, Doctor] = doctors or {}
-        self.days: dict[tuple[UUID, date], Day] = days or {}
+        self.doctors: dict[UUID, Doctor] = doctors if doctors is not None else {}
+        self.days: dict[tuple[UUID, date], Day] = days if days is not None else {}
         self.changes = Changes()
 
     def today(self, now: datetime) -> date:

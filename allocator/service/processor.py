@@ -12,8 +12,10 @@ from allocator.adapters import messaging_store as store
 from allocator.adapters import repository
 from allocator.domain.alternatives import suggest_doctors
 from allocator.domain.context import CommandContext
+from allocator.domain.day import Day
 from allocator.domain.handlers import handle
 from allocator.domain.handlers.housekeeping import run_clock
+from allocator.domain.model import Doctor
 from allocator.domain.policy import Policy
 from allocator.domain.workspace import Workspace
 from shared import db
@@ -86,31 +88,43 @@ class ShardProcessor:
         self.clock = clock
         self.new_id = new_id
         self.epoch: int | None = None
+        # The shard's state as committed, kept between batches while this process holds the lease: the
+        # single writer needs not read back what it wrote. Dropped whenever a batch fails or the lease changes.
+        self.doctors: dict[UUID, Doctor] = {}
+        self.days: dict[tuple[UUID, date], Day] = {}
 
     async def process(self, commands: list[Command]) -> list[Reply]:
         """Commit the batch and return one reply per command, in order. Nothing is written on any error."""
         try:
             if self.epoch is None:
+                self.forget()
                 async with self.pool.acquire() as connection:
                     self.epoch = await store.acquire_lease(connection, self.shard, self.holder)
                 log.info("shard %d: lease taken, epoch %d", self.shard, self.epoch)
             async with self.pool.acquire() as connection, connection.transaction():
                 await store.check_lease(connection, self.shard, self.epoch)
                 return await self._apply(connection, commands, self.epoch)
-        except Fenced:
-            self.epoch = None
-            raise
-        except PoisonCommand:
-            raise
-        except Exception as exc:
+        except BaseException as exc:
+            self.forget()  # the kept state may hold what was never committed
+            if isinstance(exc, Fenced):
+                self.epoch = None
+                raise
+            if isinstance(exc, PoisonCommand) or not isinstance(exc, Exception):
+                raise
             if db.is_transient(exc):
                 raise TransientError(f"database unavailable: {exc!r}") from exc
             raise BatchConflict(repr(exc)) from exc
+
+    def forget(self) -> None:
+        """Drop the kept state: the next batches load what they touch from the database again."""
+        self.doctors.clear()
+        self.days.clear()
 
     async def record_failure(self, command: CommandBase, reply: Reply) -> None:
         """Store the outcome of a command that is being dead-lettered: its status and retries answer the same."""
         try:
             if self.epoch is None:
+                self.forget()
                 async with self.pool.acquire() as connection:
                     self.epoch = await store.acquire_lease(connection, self.shard, self.holder)
             async with self.pool.acquire() as connection, connection.transaction():
@@ -123,7 +137,7 @@ class ShardProcessor:
 
     async def _apply(self, connection: asyncpg.Connection, commands: list[Command], epoch: int) -> list[Reply]:
         known = await store.stored_replies(connection, (c.command_id for c in commands))
-        ws = Workspace(self.policy, self.new_id)
+        ws = Workspace(self.policy, self.new_id, self.doctors, self.days)
         absent: set[UUID] = set()
         inbox_rows: list[store.InboxRow] = []
         events: list[EventBase] = []
@@ -165,6 +179,8 @@ class ShardProcessor:
         and repeating one is harmless."""
         now = self.clock.now()
         today = ws.today(now)
+        for key in [key for key in ws.days if key[1] < today]:
+            del ws.days[key]  # past days are done with; tomorrow's are loaded when touched
         for doctor_id in await repository.doctors_with_day(connection, today):
             if shard_for(doctor_id, self.shard_count) != self.shard:
                 continue

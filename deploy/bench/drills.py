@@ -3,9 +3,9 @@ time to recover.
 
 Recovery: requests are grouped by start time into windows of ``WINDOW`` seconds; a window is slow when its median
 latency exceeds ``SLOW_FACTOR`` times the median before the fault (and ``SLOW_FLOOR``). The service has recovered
-at the end of the last slow window: from there on every window is as fast as before. The load is small and
-spread (small days, every shard) so that latency stays flat without a fault. The client behaves like a kiosk:
-no answer within ``REPLY_TIMEOUT`` seconds, it sends the same command id again.
+when the last request of the last slow window is answered: every later window is as fast as before. The load is
+small and spread (small days, every shard) so that latency stays flat without a fault. The client behaves like a
+kiosk: no answer within ``REPLY_TIMEOUT`` seconds, it sends the same command id again.
 
 - ``kill``: SIGKILL the allocator, start a new one at once.
 - ``failover``: an active and a standby allocator; SIGKILL the active one; the standby's single-active-consumer
@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 from deploy.bench import faults
 from deploy.bench.invariants import Violation, check_invariants, exactly_once, wait_for_outcomes, wait_settled
-from deploy.bench.load import Mix, Run, Workload, open_loop
+from deploy.bench.load import Mix, Run, Sample, Workload, open_loop
 from deploy.bench.report import percentiles
 from deploy.bench.services import Stack, bench_stack
 from deploy.bench.shapes import Shape, ShapeName, SlotSpec
@@ -47,7 +47,7 @@ DRILL_SHAPE = Shape(
     specializations=100,
 )
 ACTIVE, STANDBY = "allocator-a", "allocator-b"
-WINDOW, SLOW_FACTOR, SLOW_FLOOR = 0.25, 3.0, 0.1
+WINDOW, SLOW_FACTOR, SLOW_FLOOR = 0.25, 3.0, 0.25
 REPLY_TIMEOUT = 2.0
 STALE_COMMITS = """SELECT i.command_id::text AS example FROM inbox i JOIN shard_leases l USING (shard)
                     WHERE i.epoch < l.epoch AND i.processed_at > l.acquired_at"""
@@ -63,17 +63,18 @@ class DrillResult:
 
     @property
     def recovery_seconds(self) -> float | None:
-        """From the fault to the end of the last slow window (0 when none was slow); None when answers never came."""
+        """From the fault to the last answer of the last slow window (0 when none was slow); None when answers
+        never came."""
         if self.unanswered:
             return None
         before = [s.latency for s in self.run.samples if s.finished < self.fault_at]
         limit = max(SLOW_FLOOR, SLOW_FACTOR * statistics.median(before)) if before else SLOW_FLOOR
-        windows: dict[int, list[float]] = {}
+        windows: dict[int, list[Sample]] = {}
         for sample in self.run.samples:
             if sample.finished >= self.fault_at:
-                windows.setdefault(int((sample.started - self.fault_at) // WINDOW), []).append(sample.latency)
-        slow = [n for n, latencies in windows.items() if statistics.median(latencies) > limit]
-        return (max(slow) + 1) * WINDOW if slow else 0.0
+                windows.setdefault(int((sample.started - self.fault_at) // WINDOW), []).append(sample)
+        slow = [w for w in windows.values() if statistics.median(s.latency for s in w) > limit]
+        return max(s.finished for w in slow for s in w) - self.fault_at if slow else 0.0
 
     @property
     def unanswered(self) -> int:

@@ -19,7 +19,7 @@ from shared.codec import decode_command, decode_reply, encode
 from shared.command_bus import CommandBus
 from shared.routing import shard_for
 from shared.topology import REPLY_TO, Topology, declare
-from tests.conftest import AMQP_URL
+from tests.conftest import AMQP_URL, MORNING
 from tests.support.api import create_doctor
 from tests.support.commands import book_command, create_doctor_command
 from tests.support.services import Running, eventually
@@ -132,6 +132,32 @@ async def test_a_stale_allocator_cannot_commit_after_another_took_the_lease(
     assert await pg.fetchval("SELECT count(*) FROM tokens WHERE patient_name = 'Stale'") == 0
     assert await pg.fetchval("SELECT epoch FROM shard_leases WHERE shard = $1", shard) == 2
     assert await pg.fetchval("SELECT count(*) FROM inbox") == 2
+
+
+async def test_the_state_kept_between_batches_is_reloaded_after_the_lease_changed_hands(
+    allocator_settings: AllocatorSettings, clock: ManualClock, pg: asyncpg.Connection
+) -> None:
+    doctor = create_doctor_command(capacity=3)  # one seat reserved before the slot starts: two regular seats
+    doctor_id = doctor.payload.doctor_id
+    shard = shard_for(doctor_id, allocator_settings.shard_count)
+    policy = build_policy(allocator_settings)
+    pool = await db.create_pool(allocator_settings.writer_dsn)
+    try:
+        first = ShardProcessor(pool, shard, "first", policy, clock, allocator_settings.shard_count)
+        second = ShardProcessor(pool, shard, "second", policy, clock, allocator_settings.shard_count)
+        assert (await first.process([doctor, book_command(doctor_id, "One")]))[1].ok
+        assert (doctor_id, MORNING.date()) in first.days  # kept for the next batch
+        assert (await second.process([book_command(doctor_id, "Two")]))[0].ok  # takes the lease over
+        with pytest.raises(Fenced):
+            await first.process([book_command(doctor_id, "Three")])
+        assert first.days == {}
+        third = (await first.process([book_command(doctor_id, "Three")]))[0]  # the lease back, the day reloaded
+    finally:
+        await pool.close()
+    assert third.ok and third.result is not None
+    assert third.result["token"]["status"] == "pending"  # One and Two hold both regular seats
+    statuses = await pg.fetch("SELECT patient_name, status FROM tokens ORDER BY arrival")
+    assert [tuple(row) for row in statuses] == [("One", "confirmed"), ("Two", "confirmed"), ("Three", "pending")]
 
 
 async def test_poison_messages_are_dead_lettered_and_the_shard_keeps_serving(

@@ -3,6 +3,7 @@ reallocations, weekly-slot changes and doctor unavailability on one doctor's day
 identity and ETA invariants hold after every step."""
 
 import copy
+import dataclasses
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -260,6 +261,11 @@ class Before:
         return next(slot for slot in self.slots if slot.id == slot_id)
 
 
+def _values(entities: list[Token] | list[Slot]) -> list[tuple[object, ...]]:
+    """Entities compare by identity; their copies are compared field by field."""
+    return [dataclasses.astuple(entity) for entity in entities]
+
+
 def _run(clinic: Clinic, script: list[Step], settled_at: datetime, seen: set[UUID]) -> datetime:
     """Apply the steps, checking the invariants after each; returns when the day was last settled."""
     for step in script:
@@ -271,8 +277,8 @@ def _run(clinic: Clinic, script: list[Step], settled_at: datetime, seen: set[UUI
         try:
             booked = _apply(clinic, step)
         except Rejection:
-            assert clinic.day.tokens == before.tokens, "a rejection changed tokens"
-            assert clinic.day.slots == before.slots, "a rejection changed slots"
+            assert _values(clinic.day.tokens) == _values(before.tokens), "a rejection changed tokens"
+            assert _values(clinic.day.slots) == _values(before.slots), "a rejection changed slots"
             assert clinic.take_events() == [], "a rejection emitted events"
         else:
             settled_at = clinic.now
@@ -303,7 +309,8 @@ def _check_transition(
         slots_before = copy.deepcopy(clinic.day.slots)
         again = _apply_again(clinic, step)
         assert again is False, f"{type(step).__name__} is not idempotent"
-        assert clinic.day.tokens == tokens_before and clinic.day.slots == slots_before
+        assert _values(clinic.day.tokens) == _values(tokens_before)
+        assert _values(clinic.day.slots) == _values(slots_before)
         assert not [e for e in clinic.take_events() if e.kind is not DoctorSlotsUpdated]
 
 
