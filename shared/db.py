@@ -91,6 +91,7 @@ CONNECTION_ERRORS: tuple[type[Exception], ...] = (
     asyncpg.PostgresConnectionError,
     asyncpg.InterfaceError,
     asyncpg.CannotConnectNowError,
+    asyncpg.InternalClientError,  # a connection left mid-operation by a server restart ("cannot switch to state")
 )
 # SQLSTATE classes worth retrying: connection (08), rollback/deadlock (40), resources (53),
 # operator intervention such as admin shutdown (57), read-only transaction during a failover (25006).

@@ -106,7 +106,10 @@ class ShardConsumer:
                 await sleep_unless(stop, RESUBSCRIBE_SECONDS)
 
     async def _serve(self, connection: AbstractConnection, stop: asyncio.Event) -> None:
-        channel = await connection.channel(publisher_confirms=True)
+        try:
+            channel = await connection.channel(publisher_confirms=True)
+        except RuntimeError as exc:  # the connection closed meanwhile: the caller reconnects
+            raise ConnectionError(f"shard {self.shard}: {exc}") from exc
         await channel.set_qos(prefetch_count=self.settings.max_size)
         queue = await channel.get_queue(self.queue_name, ensure=False)
         buffer: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
