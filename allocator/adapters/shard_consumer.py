@@ -90,6 +90,7 @@ class ShardConsumer:
         self.shard = processor.shard
         self.queue_name = topology.shard_queue(self.shard)
         self._buffer: asyncio.Queue[AbstractIncomingMessage] | None = None
+        self._replies: AbstractChannel  # opened with each subscription
         self._received_at: dict[int, float] = {}  # delivery tag → monotonic time of receipt, on the current channel
 
     @property
@@ -107,7 +108,10 @@ class ShardConsumer:
 
     async def _serve(self, connection: AbstractConnection, stop: asyncio.Event) -> None:
         try:
-            channel = await connection.channel(publisher_confirms=True)
+            channel = await connection.channel(publisher_confirms=True)  # dead letters must not be lost
+            # Replies go out unconfirmed: direct reply-to is transient anyway, and waiting for a confirm per
+            # reply would hold the next batch back by a broker round trip per command.
+            self._replies = await connection.channel(publisher_confirms=False)
         except RuntimeError as exc:  # the connection closed meanwhile: the caller reconnects
             raise ConnectionError(f"shard {self.shard}: {exc}") from exc
         await channel.set_qos(prefetch_count=self.settings.max_size)
@@ -130,6 +134,8 @@ class ShardConsumer:
                     await self._handle(channel, batch, stop)
         finally:
             self._buffer = None
+            if not self._replies.is_closed:
+                await self._replies.close()
             if not channel.is_closed:
                 await channel.close()  # whatever is still held goes back to the queue
 
@@ -214,7 +220,7 @@ class ShardConsumer:
             for (message, command), reply in zip(items, replies, strict=True):
                 with _about(command):
                     self._answered(message, command, "ok" if reply.ok else "refused")
-                    await send_reply(channel, message, reply)
+                    await send_reply(self._replies, message, reply)
                     await _settle(message.ack())
                     log.debug("shard %d: %s answered: %s", self.shard, command.type, _outcome(reply))
             self.on_committed()
@@ -242,7 +248,7 @@ class ShardConsumer:
                 except Exception as exc:  # the message is parked either way; the outcome is just not queryable
                     log.error("shard %d: could not record the failure of %s: %r", self.shard, command_id, exc)
             self._answered(message, command, "dead_lettered")
-            await send_reply(channel, message, reply)
+            await send_reply(self._replies, message, reply)
             try:
                 await dead_letter(
                     channel,
