@@ -2,12 +2,20 @@
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 from collections.abc import Mapping
 
 SERVICES = ("allocator", "notifier", "gateway")
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now, for a service started here."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def start_services(

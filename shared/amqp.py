@@ -54,6 +54,7 @@ async def send_reply(channel: AbstractChannel, message: AbstractIncomingMessage,
                 correlation_id=message.correlation_id or message.message_id or str(reply.command_id),
             ),
             routing_key=message.reply_to,
+            mandatory=False,  # an asker that has gone away loses only the reply; the outcome stays queryable
         )
     except AMQP_ERRORS as exc:  # the command is committed; the asker can read the outcome later
         log.warning("reply to %s not delivered: %r", message.reply_to, exc)

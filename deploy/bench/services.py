@@ -6,7 +6,6 @@ logs in files (a benchmark's output stays readable; a drill's warnings stay on r
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -16,32 +15,15 @@ from pathlib import Path
 
 import aio_pika
 import aiohttp
-import asyncpg
 
 from deploy import supervisor
-from deploy.cli_migrate import migrate_database
+from deploy.cli_migrate import fresh_database
 from shared import db
 from shared.settings import CommonSettings
 from shared.topology import Topology
 
 BENCH_DATABASE = "opd_bench"
 BENCH_PREFIX = "opdbench"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-async def fresh_database(dsn: str) -> None:
-    """Drop the URL's database if it exists, create it and apply the migrations."""
-    admin = await asyncpg.connect(db.with_database(dsn, "postgres"))
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{db.database_name(dsn)}" WITH (FORCE)')
-    finally:
-        await admin.close()
-    await migrate_database(dsn)
 
 
 async def fresh_broker(amqp_url: str, topology: Topology) -> None:
@@ -63,7 +45,7 @@ class Stack:
     amqp_url: str
     prefix: str
     shard_count: int
-    port: int = field(default_factory=free_port)
+    port: int = field(default_factory=supervisor.free_port)
     logs: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="opd-bench-")))
     extra_env: dict[str, str] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)

@@ -5,7 +5,6 @@ writes the HTML report."""
 import asyncio
 import hashlib
 import secrets
-import socket
 import time
 from collections.abc import Coroutine
 from datetime import datetime, timedelta
@@ -15,11 +14,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiohttp
-import asyncpg
 from aiohttp import web
 
 from deploy import supervisor
-from deploy.cli_migrate import migrate_database
+from deploy.cli_migrate import fresh_database
 from deploy.kiosk.client import Kiosk
 from deploy.simulation.checks import scenario_checks
 from deploy.simulation.client import OpdClient, sink_received
@@ -42,12 +40,6 @@ DAY_STARTS_AT = clock_time(8, 45)
 LOCAL_GRACE = timedelta(minutes=5)  # the no-show grace of the services started here: a shorter wait at the end
 SINK_WAIT_SECONDS = 15.0  # for the notifier to deliver the last messages after the day
 QUIET_TYPES = frozenset({"token.eta_changed"})  # coalesced by the notifier: not every one is delivered
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def _wait_ready(base_url: str, timeout: float = 30.0) -> None:
@@ -113,16 +105,6 @@ async def _play(
     return 0 if all(checks.values()) else 1
 
 
-async def _fresh_database(dsn: str) -> None:
-    """The simulation's own database, emptied: every run starts from doctor D1."""
-    admin = await asyncpg.connect(db.with_database(dsn, "postgres"))
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{db.database_name(dsn)}" WITH (FORCE)')
-    finally:
-        await admin.close()
-    await migrate_database(dsn)
-
-
 async def _with_sink(port: int, secret: str, play: Coroutine[Any, Any, int]) -> int:
     """Serve the webhook sink (quietly: the report shows what it got) while the scenario plays."""
     runner = web.AppRunner(create_sink(secret, echo=False))
@@ -144,11 +126,11 @@ def run_scenario(base_url: str | None, speed: float, sink_url: str | None, api_k
         play = _play(base_url, clock, settings.clock_speed, settings.zone, grace, sink_url, api_key, report, kiosk)
         return asyncio.run(play)
     dsn = db.with_database(settings.database_url, SIMULATION_DATABASE)
-    asyncio.run(_fresh_database(dsn))
+    asyncio.run(fresh_database(dsn))
     today = datetime.now(settings.zone).date()
     start = datetime.combine(today, DAY_STARTS_AT, tzinfo=settings.zone)
     origin = time.time()
-    port, sink_port = _free_port(), _free_port()
+    port, sink_port = supervisor.free_port(), supervisor.free_port()
     key, sink_secret = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
     env = {
         "OPD_DATABASE_URL": dsn,

@@ -3,7 +3,6 @@
 import asyncio
 import os
 import signal
-import socket
 import sys
 import time
 from uuid import uuid4
@@ -11,20 +10,15 @@ from uuid import uuid4
 import aiohttp
 import pytest
 
+from deploy.supervisor import free_port
 from shared import db
 from tests.conftest import ADMIN_HEADERS, AMQP_URL, API_KEYS, SHARD_COUNT, key_entries
 from tests.support.services import eventually
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.mark.timeout(90)
 async def test_opd_up_serves_a_booking_and_stops_on_sigterm(database: str, broker_prefix: str) -> None:
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "OPD_DATABASE_URL": database,
