@@ -37,9 +37,9 @@ async def access_middleware(request: web.Request, handler: Handler) -> web.Strea
     if request.match_info.http_exception is not None:
         return await handler(request)  # 404 / 405 as usual
     access = access_of(request.match_info.handler)
-    needed = access.role if access is not None else None
-    if access is None:
+    if access is None:  # a route that declares nothing fails closed
         return error(ErrorCode.FORBIDDEN, "this endpoint is not open to any caller", status=403)
+    needed = access.role
     if needed is not None and not caller.has(needed):
         if caller.role is None:
             return error(
