@@ -28,9 +28,15 @@ class Day:
     delay_minutes: int = 0
     delay_reason: str | None = None
     resume_at: datetime | None = None  # a late or paused doctor sees nobody before this
+    _slots_by_id: dict[UUID, Slot] = field(default_factory=dict, repr=False)
 
     def slot(self, slot_id: UUID) -> Slot:
-        return next(slot for slot in self.slots if slot.id == slot_id)
+        """The day's slot with that id (slots are only ever added, so the index is rebuilt on a miss)."""
+        found = self._slots_by_id.get(slot_id)
+        if found is None:
+            self._slots_by_id = {slot.id: slot for slot in self.slots}
+            found = self._slots_by_id[slot_id]
+        return found
 
     def in_slot(self, slot: Slot, status: TokenStatus) -> list[Token]:
         """Tokens of a slot with that status, in consultation order."""
