@@ -14,7 +14,7 @@ from shared.contracts.values import SlotStatus, SlotTemplate, TokenSource, Token
 
 async def load_doctor(connection: asyncpg.Connection, doctor_id: UUID) -> Doctor | None:
     row = await connection.fetchrow("SELECT * FROM doctors WHERE id = $1", doctor_id)
-    return None if row is None else await _doctor(connection, row)
+    return None if row is None else (await _with_templates(connection, [row]))[0]
 
 
 async def load_colleagues(connection: asyncpg.Connection, doctor: Doctor) -> list[Doctor]:
@@ -24,7 +24,7 @@ async def load_colleagues(connection: asyncpg.Connection, doctor: Doctor) -> lis
         doctor.specialization,
         doctor.id,
     )
-    return [await _doctor(connection, row) for row in rows]
+    return await _with_templates(connection, rows)
 
 
 async def materialized_dates(connection: asyncpg.Connection, doctor_id: UUID, first: date) -> list[date]:
@@ -41,11 +41,19 @@ async def doctors_with_day(connection: asyncpg.Connection, day: date) -> list[UU
     return [row["doctor_id"] for row in rows]
 
 
-async def _doctor(connection: asyncpg.Connection, row: asyncpg.Record) -> Doctor:
-    doctor_id = row["id"]
+async def _with_templates(connection: asyncpg.Connection, rows: list[asyncpg.Record]) -> list[Doctor]:
+    """Doctors from their rows, with all their weekly templates read in one query."""
     templates = await connection.fetch(
-        "SELECT * FROM slot_templates WHERE doctor_id = $1 ORDER BY start_time", doctor_id
+        "SELECT * FROM slot_templates WHERE doctor_id = any($1::uuid[]) ORDER BY start_time",
+        [row["id"] for row in rows],
     )
+    by_doctor: dict[UUID, list[asyncpg.Record]] = {row["id"]: [] for row in rows}
+    for template in templates:
+        by_doctor[template["doctor_id"]].append(template)
+    return [_doctor(row, by_doctor[row["id"]]) for row in rows]
+
+
+def _doctor(row: asyncpg.Record, templates: list[asyncpg.Record]) -> Doctor:
     return Doctor(
         id=row["id"],
         code=row["code"],
@@ -69,17 +77,47 @@ async def _doctor(connection: asyncpg.Connection, row: asyncpg.Record) -> Doctor
 
 
 async def load_day(connection: asyncpg.Connection, doctor: Doctor, day: date, zone: ZoneInfo) -> Day:
+    return (await load_days(connection, [doctor], day, zone))[doctor.id]
+
+
+async def load_days(
+    connection: asyncpg.Connection, doctors: list[Doctor], day: date, zone: ZoneInfo
+) -> dict[UUID, Day]:
+    """The doctors' days on ``day``, in three queries whatever their number."""
+    ids = [doctor.id for doctor in doctors]
     slot_rows = await connection.fetch(
-        "SELECT * FROM slots WHERE doctor_id = $1 AND date = $2 ORDER BY start_time", doctor.id, day
+        "SELECT * FROM slots WHERE doctor_id = any($1::uuid[]) AND date = $2 ORDER BY start_time", ids, day
     )
     token_rows = await connection.fetch(
-        "SELECT * FROM tokens WHERE doctor_id = $1 AND date = $2 ORDER BY arrival", doctor.id, day
+        "SELECT * FROM tokens WHERE doctor_id = any($1::uuid[]) AND date = $2 ORDER BY arrival", ids, day
     )
-    settings = await connection.fetchrow(
-        "SELECT delay_minutes, delay_reason, resume_at FROM doctor_days WHERE doctor_id = $1 AND date = $2",
-        doctor.id,
+    settings_rows = await connection.fetch(
+        """SELECT doctor_id, delay_minutes, delay_reason, resume_at FROM doctor_days
+            WHERE doctor_id = any($1::uuid[]) AND date = $2""",
+        ids,
         day,
     )
+    slots: dict[UUID, list[asyncpg.Record]] = {doctor_id: [] for doctor_id in ids}
+    tokens: dict[UUID, list[asyncpg.Record]] = {doctor_id: [] for doctor_id in ids}
+    for row in slot_rows:
+        slots[row["doctor_id"]].append(row)
+    for row in token_rows:
+        tokens[row["doctor_id"]].append(row)
+    settings = {row["doctor_id"]: row for row in settings_rows}
+    return {
+        doctor.id: _day(doctor, day, zone, slots[doctor.id], tokens[doctor.id], settings.get(doctor.id))
+        for doctor in doctors
+    }
+
+
+def _day(
+    doctor: Doctor,
+    day: date,
+    zone: ZoneInfo,
+    slot_rows: list[asyncpg.Record],
+    token_rows: list[asyncpg.Record],
+    settings: asyncpg.Record | None,
+) -> Day:
     slots = [
         Slot(
             id=r["id"],

@@ -248,8 +248,9 @@ class ShardProcessor:
         )
         scratch = Workspace(self.policy, self.new_id)
         colleagues = await repository.load_colleagues(connection, doctor)
-        for colleague in colleagues:
-            scratch.days[(colleague.id, day)] = await repository.load_day(connection, colleague, day, self.policy.zone)
+        colleague_days = await repository.load_days(connection, colleagues, day, self.policy.zone)
+        for colleague_id, colleague_day in colleague_days.items():
+            scratch.days[(colleague_id, day)] = colleague_day
         suggested = suggest_doctors(scratch, colleagues, day, source, now)
         if reply.ok:
             return reply.model_copy(update={"result": {**body, "suggestedDoctors": suggested}})
