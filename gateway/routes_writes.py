@@ -129,7 +129,7 @@ async def _token_command(
 @routes.put("/api/tokens/{tokenId}/cancel")
 @requires(Role.BOOKING)
 async def cancel_token(request: web.Request) -> web.Response:
-    """Staff cancel any token; a booking key or a patient needs the token's cancel code."""
+    """Staff cancel any token; a booking key (a patient app, a kiosk) needs the token's cancel code."""
     return await _token_command(request, CancelToken, CancelTokenPayload, without_code=Role.STAFF)
 
 
