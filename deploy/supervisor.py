@@ -1,5 +1,6 @@
 """``opd up``: the three services as child processes on the local servers, stopped together."""
 
+import asyncio
 import os
 import signal
 import socket
@@ -8,7 +9,10 @@ import sys
 import time
 from collections.abc import Mapping
 
+import aiohttp
+
 SERVICES = ("allocator", "notifier", "gateway")
+READY_POLL_SECONDS = 0.2
 
 
 def free_port() -> int:
@@ -59,3 +63,19 @@ def run_until_signal(processes: list[subprocess.Popen[bytes]]) -> int:
         return 0
     finally:
         stop_services(processes)
+
+
+async def wait_until_ready(base_url: str, timeout: float = 30.0) -> None:
+    """Until the gateway answers ``/readyz`` with 200 (database and broker reachable)."""
+    deadline = time.monotonic() + timeout
+    async with aiohttp.ClientSession() as session:
+        while True:
+            try:
+                async with session.get(base_url + "/readyz") as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"services at {base_url} not ready after {timeout:.0f}s")
+            await asyncio.sleep(READY_POLL_SECONDS)

@@ -9,7 +9,7 @@ from gateway.auth import public
 from gateway.board_page import render
 from gateway.context import READER, SETTINGS
 from gateway.public import public_token
-from gateway.requests import BadRequest, path_uuid, query_date
+from gateway.requests import BadRequest, path_uuid, query_date, query_int
 from gateway.responses import error, ok
 from gateway.routes_feed import EVENT_TYPES, MAX_DOCTORS, doctor_ids
 from shared.contracts.views import DoctorView
@@ -29,12 +29,7 @@ async def board_data(request: web.Request) -> web.Response:
     """Now serving and the next tokens: numbers, statuses and ETAs only (no patient data)."""
     doctor_id = path_uuid(request, "doctorId")
     day = query_date(request)
-    try:
-        upcoming = int(request.query.get("next", UPCOMING))
-    except ValueError:
-        raise BadRequest("next must be an integer") from None
-    if not 0 <= upcoming <= 20:
-        raise BadRequest("next must be 0..20")
+    upcoming = query_int(request, "next", UPCOMING, 0, 20)
     async with request.app[READER].acquire() as connection:
         doctor = await queries.doctor(connection, doctor_id)
         if doctor is None:

@@ -68,3 +68,14 @@ def page(request: web.Request, default_limit: int = 50, max_limit: int = 200) ->
     if not 1 <= limit <= max_limit or not 0 <= offset <= MAX_OFFSET:
         raise BadRequest(f"limit must be 1..{max_limit} and offset 0..{MAX_OFFSET}")
     return limit, offset
+
+
+def query_int(request: web.Request, name: str, default: int, low: int, high: int) -> int:
+    """``?name=N`` as an integer in ``low..high`` (``default`` when absent)."""
+    try:
+        value = int(request.query.get(name, default))
+    except ValueError:
+        raise BadRequest(f"{name} must be an integer") from None
+    if not low <= value <= high:
+        raise BadRequest(f"{name} must be {low}..{high}")
+    return value

@@ -13,7 +13,7 @@ from gateway.context import CANCEL_SECRET, CLOCK, READER, SETTINGS
 from gateway.dispatch import present
 from gateway.patient_access import check_code, needs_code, presented_code, require_code
 from gateway.public import public_token
-from gateway.requests import BadRequest, page, path_uuid, query_date
+from gateway.requests import BadRequest, page, path_uuid, query_date, query_int
 from gateway.responses import error, json_response, ok
 from shared.contracts.replies import Reply
 from shared.contracts.values import TokenStatus
@@ -81,12 +81,7 @@ async def live_queue(request: web.Request) -> web.Response:
     """Now serving, the next patients with their estimated times, the waitlist and counts."""
     doctor_id = path_uuid(request, "doctorId")
     day = query_date(request)
-    try:
-        upcoming = int(request.query.get("next", 5))
-    except ValueError:
-        raise BadRequest("next must be an integer") from None
-    if not 0 <= upcoming <= 50:
-        raise BadRequest("next must be 0..50")
+    upcoming = query_int(request, "next", 5, 0, 50)
     async with request.app[READER].acquire() as connection:
         if await queries.doctor(connection, doctor_id) is None:
             return error(ErrorCode.DOCTOR_NOT_FOUND, f"doctor {doctor_id} not found", {"doctorId": str(doctor_id)})

@@ -100,3 +100,11 @@ async def declare(channel: AbstractChannel, topology: Topology) -> Declared:
     )
     await notifier.bind(events, "#")
     return Declared(commands=commands, events=events, dead_letters=dead_letters)
+
+
+async def delete(channel: AbstractChannel, topology: Topology) -> None:
+    """Remove every queue and exchange of the namespace (tests and benchmarks start from nothing)."""
+    for queue in topology.all_queues():
+        await channel.queue_delete(queue)
+    for exchange in (topology.commands_exchange, topology.events_exchange, topology.dead_letter_exchange):
+        await channel.exchange_delete(exchange)

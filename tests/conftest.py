@@ -24,7 +24,7 @@ from notifier.settings import NotifierSettings
 from shared import db
 from shared.clock import ManualClock
 from shared.migrate import migrate
-from shared.topology import Topology
+from shared.topology import Topology, delete
 from tests.support.services import Running, start
 
 ADMIN_DSN = os.environ.get("OPD_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -81,11 +81,7 @@ async def broker_prefix() -> AsyncIterator[str]:
     topology = Topology(prefix, SHARD_COUNT)
     connection = await aio_pika.connect(AMQP_URL)
     async with connection:
-        channel = await connection.channel()
-        for queue in topology.all_queues():
-            await channel.queue_delete(queue)
-        for exchange in (topology.commands_exchange, topology.events_exchange, topology.dead_letter_exchange):
-            await channel.exchange_delete(exchange)
+        await delete(await connection.channel(), topology)
 
 
 @pytest.fixture

@@ -4,23 +4,20 @@ Like the simulation: a fresh ``opd_bench`` database and ``opdbench.*`` queues, t
 logs in files (a benchmark's output stays readable; a drill's warnings stay on record).
 """
 
-import asyncio
 import os
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import aio_pika
-import aiohttp
 
 from deploy import supervisor
 from deploy.cli_migrate import fresh_database
 from shared import db
 from shared.settings import CommonSettings
-from shared.topology import Topology
+from shared.topology import Topology, delete
 
 BENCH_DATABASE = "opd_bench"
 BENCH_PREFIX = "opdbench"
@@ -30,11 +27,7 @@ async def fresh_broker(amqp_url: str, topology: Topology) -> None:
     """Delete the namespace's queues and exchanges: no command left over from an earlier run."""
     connection = await aio_pika.connect(amqp_url)
     async with connection:
-        channel = await connection.channel()
-        for queue in topology.all_queues():
-            await channel.queue_delete(queue)
-        for exchange in (topology.commands_exchange, topology.events_exchange, topology.dead_letter_exchange):
-            await channel.exchange_delete(exchange)
+        await delete(await connection.channel(), topology)
 
 
 @dataclass
@@ -98,18 +91,7 @@ class Stack:
 
     async def wait_ready(self, timeout: float = 30.0) -> None:
         """Until the gateway answers ``/readyz`` with 200 (database and broker reachable)."""
-        deadline = time.monotonic() + timeout
-        async with aiohttp.ClientSession() as session:
-            while True:
-                try:
-                    async with session.get(self.base_url + "/readyz") as response:
-                        if response.status == 200:
-                            return
-                except aiohttp.ClientError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"gateway at {self.base_url} not ready after {timeout:.0f}s")
-                await asyncio.sleep(0.2)
+        await supervisor.wait_until_ready(self.base_url, timeout)
 
 
 async def bench_stack(database: str = BENCH_DATABASE, prefix: str = BENCH_PREFIX) -> Stack:

@@ -42,21 +42,6 @@ SINK_WAIT_SECONDS = 15.0  # for the notifier to deliver the last messages after 
 QUIET_TYPES = frozenset({"token.eta_changed"})  # coalesced by the notifier: not every one is delivered
 
 
-async def _wait_ready(base_url: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    async with aiohttp.ClientSession() as session:
-        while True:
-            try:
-                async with session.get(base_url + "/readyz") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"services at {base_url} not ready after {timeout:.0f}s")
-            await asyncio.sleep(0.2)
-
-
 async def _sink_notes(sink_url: str, outcome: Outcome) -> list[dict[str, Any]]:
     """What the sink received, once every message the day's events call for has arrived (or after a while)."""
     expected = {e["eventId"] for e in outcome.feed if e["type"] in ENGLISH and e["type"] not in QUIET_TYPES}
@@ -81,7 +66,7 @@ async def _play(
     kiosk: Kiosk,
 ) -> int:
     started = time.monotonic()
-    await _wait_ready(base_url)
+    await supervisor.wait_until_ready(base_url)
     plan = DayPlan.starting(clock.now().astimezone(zone), speed, grace)
     headers = {"X-API-Key": api_key} if api_key else None
     async with (

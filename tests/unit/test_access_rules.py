@@ -5,7 +5,9 @@ from uuid import uuid4
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
+from deploy.cli import app
 from gateway.auth import ANONYMOUS, DEVELOPER, Caller, InvalidKeyConfig, KeyRing, Role, digest, parse_entries
 from gateway.cancel_codes import cancel_code, is_cancel_code
 from gateway.rate_limit import RateLimiter, retry_after
@@ -56,3 +58,12 @@ def test_the_least_recent_keys_are_forgotten_beyond_the_bound() -> None:
         assert limiter.acquire(key) == 0.0
     assert limiter.acquire("a") == 0.0  # forgotten, so a full bucket again
     assert limiter.acquire("c") > 0
+
+
+def test_opd_api_key_mints_a_key_that_its_printed_entry_admits() -> None:
+    printed = CliRunner().invoke(app, ["api-key", "--name", "desk-1", "--role", "staff"])
+    assert printed.exit_code == 0, printed.output
+    lines = dict(line.split(":", 1) for line in printed.output.splitlines())
+    ring = KeyRing(parse_entries([lines["entry"].strip()]), development=False)
+    assert ring.identify(lines["key"].strip()) == Caller("desk-1", Role.STAFF)
+    assert CliRunner().invoke(app, ["api-key", "--name", "a:b", "--role", "staff"]).exit_code != 0
