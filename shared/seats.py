@@ -10,7 +10,7 @@ tokens, E = confirmed emergency tokens.
 """
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from shared.contracts.values import TokenSource
@@ -86,6 +86,17 @@ class Ledger:
             self.emergency += 1
         else:
             self.by_source[source] += 1
+
+    def admits_newcomer(self, source: TokenSource, waiting: Iterable[TokenSource]) -> bool:
+        """Whether a new token of ``source`` gets a seat, once the slot's waitlist (its sources in queue order)
+        has taken what it may: waiting patients of no worse priority arrived earlier, so seats freed since the
+        waitlist was last promoted go to them first. Takes those seats on this ledger.
+        """
+        if source is not TokenSource.EMERGENCY:
+            for ahead in waiting:
+                if ahead.priority <= source.priority and self.fits(ahead):
+                    self.take(ahead)
+        return self.fits(source)
 
     @property
     def regular_seats_left(self) -> int:

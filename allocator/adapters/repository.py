@@ -1,11 +1,13 @@
 """Loading and saving the allocator's state in Postgres. SQLSTATE errors stay inside this module."""
 
+from collections import Counter, defaultdict
 from datetime import date, datetime
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import asyncpg
 
+from allocator.domain.alternatives import SlotSeats
 from allocator.domain.day import SEATED, Day
 from allocator.domain.model import Doctor, Patient, Slot, Token
 from allocator.domain.workspace import Changes
@@ -108,6 +110,52 @@ async def load_days(
         doctor.id: _day(doctor, day, zone, slots[doctor.id], tokens[doctor.id], settings.get(doctor.id))
         for doctor in doctors
     }
+
+
+async def load_slot_seats(
+    connection: asyncpg.Connection, doctor_ids: list[UUID], day: date, zone: ZoneInfo
+) -> dict[UUID, list[SlotSeats]]:
+    """The doctors' dated slots on ``day`` as the seat rule sees them: seat counts and the waitlists' sources,
+    in two queries and without building a single token (colleague suggestions read many days)."""
+    slot_rows = await connection.fetch(
+        """SELECT id, doctor_id, start_time, end_time, max_capacity, reserved_emergency, quotas, status
+             FROM slots WHERE doctor_id = any($1::uuid[]) AND date = $2 ORDER BY start_time""",
+        doctor_ids,
+        day,
+    )
+    token_rows = await connection.fetch(
+        """SELECT slot_id, source, status FROM tokens
+            WHERE doctor_id = any($1::uuid[]) AND date = $2 AND status = any($3::text[])
+            ORDER BY queue_priority, queue_position, arrival""",
+        doctor_ids,
+        day,
+        [TokenStatus.PENDING.value, *(status.value for status in SEATED)],
+    )
+    seated: dict[UUID, Counter[TokenSource]] = defaultdict(Counter)
+    waiting: dict[UUID, list[TokenSource]] = defaultdict(list)
+    for row in token_rows:
+        source = TokenSource(row["source"])
+        if row["status"] == TokenStatus.PENDING.value:
+            waiting[row["slot_id"]].append(source)
+        else:
+            seated[row["slot_id"]][source] += 1
+    found: dict[UUID, list[SlotSeats]] = defaultdict(list)
+    for r in slot_rows:
+        found[r["doctor_id"]].append(
+            SlotSeats(
+                start_time=r["start_time"],
+                end_time=r["end_time"],
+                starts_at=datetime.combine(day, r["start_time"], tzinfo=zone),
+                ends_at=datetime.combine(day, r["end_time"], tzinfo=zone),
+                cancelled=r["status"] == SlotStatus.CANCELLED.value,
+                capacity=r["max_capacity"],
+                reserved=r["reserved_emergency"],
+                quotas={TokenSource(source): quota for source, quota in r["quotas"].items()},
+                seated=seated[r["id"]],
+                waiting=tuple(waiting[r["id"]]),
+            )
+        )
+    return dict(found)
 
 
 def _day(

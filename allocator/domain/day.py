@@ -68,17 +68,9 @@ class Day:
         return self.ledger(slot, now, release_at_start).regular_seats_left
 
     def seat_for_newcomer(self, slot: Slot, source: TokenSource, now: datetime, release_at_start: bool) -> bool:
-        """Whether a new token of that source gets a seat now.
-
-        Waiting patients of no worse priority arrived earlier, so they are seated first: seats freed since the
-        waitlist was last promoted (the reserve released at slot start) must not go to the newcomer instead.
-        """
-        ledger = self.ledger(slot, now, release_at_start)
-        if source is not TokenSource.EMERGENCY:
-            for waiting in self.in_slot(slot, TokenStatus.PENDING):
-                if waiting.priority <= source.priority and ledger.fits(waiting.source):
-                    ledger.take(waiting.source)
-        return ledger.fits(source)
+        """Whether a new token of that source gets a seat now, once the slot's waitlist has taken its seats."""
+        waiting = (token.source for token in self.in_slot(slot, TokenStatus.PENDING))
+        return self.ledger(slot, now, release_at_start).admits_newcomer(source, waiting)
 
     def emergency_fits(self, slot: Slot) -> bool:
         occupied = self.occupancy(slot)

@@ -10,7 +10,7 @@ import asyncpg
 
 from allocator.adapters import messaging_store as store
 from allocator.adapters import repository
-from allocator.domain.alternatives import suggest_doctors
+from allocator.domain.alternatives import SlotSeats, seats_of_day, suggest_doctors
 from allocator.domain.context import CommandContext
 from allocator.domain.day import Day
 from allocator.domain.handlers import handle
@@ -246,17 +246,28 @@ class ShardProcessor:
             if isinstance(command, AddEmergency)
             else getattr(payload, "source", TokenSource.WALKIN)
         )
-        scratch = Workspace(self.policy, self.new_id)
         colleagues = await repository.load_colleagues(connection, doctor)
-        colleague_days = await repository.load_days(connection, colleagues, day, self.policy.zone)
-        for colleague_id, colleague_day in colleague_days.items():
-            scratch.days[(colleague_id, day)] = colleague_day
-        suggested = suggest_doctors(scratch, colleagues, day, source, now)
+        suggested = suggest_doctors(
+            self.policy, colleagues, await self._colleague_seats(connection, colleagues, day), day, source, now
+        )
         if reply.ok:
             return reply.model_copy(update={"result": {**body, "suggestedDoctors": suggested}})
         assert reply.error is not None
         error = reply.error.model_copy(update={"details": {**body, "suggestedDoctors": suggested}})
         return reply.model_copy(update={"error": error})
+
+    async def _colleague_seats(
+        self, connection: asyncpg.Connection, colleagues: list[Doctor], day: date
+    ) -> dict[UUID, list[SlotSeats]]:
+        """The colleagues' slots on ``day``: from the days this shard holds (its own state, this batch's changes
+        included), else counted in the database (committed state: other shards' days, or days not loaded here)."""
+        held = {doctor.id: self.days.get((doctor.id, day)) for doctor in colleagues}
+        absent = [doctor_id for doctor_id, held_day in held.items() if held_day is None]
+        seats = await repository.load_slot_seats(connection, absent, day, self.policy.zone) if absent else {}
+        for doctor_id, held_day in held.items():
+            if held_day is not None:
+                seats[doctor_id] = seats_of_day(held_day)
+        return seats
 
     def _seal_events(self, ws: Workspace, command: CommandBase | None, now: datetime) -> list[EventBase]:
         """Give the command's events ids and the next per-doctor sequence numbers."""

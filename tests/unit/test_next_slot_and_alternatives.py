@@ -4,12 +4,11 @@ specialization with the earliest seat (``allocator.domain.alternatives.suggest_d
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
-from allocator.domain.alternatives import suggest_doctors
+from allocator.domain.alternatives import seats_of_day, suggest_doctors
 from allocator.domain.day import Day
 from allocator.domain.model import Doctor
-from allocator.domain.workspace import Workspace
 from shared.contracts.values import TokenSource, Weekday
 from shared.errors import ErrorCode
 
@@ -124,22 +123,18 @@ def test_no_next_slot_within_the_horizon_is_none() -> None:
 # -- other doctors of the same specialization ------------------------------------------------------------
 
 
-def _scratch(clinic: Clinic, colleagues: list[UUID], day: date = MONDAY) -> tuple[Workspace, list[Doctor]]:
-    """As the allocator's shell does: a throwaway workspace holding the colleagues' days."""
-    scratch = Workspace(clinic.ws.policy, uuid4)
+def _seats(clinic: Clinic, colleagues: list[UUID], day: date = MONDAY) -> tuple[dict[UUID, Any], list[Doctor]]:
+    """As the allocator's shell does: the colleagues' days it holds, as seats (the others come from templates)."""
     doctors = [clinic.ws.doctors[doctor_id] for doctor_id in colleagues]
-    for doctor in doctors:
-        loaded = clinic.ws.days.get((doctor.id, day))
-        if loaded is not None:
-            scratch.days[(doctor.id, day)] = loaded
-    return scratch, doctors
+    held = {doctor.id: clinic.ws.days.get((doctor.id, day)) for doctor in doctors}
+    return {doctor_id: seats_of_day(held_day) for doctor_id, held_day in held.items() if held_day}, doctors
 
 
 def _suggest(
     clinic: Clinic, colleagues: list[UUID], source: TokenSource, now: datetime | None = None, limit: int = 3
 ) -> list[dict[str, Any]]:
-    scratch, doctors = _scratch(clinic, colleagues)
-    return suggest_doctors(scratch, doctors, MONDAY, source, now or clinic.now, limit)
+    seats, doctors = _seats(clinic, colleagues)
+    return suggest_doctors(clinic.ws.policy, doctors, seats, MONDAY, source, now or clinic.now, limit)
 
 
 def _day(clinic: Clinic, doctor_id: UUID) -> Day:
@@ -248,9 +243,11 @@ def test_suggestions_do_not_change_the_colleagues_days() -> None:
     colleague = clinic.colleague("Dr. Other", template(MORNING, 3))
     clinic.book(slot=MORNING, doctor_id=colleague)
     tokens_before = [(t.id, t.status, t.slot_id) for t in _day(clinic, colleague).tokens]
-    scratch, doctors = _scratch(clinic, [colleague])
+    changes_before = (dict(clinic.ws.changes.tokens), dict(clinic.ws.changes.slots), list(clinic.ws.changes.events))
+    seats, doctors = _seats(clinic, [colleague])
 
-    suggest_doctors(scratch, doctors, MONDAY, TokenSource.WALKIN, clinic.now)
+    suggest_doctors(clinic.ws.policy, doctors, seats, MONDAY, TokenSource.WALKIN, clinic.now)
 
     assert [(t.id, t.status, t.slot_id) for t in _day(clinic, colleague).tokens] == tokens_before
-    assert scratch.changes.events == [] and scratch.changes.tokens == {}
+    changes_after = (dict(clinic.ws.changes.tokens), dict(clinic.ws.changes.slots), list(clinic.ws.changes.events))
+    assert changes_after == changes_before
