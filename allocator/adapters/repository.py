@@ -19,12 +19,12 @@ async def load_doctor(connection: asyncpg.Connection, doctor_id: UUID) -> Doctor
     return None if row is None else (await _with_templates(connection, [row]))[0]
 
 
-async def load_colleagues(connection: asyncpg.Connection, doctor: Doctor) -> list[Doctor]:
-    """Other doctors of the same specialization (read-only: they may belong to other shards)."""
+async def load_specialists(connection: asyncpg.Connection, specialization: str, limit: int) -> list[Doctor]:
+    """Doctors of a specialization (any case), by name (read-only: they may belong to other shards)."""
     rows = await connection.fetch(
-        "SELECT * FROM doctors WHERE lower(specialization) = lower($1) AND id <> $2 ORDER BY name LIMIT 50",
-        doctor.specialization,
-        doctor.id,
+        "SELECT * FROM doctors WHERE lower(specialization) = lower($1) ORDER BY name, id LIMIT $2",
+        specialization,
+        limit,
     )
     return await _with_templates(connection, rows)
 
@@ -116,29 +116,35 @@ async def load_slot_seats(
     connection: asyncpg.Connection, doctor_ids: list[UUID], day: date, zone: ZoneInfo
 ) -> dict[UUID, list[SlotSeats]]:
     """The doctors' dated slots on ``day`` as the seat rule sees them: seat counts and the waitlists' sources,
-    in two queries and without building a single token (colleague suggestions read many days)."""
+    in three queries and without building a single token (colleague suggestions read many days)."""
     slot_rows = await connection.fetch(
         """SELECT id, doctor_id, start_time, end_time, max_capacity, reserved_emergency, quotas, status
              FROM slots WHERE doctor_id = any($1::uuid[]) AND date = $2 ORDER BY start_time""",
         doctor_ids,
         day,
     )
-    token_rows = await connection.fetch(
-        """SELECT slot_id, source, status FROM tokens
+    seated_rows = await connection.fetch(
+        """SELECT slot_id, source, count(*) AS n FROM tokens
             WHERE doctor_id = any($1::uuid[]) AND date = $2 AND status = any($3::text[])
+            GROUP BY slot_id, source""",
+        doctor_ids,
+        day,
+        [status.value for status in SEATED],
+    )
+    waiting_rows = await connection.fetch(
+        """SELECT slot_id, source FROM tokens
+            WHERE doctor_id = any($1::uuid[]) AND date = $2 AND status = $3
             ORDER BY queue_priority, queue_position, arrival""",
         doctor_ids,
         day,
-        [TokenStatus.PENDING.value, *(status.value for status in SEATED)],
+        TokenStatus.PENDING.value,
     )
     seated: dict[UUID, Counter[TokenSource]] = defaultdict(Counter)
+    for row in seated_rows:
+        seated[row["slot_id"]][TokenSource(row["source"])] = row["n"]
     waiting: dict[UUID, list[TokenSource]] = defaultdict(list)
-    for row in token_rows:
-        source = TokenSource(row["source"])
-        if row["status"] == TokenStatus.PENDING.value:
-            waiting[row["slot_id"]].append(source)
-        else:
-            seated[row["slot_id"]][source] += 1
+    for row in waiting_rows:
+        waiting[row["slot_id"]].append(TokenSource(row["source"]))
     found: dict[UUID, list[SlotSeats]] = defaultdict(list)
     for r in slot_rows:
         found[r["doctor_id"]].append(

@@ -10,7 +10,7 @@ import asyncpg
 
 from allocator.adapters import messaging_store as store
 from allocator.adapters import repository
-from allocator.domain.alternatives import SlotSeats, seats_of_day, suggest_doctors
+from allocator.domain.alternatives import suggest_doctors
 from allocator.domain.context import CommandContext
 from allocator.domain.day import Day
 from allocator.domain.handlers import handle
@@ -18,6 +18,7 @@ from allocator.domain.handlers.housekeeping import run_clock
 from allocator.domain.model import Doctor
 from allocator.domain.policy import Policy
 from allocator.domain.workspace import Workspace
+from allocator.service.colleagues import ColleagueSeats
 from shared import db
 from shared.clock import Clock
 from shared.codec import encode
@@ -138,6 +139,7 @@ class ShardProcessor:
     async def _apply(self, connection: asyncpg.Connection, commands: list[Command], epoch: int) -> list[Reply]:
         known = await store.stored_replies(connection, (c.command_id for c in commands))
         ws = Workspace(self.policy, self.new_id, self.doctors, self.days)
+        colleague_seats = ColleagueSeats(connection, self.days, self.policy.zone)
         absent: set[UUID] = set()
         inbox_rows: list[store.InboxRow] = []
         events: list[EventBase] = []
@@ -162,7 +164,7 @@ class ShardProcessor:
                 reply = Reply(command_id=command.command_id, ok=False, error=error)
             except Exception as exc:
                 raise PoisonCommand(index, exc) from exc
-            reply = await self._with_alternatives(connection, ws, command, reply, now)
+            reply = await self._with_alternatives(colleague_seats, ws, command, reply, now)
             events.extend(self._seal_events(ws, command, now))
             inbox_rows.append(store.InboxRow(command, digest, self.shard, epoch, reply))
             known[command.command_id] = store.StoredReply(digest, reply)
@@ -232,7 +234,7 @@ class ShardProcessor:
         return []
 
     async def _with_alternatives(
-        self, connection: asyncpg.Connection, ws: Workspace, command: CommandBase, reply: Reply, now: datetime
+        self, colleague_seats: ColleagueSeats, ws: Workspace, command: CommandBase, reply: Reply, now: datetime
     ) -> Reply:
         """Fill in ``suggestedDoctors`` where the decision asked for them (full, waitlisted, displaced)."""
         body = reply.result if reply.ok else (reply.error.details if reply.error else None)
@@ -246,28 +248,13 @@ class ShardProcessor:
             if isinstance(command, AddEmergency)
             else getattr(payload, "source", TokenSource.WALKIN)
         )
-        colleagues = await repository.load_colleagues(connection, doctor)
-        suggested = suggest_doctors(
-            self.policy, colleagues, await self._colleague_seats(connection, colleagues, day), day, source, now
-        )
+        colleagues, seats = await colleague_seats.of(doctor, day)
+        suggested = suggest_doctors(self.policy, colleagues, seats, day, source, now)
         if reply.ok:
             return reply.model_copy(update={"result": {**body, "suggestedDoctors": suggested}})
         assert reply.error is not None
         error = reply.error.model_copy(update={"details": {**body, "suggestedDoctors": suggested}})
         return reply.model_copy(update={"error": error})
-
-    async def _colleague_seats(
-        self, connection: asyncpg.Connection, colleagues: list[Doctor], day: date
-    ) -> dict[UUID, list[SlotSeats]]:
-        """The colleagues' slots on ``day``: from the days this shard holds (its own state, this batch's changes
-        included), else counted in the database (committed state: other shards' days, or days not loaded here)."""
-        held = {doctor.id: self.days.get((doctor.id, day)) for doctor in colleagues}
-        absent = [doctor_id for doctor_id, held_day in held.items() if held_day is None]
-        seats = await repository.load_slot_seats(connection, absent, day, self.policy.zone) if absent else {}
-        for doctor_id, held_day in held.items():
-            if held_day is not None:
-                seats[doctor_id] = seats_of_day(held_day)
-        return seats
 
     def _seal_events(self, ws: Workspace, command: CommandBase | None, now: datetime) -> list[EventBase]:
         """Give the command's events ids and the next per-doctor sequence numbers."""
