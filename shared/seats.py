@@ -87,15 +87,19 @@ class Ledger:
         else:
             self.by_source[source] += 1
 
-    def admits_newcomer(self, source: TokenSource, waiting: Iterable[TokenSource]) -> bool:
-        """Whether a new token of ``source`` gets a seat, once the slot's waitlist (its sources in queue order)
-        has taken what it may: waiting patients of no worse priority arrived earlier, so seats freed since the
-        waitlist was last promoted go to them first. Takes those seats on this ledger.
+    def admits_newcomer(self, source: TokenSource, waiting: Iterable[tuple[TokenSource, int]]) -> bool:
+        """Whether a new token of ``source`` gets a seat, once the slot's waitlist has taken what it may: waiting
+        patients of no worse priority arrived earlier, so seats freed since the waitlist was last promoted go to
+        them first. ``waiting``: the waitlist in queue order, as runs of one source (source, how many). Takes
+        those seats on this ledger.
         """
         if source is not TokenSource.EMERGENCY:
-            for ahead in waiting:
-                if ahead.priority <= source.priority and self.fits(ahead):
-                    self.take(ahead)
+            for ahead, count in waiting:
+                if ahead.priority <= source.priority:
+                    for _ in range(count):
+                        if not self.fits(ahead):
+                            break  # nor will the rest of the run: only their own takes changed the ledger
+                        self.take(ahead)
         return self.fits(source)
 
     @property

@@ -132,9 +132,16 @@ async def load_slot_seats(
         [status.value for status in SEATED],
     )
     waiting_rows = await connection.fetch(
-        """SELECT slot_id, source FROM tokens
-            WHERE doctor_id = any($1::uuid[]) AND date = $2 AND status = $3
-            ORDER BY queue_priority, queue_position, arrival""",
+        """SELECT slot_id, source, count(*) AS n FROM (
+                SELECT slot_id, source, place,
+                       place - row_number() OVER (PARTITION BY slot_id, source ORDER BY place) AS run
+                  FROM (SELECT slot_id, source,
+                               row_number() OVER (PARTITION BY slot_id
+                                                  ORDER BY queue_priority, queue_position, arrival) AS place
+                          FROM tokens WHERE doctor_id = any($1::uuid[]) AND date = $2 AND status = $3) AS queue
+            ) AS runs
+            GROUP BY slot_id, source, run
+            ORDER BY slot_id, min(place)""",
         doctor_ids,
         day,
         TokenStatus.PENDING.value,
@@ -142,9 +149,9 @@ async def load_slot_seats(
     seated: dict[UUID, Counter[TokenSource]] = defaultdict(Counter)
     for row in seated_rows:
         seated[row["slot_id"]][TokenSource(row["source"])] = row["n"]
-    waiting: dict[UUID, list[TokenSource]] = defaultdict(list)
-    for row in waiting_rows:
-        waiting[row["slot_id"]].append(TokenSource(row["source"]))
+    waiting: dict[UUID, list[tuple[TokenSource, int]]] = defaultdict(list)
+    for row in waiting_rows:  # runs of one source in queue order (gaps and islands)
+        waiting[row["slot_id"]].append((TokenSource(row["source"]), row["n"]))
     found: dict[UUID, list[SlotSeats]] = defaultdict(list)
     for r in slot_rows:
         found[r["doctor_id"]].append(

@@ -7,6 +7,7 @@ sources, no patients), so the shell can fetch them cheaply for colleagues whose 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from itertools import groupby
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -31,7 +32,7 @@ class SlotSeats:
     reserved: int
     quotas: Mapping[TokenSource, int]
     seated: Mapping[TokenSource, int]  # confirmed and completed tokens, by source
-    waiting: tuple[TokenSource, ...] = ()  # the waitlist's sources, in queue order
+    waiting: tuple[tuple[TokenSource, int], ...] = ()  # the waitlist in queue order, as runs of one source
 
     @property
     def label(self) -> str:
@@ -60,7 +61,10 @@ def seats_of_day(day: Day) -> list[SlotSeats]:
             reserved=slot.reserved,
             quotas=slot.quotas,
             seated=day.confirmed_by_source(slot),
-            waiting=tuple(token.source for token in day.in_slot(slot, TokenStatus.PENDING)),
+            waiting=tuple(
+                (source, len(list(run)))
+                for source, run in groupby(token.source for token in day.in_slot(slot, TokenStatus.PENDING))
+            ),
         )
         for slot in day.slots
     ]

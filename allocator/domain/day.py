@@ -69,7 +69,7 @@ class Day:
 
     def seat_for_newcomer(self, slot: Slot, source: TokenSource, now: datetime, release_at_start: bool) -> bool:
         """Whether a new token of that source gets a seat now, once the slot's waitlist has taken its seats."""
-        waiting = (token.source for token in self.in_slot(slot, TokenStatus.PENDING))
+        waiting = ((token.source, 1) for token in self.in_slot(slot, TokenStatus.PENDING))
         return self.ledger(slot, now, release_at_start).admits_newcomer(source, waiting)
 
     def emergency_fits(self, slot: Slot) -> bool:

@@ -54,7 +54,8 @@ async def test_seat_counts_agree_with_the_loaded_day(
         assert counted[doctor_id] == seats_of_day(loaded)
     first = counted[ids[0]][0]
     assert sum(first.seated.values()) == 4, "three regular seats (one freed and refilled) and the emergency"
-    assert [source.value for source in first.waiting] == ["priority", "followup", "online", "walkin", "walkin"]
+    runs = [(source.value, count) for source, count in first.waiting]
+    assert runs == [("priority", 1), ("followup", 1), ("online", 1), ("walkin", 2)], "queue order, runs of a source"
 
 
 async def test_a_colleague_filled_earlier_in_the_same_batch_is_no_longer_suggested(

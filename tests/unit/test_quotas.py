@@ -3,8 +3,11 @@ start the holds (and the emergency reserve) are released to everyone while the c
 arithmetic of ``shared.seats.Ledger`` on its own, and the validation of slot templates."""
 
 from collections import Counter
+from itertools import groupby
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from shared.contracts.events import TokenPromoted
@@ -202,6 +205,41 @@ def test_ledger_seats_for_each_source_before_the_start() -> None:
     assert (ledger.quota_left(ONLINE), ledger.quota_left(PRIORITY), ledger.quota_left(WALKIN)) == (2, 2, None)
     assert ledger.any_regular_seat
     assert ledger.emergency_seats_left == 8
+
+
+REGULAR = [PRIORITY, FOLLOWUP, ONLINE, WALKIN]
+
+
+@given(
+    capacity=st.integers(1, 12),
+    reserve=st.integers(0, 3),
+    quotas=st.dictionaries(st.sampled_from(REGULAR), st.integers(0, 4), max_size=2),
+    started=st.booleans(),
+    seated=st.lists(st.sampled_from([EMERGENCY, *REGULAR]), max_size=8),
+    queue=st.lists(st.sampled_from(REGULAR), max_size=20),
+    newcomer=st.sampled_from([EMERGENCY, *REGULAR]),
+)
+def test_ledger_admits_a_newcomer_alike_from_runs_or_one_patient_at_a_time(
+    capacity: int,
+    reserve: int,
+    quotas: dict[TokenSource, int],
+    started: bool,
+    seated: list[TokenSource],
+    queue: list[TokenSource],
+    newcomer: TokenSource,
+) -> None:
+    """Colleague suggestions pass the waitlist as runs of one source; the answer and the seats taken are the same."""
+
+    def ledger() -> Ledger:
+        return Ledger.of(capacity, min(reserve, capacity), quotas, started, Counter(seated))
+
+    one_by_one, as_runs = ledger(), ledger()
+    runs = [(source, len(list(run))) for source, run in groupby(queue)]
+
+    assert one_by_one.admits_newcomer(newcomer, [(source, 1) for source in queue]) == as_runs.admits_newcomer(
+        newcomer, runs
+    )
+    assert (one_by_one.by_source, one_by_one.emergency) == (as_runs.by_source, as_runs.emergency)
 
 
 def test_ledger_emergencies_beyond_the_reserve_shrink_the_regular_seats() -> None:
