@@ -7,6 +7,7 @@ import socket
 from contextlib import AsyncExitStack
 from datetime import timedelta
 
+import asyncpg
 from aio_pika.abc import AbstractConnection
 
 from allocator.adapters.metrics import watch_outbox, watch_queues
@@ -34,6 +35,13 @@ def build_policy(settings: AllocatorSettings) -> Policy:
     )
 
 
+async def open_pool(settings: AllocatorSettings, stop: asyncio.Event) -> asyncpg.Pool | None:
+    """The allocator's sessions (as ``opd_allocator``, with its session settings); None if asked to stop first."""
+    return await db.wait_for_pool(
+        settings.writer_dsn, stop, settings.pool_size, server_settings=settings.session_settings
+    )
+
+
 async def run_allocator(settings: AllocatorSettings, stop: asyncio.Event, clock: Clock | None = None) -> None:
     """Serve the configured shards until ``stop`` is set; survive broker and database outages."""
     clock = clock or clock_from_settings(settings.clock_start, settings.clock_speed, settings.clock_origin)
@@ -42,7 +50,7 @@ async def run_allocator(settings: AllocatorSettings, stop: asyncio.Event, clock:
     batch = BatchSettings(max_size=settings.batch_max_size, linger_seconds=settings.batch_linger_ms / 1000)
     relay = OutboxRelay(settings.writer_dsn, topology)
     async with AsyncExitStack() as stack:
-        pool = await db.wait_for_pool(settings.writer_dsn, stop, settings.pool_size)
+        pool = await open_pool(settings, stop)
         if pool is None:
             return
         stack.push_async_callback(pool.close)

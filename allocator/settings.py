@@ -19,6 +19,13 @@ class AllocatorSettings(CommonSettings):
     recall_after_patients: int = Field(2, ge=0, le=50, description="a recalled patient goes back this many places")
     tick_seconds: float = Field(5.0, gt=0, le=3600, description="how often (wall clock) the clock acts on shards")
     pool_size: int = Field(8, ge=2, le=100)
+    stalled_transaction_seconds: float = Field(
+        5.0,
+        ge=0,
+        le=3600,
+        description="the database ends a session idle this long inside a transaction (a frozen allocator's), "
+        "releasing the shard lease it locked to a standby; 0 = never",
+    )
     holder_name: str | None = Field(None, description="names this process in the lease table")
     metrics_port: int = Field(9101, ge=0, le=65535, description="Prometheus /metrics listener; 0 = none")
     writer_database_url: str | None = Field(
@@ -36,6 +43,11 @@ class AllocatorSettings(CommonSettings):
         if any(not 0 <= shard < self.shard_count for shard in chosen):
             raise ValueError(f"shards must lie in 0..{self.shard_count - 1}")
         return chosen
+
+    @property
+    def session_settings(self) -> dict[str, str]:
+        """PostgreSQL settings of the allocator's sessions."""
+        return {"idle_in_transaction_session_timeout": str(round(self.stalled_transaction_seconds * 1000))}
 
     @property
     def eta_notice_threshold(self) -> timedelta:

@@ -73,12 +73,12 @@ async def ensure_database(dsn: str) -> bool:
 
 
 async def wait_for_pool(
-    dsn: str, stop: asyncio.Event, max_size: int, retry_seconds: float = 1.0
+    dsn: str, stop: asyncio.Event, max_size: int, retry_seconds: float = 1.0, **kwargs: Any
 ) -> asyncpg.Pool | None:
     """Open a pool, retrying while the database is down; None if asked to stop first."""
     while not stop.is_set():
         try:
-            return await create_pool(dsn, min_size=1, max_size=max_size)
+            return await create_pool(dsn, min_size=1, max_size=max_size, **kwargs)
         except (OSError, asyncpg.PostgresError) as exc:
             log.warning("database unavailable (%r); retrying", exc)
             await sleep_unless(stop, retry_seconds)

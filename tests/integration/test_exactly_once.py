@@ -9,7 +9,8 @@ import asyncpg
 import pytest
 from aiohttp.test_utils import TestClient
 
-from allocator.app import build_policy, run_allocator
+from allocator.adapters import messaging_store as store
+from allocator.app import build_policy, open_pool, run_allocator
 from allocator.service.processor import Fenced, ShardProcessor
 from allocator.settings import AllocatorSettings
 from shared import db
@@ -242,3 +243,31 @@ async def test_a_misrouted_command_is_refused_and_its_outcome_recorded(
     )
     assert stored["ok"] is False
     assert await pg.fetchval("SELECT count(*) FROM doctors") == 0
+
+
+async def test_a_holder_frozen_inside_its_transaction_is_cut_off_and_a_standby_takes_the_lease(
+    allocator_settings: AllocatorSettings,
+) -> None:
+    """The lease row stays locked while the active allocator's batch transaction is open: frozen there (SIGSTOP,
+    a hung process), it would stall the standby for as long. The database ends that session after the stall
+    timeout, the lock goes with it, and the standby takes over."""
+    settings = allocator_settings.model_copy(update={"stalled_transaction_seconds": 0.5})
+    stop = asyncio.Event()
+    pool = await open_pool(settings, stop)
+    assert pool is not None
+    try:
+        frozen = await pool.acquire()
+        epoch = await store.acquire_lease(frozen, 0, "frozen")
+        transaction = frozen.transaction()
+        await transaction.start()
+        await store.check_lease(frozen, 0, epoch)  # the row is locked; then nothing more happens
+
+        async with pool.acquire() as standby:
+            taken = await asyncio.wait_for(store.acquire_lease(standby, 0, "standby"), timeout=30)
+
+        assert taken == epoch + 1
+        with pytest.raises(db.CONNECTION_ERRORS):
+            await frozen.execute("SELECT 1")  # resumed, the frozen holder finds its session gone: no commit
+        await pool.release(frozen)
+    finally:
+        await pool.close()
