@@ -221,8 +221,10 @@ class ShardConsumer:
                 with _about(command):
                     self._answered(message, command, "ok" if reply.ok else "refused")
                     await send_reply(self._replies, message, reply)
-                    await _settle(message.ack())
                     log.debug("shard %d: %s answered: %s", self.shard, command.type, _outcome(reply))
+            # One ack for the batch: deliveries arrive and are batched in order, and every earlier one on this
+            # channel is settled already (committed, or dead-lettered on its own).
+            await _settle(items[-1][0].ack(multiple=True))
             self.on_committed()
             return
 

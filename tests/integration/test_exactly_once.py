@@ -113,6 +113,23 @@ async def test_allocator_dying_after_commit_before_ack_loses_and_doubles_nothing
     assert await pg.fetchval("SELECT count(*) FROM outbox WHERE routing_key = 'token.confirmed'") == 1
 
 
+async def test_answered_commands_are_acked_so_a_stopped_allocator_gives_nothing_back(
+    bus: CommandBus, topology: Topology, allocator: Running, amqp_connection: aio_pika.abc.AbstractConnection
+) -> None:
+    doctor = create_doctor_command()
+    assert (await bus.request(doctor, 5)).ok
+    published = [await bus.publish(book_command(doctor.payload.doctor_id, f"P{n}")) for n in range(12)]
+    replies = [await asyncio.wait_for(waiting, 10) for _, waiting in published]  # batches of several, acked once
+    assert all(reply.ok for reply in replies)
+
+    await allocator.shutdown()  # unacked deliveries would go back to the queue now
+
+    channel = await amqp_connection.channel()
+    for shard in range(topology.shard_count):
+        declared = await channel.declare_queue(topology.shard_queue(shard), passive=True)
+        assert declared.declaration_result.message_count == 0
+
+
 async def test_a_stale_allocator_cannot_commit_after_another_took_the_lease(
     allocator_settings: AllocatorSettings, clock: ManualClock, pg: asyncpg.Connection
 ) -> None:
