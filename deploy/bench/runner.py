@@ -9,6 +9,7 @@ from enum import StrEnum
 
 import aiohttp
 
+from deploy.bench.cpu import CpuMeter, print_cpu
 from deploy.bench.invariants import check_invariants, exactly_once, promotions, wait_for_outcomes, wait_settled
 from deploy.bench.load import Mix, Run, Workload, closed_loop, open_loop
 from deploy.bench.report import print_run, print_violations
@@ -57,10 +58,11 @@ async def create_doctors(transport: Transport, shape: Shape) -> list[str]:
     return list(await asyncio.gather(*(one(n) for n in range(1, shape.doctors + 1))))
 
 
-async def load(options: BenchOptions, transport: Transport, shape: Shape) -> Run:
+async def load(options: BenchOptions, transport: Transport, shape: Shape, meter: CpuMeter) -> Run:
     doctors = await create_doctors(transport, shape)
     tomorrow = datetime.now(CommonSettings().zone).date() + timedelta(days=1)  # no slot has started or ended
     workload = Workload(transport, doctors, tomorrow, Mix())
+    meter.start()
     if options.rate:
         return await open_loop(workload, options.rate, options.seconds)
     return await closed_loop(workload, options.clients, options.seconds)
@@ -90,8 +92,11 @@ async def bench(options: BenchOptions) -> int:
     transport = make_transport(options, base_url, settings.amqp_url, topology)
     try:
         print(describe(options, shape))
-        run = await load(options, transport, shape)
+        meter = CpuMeter({name: process.pid for name, process in stack.processes.items()} if stack else {})
+        run = await load(options, transport, shape, meter)
+        shares = meter.shares()
         print_run("results", run)
+        print_cpu(shares, len(run.samples), run.seconds, os.cpu_count() or 1)
         if not await wait_for_outcomes(dsn, run.accepted):
             print("some accepted commands have no outcome after 60 s")
         if not await wait_settled(dsn):

@@ -1,0 +1,69 @@
+"""Where a run's CPU goes: each service under test, the database and broker servers, and the load generator.
+
+CPU time (user + system) per group over the load, as a share of one core; a process that exits during the load
+loses its share, one that starts during it (a new database backend) counts from its start.
+"""
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import psutil
+
+SERVERS = {"postgres": "postgres", "rabbitmq": "beam.smp"}  # group → process name, for servers on this machine
+
+
+def _cpu_seconds(process: psutil.Process) -> float:
+    try:
+        times = process.cpu_times()
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return 0.0
+    return float(times.user + times.system)
+
+
+def _servers() -> dict[int, str]:
+    """Pid → group of the database and broker server processes running now."""
+    groups = {name: group for group, name in SERVERS.items()}
+    return {
+        process.pid: groups[process.info["name"]]
+        for process in psutil.process_iter(["name"])
+        if process.info["name"] in groups
+    }
+
+
+@dataclass
+class CpuMeter:
+    """``start()`` before the load, ``shares()`` after it: percent of one core per group."""
+
+    services: Mapping[str, int]  # name → pid of the services under test
+    _began: float = 0.0
+    _before: dict[int, float] = field(default_factory=dict)
+    _groups: dict[int, str] = field(default_factory=dict)
+
+    def _processes(self) -> dict[int, str]:
+        this = psutil.Process().pid
+        return {**_servers(), **{pid: name for name, pid in self.services.items()}, this: "load generator"}
+
+    def start(self) -> None:
+        self._groups = self._processes()
+        self._before = {pid: _cpu_seconds(psutil.Process(pid)) for pid in self._groups if psutil.pid_exists(pid)}
+        self._began = time.monotonic()
+
+    def shares(self) -> dict[str, float]:
+        elapsed = time.monotonic() - self._began
+        used: dict[str, float] = {}
+        for pid, group in {**self._groups, **self._processes()}.items():
+            if not psutil.pid_exists(pid):
+                continue
+            spent = _cpu_seconds(psutil.Process(pid)) - self._before.get(pid, 0.0)
+            used[group] = used.get(group, 0.0) + spent
+        return {group: 100 * seconds / elapsed for group, seconds in sorted(used.items(), key=lambda kv: -kv[1])}
+
+
+def print_cpu(shares: Mapping[str, float], requests: int, seconds: float, cores: int) -> None:
+    """One line per group, the total against the machine's cores, and CPU milliseconds per request."""
+    total = sum(shares.values())
+    parts = ", ".join(f"{group} {share:.0f}" for group, share in shares.items())
+    print(f"CPU during the load, % of one core: {parts}; total {total:.0f} of {100 * cores}")
+    if requests:
+        print(f"CPU per request: {10 * total * seconds / requests:.2f} ms (all processes above)")

@@ -1,0 +1,49 @@
+"""The benchmark's CPU accounting: each service's share, the servers' and the load generator's."""
+
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import psutil
+import pytest
+
+from deploy.bench.cpu import CpuMeter, print_cpu
+
+BUSY = "import time\nend = time.process_time() + 0.4\nwhile time.process_time() < end: pass\ntime.sleep(30)"
+
+
+@pytest.fixture
+def services() -> Iterator[dict[str, subprocess.Popen[bytes]]]:
+    started = {
+        "busy": subprocess.Popen([sys.executable, "-c", BUSY]),
+        "idle": subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"]),
+    }
+    yield started
+    for process in started.values():
+        process.kill()
+        process.wait()
+
+
+def test_a_busy_service_gets_its_cpu_share_and_an_idle_one_none(services: dict[str, subprocess.Popen[bytes]]) -> None:
+    meter = CpuMeter({name: process.pid for name, process in services.items()})
+    meter.start()
+    busy_seconds = 0.0
+    while busy_seconds < 0.4:  # until the busy service has spent its 0.4 s of CPU (however long that takes)
+        times = psutil.Process(services["busy"].pid).cpu_times()
+        busy_seconds = times.user + times.system
+
+    shares = meter.shares()
+
+    assert shares["busy"] > 0 and shares["busy"] > shares["idle"]
+    assert "load generator" in shares
+
+
+def test_the_report_names_each_group_and_the_cpu_per_request(capsys: pytest.CaptureFixture[str]) -> None:
+    print_cpu({"allocator-1": 80.0, "postgres": 40.0, "load generator": 10.0}, requests=1000, seconds=10.0, cores=2)
+
+    lines = capsys.readouterr().out.splitlines()
+    assert (
+        lines[0]
+        == "CPU during the load, % of one core: allocator-1 80, postgres 40, load generator 10; total 130 of 200"
+    )
+    assert lines[1] == "CPU per request: 13.00 ms (all processes above)"
