@@ -1,4 +1,5 @@
-"""``opd bench``: the load benchmark (REST or AMQP, spread or hot), ``opd bench core`` and ``opd bench drills``."""
+"""``opd bench``: the load benchmark (REST or AMQP, spread or hot), ``opd bench core``, ``opd bench notifier`` and
+``opd bench drills``."""
 
 import asyncio
 from typing import Annotated
@@ -46,6 +47,18 @@ def core(
     from deploy.bench.core import run_core
 
     run_core(seconds)
+
+
+@bench_app.command()
+def notifier(
+    tokens: Annotated[int, typer.Option(min=1, help="tokens: one token.confirmed each")] = 400,
+    updates: Annotated[int, typer.Option(min=0, help="token.eta_changed events per token")] = 4,
+    seed: Annotated[int, typer.Option(help="random seed of the ids")] = 7,
+) -> None:
+    """Events/s recorded and notifications/s delivered (log channel) by one notifier draining its queue."""
+    from deploy.bench.notifier_drain import run_drain
+
+    raise typer.Exit(asyncio.run(run_drain(tokens, updates, seed)))
 
 
 @bench_app.command()

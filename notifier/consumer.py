@@ -2,16 +2,18 @@
 worker, then acks. Delivery itself (and its retries) never holds up the event queue."""
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Collection
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import asyncpg
-from aio_pika.abc import AbstractConnection, AbstractIncomingMessage
+from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage
 
 from notifier import metrics, repository
 from notifier.directory import doctor_info
-from notifier.messages import notifications_for
+from notifier.messages import DoctorInfo, notifications_for
 from shared import db, log_context
 from shared.amqp import AMQP_ERRORS, dead_letter
 from shared.codec import DecodeError, decode_event
@@ -19,6 +21,7 @@ from shared.contracts.events import Event, TokenPayload
 from shared.topology import DLQ_EVENTS_KEY, Topology
 
 log = logging.getLogger(__name__)
+Item = tuple[AbstractIncomingMessage, Event]
 
 
 class EventConsumer:
@@ -57,65 +60,124 @@ class EventConsumer:
             while not stop.is_set():
                 if channel.is_closed:
                     raise ConnectionError("notifier: channel closed")
-                try:
-                    message = await asyncio.wait_for(buffer.get(), timeout=0.25)
-                except TimeoutError:
-                    continue
-                await self._handle(channel, message, stop)
+                batch = await self._collect(buffer)
+                if batch:
+                    await self._handle(channel, batch, stop)
         finally:
             if not channel.is_closed:
                 await channel.close()
 
-    async def _handle(self, channel: object, message: AbstractIncomingMessage, stop: asyncio.Event) -> None:
+    async def _collect(self, buffer: asyncio.Queue[AbstractIncomingMessage]) -> list[AbstractIncomingMessage]:
+        """The next message and those already buffered behind it, up to the prefetch; never waits for more."""
         try:
-            event = decode_event(message.body)
+            batch = [await asyncio.wait_for(buffer.get(), timeout=0.25)]
+        except TimeoutError:
+            return []
+        while len(batch) < self.prefetch and not buffer.empty():
+            batch.append(buffer.get_nowait())
+        return batch
+
+    async def _handle(
+        self, channel: AbstractChannel, batch: list[AbstractIncomingMessage], stop: asyncio.Event
+    ) -> None:
+        """Dead-letter the undecodable messages, record the others in one transaction, then ack them in order."""
+        items = [item for message in batch if (item := await self._decode(channel, message)) is not None]
+        if items:
+            await self._record_and_ack(channel, items, stop)
+
+    async def _decode(self, channel: AbstractChannel, message: AbstractIncomingMessage) -> Item | None:
+        try:
+            return message, decode_event(message.body)
         except DecodeError as exc:
             reason = f"{exc} {exc.errors}"
             log.warning("dead-lettering undecodable event %s: %s", message.message_id, reason)
-            await dead_letter(
-                channel,  # type: ignore[arg-type]
-                self.topology.dead_letter_exchange,
-                DLQ_EVENTS_KEY,
-                message,
-                reason,
-                self.topology.notifier_queue,
-            )
-            return
-        with log_context.bound(command_id=event.causation_id, correlation_id=event.correlation_id):
-            await self._record_and_ack(message, event, stop)
+            await self._dead_letter(channel, message, reason)
+            return None
 
-    async def _record_and_ack(self, message: AbstractIncomingMessage, event: Event, stop: asyncio.Event) -> None:
+    async def _record_and_ack(self, channel: AbstractChannel, items: list[Item], stop: asyncio.Event) -> None:
+        """Record the events in one transaction, retrying while the database is unavailable.
+
+        Any other failure rolls the whole batch back: its events are then recorded one by one, so that one bad
+        event holds up none of the others; an event that fails on its own is dead-lettered with the reason.
+        """
+        try:
+            superseded = await self._record_retrying([event for _, event in items], stop)
+        except Exception as exc:  # not transient: a constraint, a bug; find the culprit
+            if len(items) > 1:
+                log.warning("a batch of %d events failed (%r); recording them one by one", len(items), exc)
+                for item in items:
+                    await self._record_and_ack(channel, [item], stop)
+                return
+            message, event = items[0]
+            with _about(event):
+                log.error("dead-lettering event %s %s: recording failed: %r", event.type, event.event_id, exc)
+                await self._dead_letter(channel, message, f"recording failed: {exc!r}")
+            return
+        if superseded is None:
+            return  # stopping: unacked, redelivered to the next notifier and deduplicated by the log
+        for channel_name, count in superseded:
+            metrics.NOTIFICATIONS.labels(channel=channel_name, outcome="skipped").inc(count)
+        self.recorded()
+        for message, event in items:
+            with _about(event):
+                log.debug("event %s %s recorded", event.type, event.event_id)
+                try:
+                    await message.ack()
+                except AMQP_ERRORS as exc:
+                    log.warning("event ack lost with the channel (%r); it will be redelivered and deduplicated", exc)
+
+    async def _record_retrying(self, events: list[Event], stop: asyncio.Event) -> list[tuple[str, int]] | None:
+        """``_record`` with backoff while the database is unavailable; None when asked to stop meanwhile."""
         delay = self.retry_initial_seconds
         while True:
             try:
-                superseded = await self._record(event)
-                break
-            except db.CONNECTION_ERRORS as exc:
+                return await self._record(events)
+            except Exception as exc:
+                if not db.is_transient(exc):
+                    raise
                 if stop.is_set():
-                    return  # unacked: redelivered to the next notifier, deduplicated by the log
-                log.warning("delivery log unavailable (%r); retrying in %.1fs", exc, delay)
+                    return None
+                log.warning("delivery log unavailable (%r); retrying %d event(s) in %.1fs", exc, len(events), delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self.retry_max_seconds)
-        for channel, count in superseded:
-            metrics.NOTIFICATIONS.labels(channel=channel, outcome="skipped").inc(count)
-        log.debug("event %s %s recorded", event.type, event.event_id)
-        self.recorded()
-        try:
-            await message.ack()
-        except AMQP_ERRORS as exc:
-            log.warning("event ack lost with the channel (%r); it will be redelivered and deduplicated", exc)
 
-    async def _record(self, event: Event) -> list[tuple[str, int]]:
-        """Record the event's notifications in one transaction; returns (channel, count) of the ones superseded."""
-        if not isinstance(event.payload, TokenPayload):
+    async def _record(self, events: list[Event]) -> list[tuple[str, int]]:
+        """Record the events' notifications in one transaction, in order; (channel, count) of the ones superseded.
+
+        Events about doctors tell no patient: a batch of only those needs no database.
+        """
+        token_events = [event for event in events if isinstance(event.payload, TokenPayload)]
+        if not token_events:
             return []
         superseded = []
         async with self.pool.acquire() as connection, connection.transaction():
-            doctor = await doctor_info(connection, event.doctor_id)
-            for notification in notifications_for(
-                event, self.zone, doctor=doctor, default_language=self.default_language, channels=self.channels
-            ):
-                recorded = await repository.record(connection, notification, self.coalesce_seconds)
-                if recorded.superseded:
-                    superseded.append((notification.channel, recorded.superseded))
+            doctors: dict[UUID, DoctorInfo | None] = {}  # read once per batch
+            for event in token_events:
+                if event.doctor_id not in doctors:
+                    doctors[event.doctor_id] = await doctor_info(connection, event.doctor_id)
+                for notification in notifications_for(
+                    event,
+                    self.zone,
+                    doctor=doctors[event.doctor_id],
+                    default_language=self.default_language,
+                    channels=self.channels,
+                ):
+                    recorded = await repository.record(connection, notification, self.coalesce_seconds)
+                    if recorded.superseded:
+                        superseded.append((notification.channel, recorded.superseded))
         return superseded
+
+    async def _dead_letter(self, channel: AbstractChannel, message: AbstractIncomingMessage, reason: str) -> None:
+        await dead_letter(
+            channel,
+            self.topology.dead_letter_exchange,
+            DLQ_EVENTS_KEY,
+            message,
+            reason,
+            self.topology.notifier_queue,
+        )
+
+
+def _about(event: Event) -> contextlib.AbstractContextManager[None]:
+    """Log lines written while handling the event carry its command and correlation ids."""
+    return log_context.bound(command_id=event.causation_id, correlation_id=event.correlation_id)

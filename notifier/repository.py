@@ -6,6 +6,7 @@ a notifier that dies mid-delivery leaves it to expire, or releases it itself whe
 """
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
@@ -128,62 +129,73 @@ async def release_claims(connection: asyncpg.Connection, holder: str) -> int:
     return int(released.split()[-1])
 
 
-async def record_attempt(
-    connection: asyncpg.Connection,
-    notification_id: int,
-    attempt: int,
-    started_at: datetime,
-    outcome: str,
-    error: str | None = None,
-) -> None:
-    await connection.execute(
-        """INSERT INTO delivery_attempts (notification_id, attempt, started_at, outcome, error)
-           VALUES ($1, $2, $3, $4, $5)
-           ON CONFLICT (notification_id, attempt)
-           DO UPDATE SET outcome = excluded.outcome, error = excluded.error, finished_at = excluded.finished_at
-                WHERE excluded.outcome <> 'interrupted'""",
-        notification_id,
-        attempt,
-        started_at,
-        outcome,
-        error[:1000] if error else None,
-    )
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How a claimed attempt ended: ``delivered``, ``retry`` (due again after ``delay_seconds``) or ``dead``."""
+
+    delivery: Delivery
+    started_at: datetime
+    finished_at: datetime  # the channel's answer, not the (later) commit of the batch
+    status: str
+    error: str | None = None
+    delay_seconds: float = 0.0
 
 
-async def mark_delivered(connection: asyncpg.Connection, notification_id: int) -> None:
-    await connection.execute(
-        """UPDATE notifications
-              SET status = 'delivered', delivered_at = now(), claimed_by = NULL, claimed_until = NULL,
-                  updated_at = now()
-            WHERE id = $1 AND status = 'pending'""",
-        notification_id,
-    )
+INTERRUPTED = "interrupted: the notifier stopped before recording an outcome"
+_RECORD_ATTEMPT = """INSERT INTO delivery_attempts (notification_id, attempt, started_at, finished_at, outcome, error)
+                     VALUES ($1, $2, $3, $4, $5, $6)
+                     ON CONFLICT (notification_id, attempt)
+                     DO UPDATE SET outcome = excluded.outcome, error = excluded.error,
+                                   finished_at = excluded.finished_at
+                          WHERE excluded.outcome <> 'interrupted'"""
+_MARK_DELIVERED = """UPDATE notifications
+                        SET status = 'delivered', delivered_at = now(), claimed_by = NULL, claimed_until = NULL,
+                            updated_at = now()
+                      WHERE id = $1 AND status = 'pending'"""
+# Failed, tries left: due again after the delay (unless someone else holds the row by now).
+_MARK_RETRY = f"""UPDATE notifications
+                     SET last_error = $3, next_attempt_at = now() + $4 {_SECOND}, claimed_by = NULL,
+                         claimed_until = NULL, updated_at = now()
+                   WHERE id = $1 AND attempts = $2 AND status = 'pending'"""
+# No more tries: dead-lettered with the reason, until a redrive.
+_MARK_DEAD = """UPDATE notifications
+                   SET status = 'dead', last_error = $3, claimed_by = NULL, claimed_until = NULL, updated_at = now()
+                 WHERE id = $1 AND attempts = $2 AND status = 'pending'"""
 
 
-async def mark_retry(connection: asyncpg.Connection, delivery: Delivery, reason: str, delay_seconds: float) -> None:
-    """Failed, tries left: due again after the delay (unless someone else holds the row by now)."""
-    await connection.execute(
-        f"""UPDATE notifications
-               SET last_error = $3, next_attempt_at = now() + $4 {_SECOND}, claimed_by = NULL, claimed_until = NULL,
-                   updated_at = now()
-             WHERE id = $1 AND attempts = $2 AND status = 'pending'""",
-        delivery.id,
-        delivery.attempt,
-        reason[:1000],
-        delay_seconds,
-    )
+async def record_outcomes(connection: asyncpg.Connection, outcomes: Sequence[Outcome]) -> None:
+    """Record a batch's attempts (and the earlier claim an attempt found interrupted), then each row's next state:
+    delivered, due again after its delay, or dead. Call inside a transaction."""
+    await _each(connection, _RECORD_ATTEMPT, [row for outcome in outcomes for row in _attempt_rows(outcome)])
+    delivered, retry, dead = ([o for o in outcomes if o.status == status] for status in ("delivered", "retry", "dead"))
+    await _each(connection, _MARK_DELIVERED, [(o.delivery.id,) for o in delivered])
+    await _each(connection, _MARK_RETRY, [(*_claim(o), _clip(o.error), o.delay_seconds) for o in retry])
+    await _each(connection, _MARK_DEAD, [(*_claim(o), _clip(o.error)) for o in dead])
 
 
-async def mark_dead(connection: asyncpg.Connection, delivery: Delivery, reason: str) -> None:
-    """No more tries: dead-lettered with the reason, until a redrive."""
-    await connection.execute(
-        """UPDATE notifications
-              SET status = 'dead', last_error = $3, claimed_by = NULL, claimed_until = NULL, updated_at = now()
-            WHERE id = $1 AND attempts = $2 AND status = 'pending'""",
-        delivery.id,
-        delivery.attempt,
-        reason[:1000],
-    )
+def _claim(outcome: Outcome) -> tuple[int, int]:
+    """The row and the attempt that claimed it: a row claimed again since (lease expired) is not touched."""
+    return outcome.delivery.id, outcome.delivery.attempt
+
+
+def _attempt_rows(outcome: Outcome) -> list[tuple[object, ...]]:
+    delivery, times = outcome.delivery, (outcome.started_at, outcome.finished_at)
+    rows: list[tuple[object, ...]] = []
+    if delivery.interrupted:
+        rows.append((delivery.id, delivery.attempt - 1, *times, "interrupted", INTERRUPTED))
+    result = "delivered" if outcome.status == "delivered" else "failed"
+    rows.append((delivery.id, delivery.attempt, *times, result, _clip(outcome.error)))
+    return rows
+
+
+def _clip(error: str | None) -> str | None:
+    return error[:1000] if error else None
+
+
+async def _each(connection: asyncpg.Connection, statement: str, rows: list[tuple[object, ...]]) -> None:
+    """One statement over many rows, pipelined (one round trip)."""
+    if rows:
+        await connection.executemany(statement, rows)
 
 
 async def redrive(connection: asyncpg.Connection, ids: Sequence[int] | None) -> list[int]:

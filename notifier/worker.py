@@ -16,11 +16,11 @@ import asyncpg
 from notifier import metrics, repository
 from notifier.backoff import backoff_seconds
 from notifier.channels import Channel, Delivery, DeliveryError
+from notifier.repository import Outcome
 from shared import db
 from shared.lifecycle import sleep_unless
 
 log = logging.getLogger(__name__)
-INTERRUPTED = "interrupted: the notifier stopped before recording an outcome"
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,13 +77,13 @@ class DeliveryWorker:
                 await sleep_unless(stop, self.poll_seconds * 2)
                 continue
             if claimed:
-                await asyncio.gather(*(self._attempt(delivery) for delivery in claimed))
+                await self._record(list(await asyncio.gather(*(self._attempt(d) for d in claimed))))
                 continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wake.wait(), self.poll_seconds)
             self.wake.clear()
 
-    async def _attempt(self, delivery: Delivery) -> None:
+    async def _attempt(self, delivery: Delivery) -> Outcome:
         started, began = datetime.now(UTC), time.monotonic()
         failure: Failure | None = None
         channel = self.channels.get(delivery.channel)
@@ -97,33 +97,28 @@ class DeliveryWorker:
         except Exception as exc:  # a channel's failure is recorded with its reason, never fatal
             failure = Failure(repr(exc), type(exc).__name__)
         metrics.DELIVERY_SECONDS.labels(channel=delivery.channel).observe(time.monotonic() - began)
-        try:
-            outcome = await self._record(delivery, started, failure)
-        except db.CONNECTION_ERRORS as exc:
-            log.warning("outcome of delivery %d not recorded (%r); it is retried after its lease", delivery.id, exc)
-            return
-        metrics.NOTIFICATIONS.labels(channel=delivery.channel, outcome=outcome).inc()
+        return self._outcome(delivery, started, datetime.now(UTC), failure)
 
-    async def _record(self, delivery: Delivery, started: datetime, failure: Failure | None) -> str:
-        """Record the attempt and what is next; returns the outcome: delivered, retry or dead."""
-        async with self.pool.acquire() as connection, connection.transaction():
-            if delivery.interrupted:
-                await repository.record_attempt(
-                    connection, delivery.id, delivery.attempt - 1, started, "interrupted", INTERRUPTED
-                )
-            if failure is None:
-                await repository.record_attempt(connection, delivery.id, delivery.attempt, started, "delivered")
-                await repository.mark_delivered(connection, delivery.id)
-                return "delivered"
-            error = failure.reason
-            await repository.record_attempt(connection, delivery.id, delivery.attempt, started, "failed", error)
-            if failure.permanent or delivery.budget_used >= self.policy.max_attempts:
-                log.warning("delivery %d via %s is dead: %s", delivery.id, delivery.channel, failure.summary)
-                await repository.mark_dead(connection, delivery, error)
-                return "dead"
-            delay = backoff_seconds(delivery.budget_used, self.policy.initial_seconds, self.policy.max_seconds)
-            log.info(
-                "delivery %d via %s failed (%s); retry in %.2fs", delivery.id, delivery.channel, failure.summary, delay
-            )
-            await repository.mark_retry(connection, delivery, error, delay)
-            return "retry"
+    def _outcome(self, delivery: Delivery, started: datetime, finished: datetime, failure: Failure | None) -> Outcome:
+        """What is next for the row: delivered, a retry after a backoff, or dead (no tries left, or refused)."""
+        if failure is None:
+            return Outcome(delivery, started, finished, "delivered")
+        if failure.permanent or delivery.budget_used >= self.policy.max_attempts:
+            log.warning("delivery %d via %s is dead: %s", delivery.id, delivery.channel, failure.summary)
+            return Outcome(delivery, started, finished, "dead", failure.reason)
+        delay = backoff_seconds(delivery.budget_used, self.policy.initial_seconds, self.policy.max_seconds)
+        summary = failure.summary
+        log.info("delivery %d via %s failed (%s); retry in %.2fs", delivery.id, delivery.channel, summary, delay)
+        return Outcome(delivery, started, finished, "retry", failure.reason, delay)
+
+    async def _record(self, outcomes: list[Outcome]) -> None:
+        """Record the batch's attempts and outcomes in one transaction; unrecorded, they are retried after the lease."""
+        try:
+            async with self.pool.acquire() as connection, connection.transaction():
+                await repository.record_outcomes(connection, outcomes)
+        except db.CONNECTION_ERRORS as exc:
+            ids = [outcome.delivery.id for outcome in outcomes]
+            log.warning("outcomes of deliveries %s not recorded (%r); they are retried after their lease", ids, exc)
+            return
+        for outcome in outcomes:
+            metrics.NOTIFICATIONS.labels(channel=outcome.delivery.channel, outcome=outcome.status).inc()

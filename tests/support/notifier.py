@@ -15,6 +15,7 @@ import asyncpg
 from aiohttp import web
 
 from notifier.settings import NotifierSettings
+from shared import db
 from shared.amqp import persistent
 from shared.codec import encode
 from shared.contracts.events import EVENT_ADAPTER, Event, TokenPayload
@@ -77,7 +78,10 @@ class Publisher:
         self.exchange = exchange
 
     async def __call__(self, event: Event) -> None:
-        await self.exchange.publish(persistent(encode(event), message_id=str(event.event_id)), routing_key=event.type)
+        await self.raw(encode(event), event.type, str(event.event_id))
+
+    async def raw(self, body: bytes, routing_key: str, message_id: str) -> None:
+        await self.exchange.publish(persistent(body, message_id=message_id), routing_key=routing_key)
 
 
 @asynccontextmanager
@@ -86,6 +90,37 @@ async def publisher(amqp_connection: aio_pika.abc.AbstractConnection, topology: 
     await declare(channel, topology)
     yield Publisher(await channel.get_exchange(topology.events_exchange))
     await channel.close()
+
+
+async def ready_messages(channel: aio_pika.abc.AbstractChannel, queue: str) -> int:
+    return (await channel.declare_queue(queue, passive=True)).declaration_result.message_count or 0
+
+
+async def consumers(channel: aio_pika.abc.AbstractChannel, queue: str) -> int:
+    return (await channel.declare_queue(queue, passive=True)).declaration_result.consumer_count or 0
+
+
+@asynccontextmanager
+async def log_held(database: str) -> AsyncIterator[asyncpg.Connection]:
+    """Hold every write to the delivery log (a table lock) until the block ends: a notifier recording an event
+    waits, and the messages it receives meanwhile wait in its buffer, to be recorded next as one batch."""
+    connection = await db.connect(database)
+    try:
+        async with connection.transaction():
+            await connection.execute("LOCK TABLE notifications IN SHARE MODE")
+            yield connection
+    finally:
+        await connection.close()
+
+
+async def recording_waits(pg: asyncpg.Connection) -> bool:
+    """Whether the consumer's insert into the delivery log waits for a lock (see ``log_held``)."""
+    return bool(
+        await pg.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+            "AND query LIKE 'INSERT INTO notifications%'"
+        )
+    )
 
 
 @dataclass
