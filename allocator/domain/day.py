@@ -6,11 +6,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from uuid import UUID
 
+from allocator.domain.index import SEATED, TokenIndex
 from allocator.domain.model import Doctor, Slot, Token
 from shared.contracts.values import SlotStatus, TokenSource, TokenStatus
 from shared.seats import Ledger
 
-SEATED = (TokenStatus.CONFIRMED, TokenStatus.COMPLETED)
+__all__ = ["SEATED", "Day", "Occupancy"]
 
 
 @dataclass(slots=True)
@@ -29,6 +30,10 @@ class Day:
     delay_reason: str | None = None
     resume_at: datetime | None = None  # a late or paused doctor sees nobody before this
     _slots_by_id: dict[UUID, Slot] = field(default_factory=dict, repr=False)
+    _index: TokenIndex | None = field(default=None, init=False, repr=False, compare=False)
+    _seat_answers: dict[Slot, tuple[tuple[object, ...], bool]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def slot(self, slot_id: UUID) -> Slot:
         """The day's slot with that id (slots are only ever added, so the index is rebuilt on a miss)."""
@@ -38,11 +43,49 @@ class Day:
             found = self._slots_by_id[slot_id]
         return found
 
+    @property
+    def filed(self) -> TokenIndex:
+        """The tokens filed for lookups; built on first use, and again if tokens were appended to the list directly.
+
+        Tokens change slot, status, queue rank or call only through the methods below, which keep it in step.
+        """
+        index = self._index
+        if index is None or len(index.order) != len(self.tokens):
+            index = self._index = TokenIndex.of(self.tokens)
+        return index
+
+    def add(self, token: Token) -> None:
+        index = self.filed
+        self.tokens.append(token)
+        index.add(token)
+
+    def set_status(self, token: Token, status: TokenStatus) -> None:
+        self.move(token, token.slot_id, status)
+
+    def move(self, token: Token, slot_id: UUID, status: TokenStatus | None = None) -> None:
+        """Put the token in another slot (and status)."""
+        index = self.filed
+        index.unfile(token)
+        token.slot_id = slot_id
+        if status is not None:
+            token.status = status
+        index.file(token)
+
+    def requeue(self, token: Token, queue_rank: tuple[int, float] | None) -> None:
+        """Give the token another place in its slot's queue."""
+        index = self.filed
+        index.unfile(token)
+        token.queue_rank = queue_rank
+        index.file(token)
+
+    def call(self, token: Token, now: datetime) -> None:
+        """The doctor calls the token in."""
+        token.called_at = now
+        self.filed.called_now(token)
+
     def in_slot(self, slot: Slot, status: TokenStatus) -> list[Token]:
         """Tokens of a slot with that status, in consultation order."""
-        found = [token for token in self.tokens if token.slot_id == slot.id and token.status is status]
-        found.sort(key=lambda token: token.order_key)
-        return found
+        return list(self.filed.queue(slot.id, status))
 
     def occupancy(self, slot: Slot) -> Occupancy:
         counts = self.confirmed_by_source(slot)
@@ -51,7 +94,7 @@ class Day:
 
     def confirmed_by_source(self, slot: Slot) -> Counter[TokenSource]:
         """Seats taken, by source: confirmed tokens and those already seen (a consultation used its seat)."""
-        return Counter(t.source for t in self.tokens if t.slot_id == slot.id and t.status in SEATED)
+        return Counter(self.filed.seated.get(slot.id, ()))
 
     def ledger(self, slot: Slot, now: datetime, release_at_start: bool) -> Ledger:
         """The slot's seat arithmetic at ``now`` (reserve and quota holds released once it has started)."""
@@ -60,9 +103,19 @@ class Day:
             slot.reserved,
             slot.quotas,
             now >= slot.starts_at,
-            self.confirmed_by_source(slot),
+            self.filed.seated.get(slot.id, {}),
             release_at_start,
         )
+
+    def any_regular_seat(self, slot: Slot, now: datetime, release_at_start: bool) -> bool:
+        """Whether a regular patient could still get a seat: the ledger's answer, kept until what it reads changes."""
+        seated = tuple(self.filed.seated.get(slot.id, {}).items())
+        quotas = tuple(slot.quotas.items())
+        key = (seated, quotas, now >= slot.starts_at, release_at_start, slot.capacity, slot.reserved)
+        known = self._seat_answers.get(slot)
+        if known is None or known[0] != key:
+            known = self._seat_answers[slot] = key, self.ledger(slot, now, release_at_start).any_regular_seat
+        return known[1]
 
     def regular_seats_left(self, slot: Slot, now: datetime, release_at_start: bool) -> int:
         return self.ledger(slot, now, release_at_start).regular_seats_left
@@ -84,41 +137,62 @@ class Day:
 
     def serving(self) -> Token | None:
         """The patient in consultation now (called, not completed)."""
-        return next((t for t in self.tokens if t.in_consultation), None)
+        return self.filed.serving()
 
     def waiting(self) -> list[Token]:
         """Confirmed patients not yet called, in the order the doctor sees them (slot, then queue order)."""
-        order = []
+        order: list[Token] = []
         for slot in self.slots:
             if slot.status is not SlotStatus.CANCELLED:
-                order += [t for t in self.in_slot(slot, TokenStatus.CONFIRMED) if t.called_at is None]
+                order += [token for token, _ in self._uncalled(slot)]
         return order
 
     def call_order(self, now: datetime) -> list[Token]:
         """Who the doctor sees next, in order: checked-in patients of slots that have started come first,
         then the others of those slots, then later slots (all in queue order)."""
-        waiting = self.waiting()
-        started = [t for t in waiting if self.slot(t.slot_id).starts_at <= now]
-        pool = started or waiting
-        arrived = [t for t in pool if t.checked_in_at is not None]
-        return arrived + [t for t in pool if t.checked_in_at is None] + [t for t in waiting if t not in pool]
+        return [token for token, _ in self.calls(now)]
+
+    def calls(self, now: datetime) -> list[tuple[Token, Slot]]:
+        """The call order, each token with its slot."""
+        started: list[tuple[Token, Slot]] = []
+        later: list[tuple[Token, Slot]] = []
+        for slot in self.slots:
+            if slot.status is not SlotStatus.CANCELLED:
+                (started if slot.starts_at <= now else later).extend(self._uncalled(slot))
+        pool, rest = (started, later) if started else (later, [])
+        arrived = [call for call in pool if call[0].checked_in_at is not None]
+        return arrived + [call for call in pool if call[0].checked_in_at is None] + rest
+
+    def _uncalled(self, slot: Slot) -> list[tuple[Token, Slot]]:
+        """The slot's confirmed tokens not called yet, in queue order, each with the slot."""
+        return [(t, slot) for t in self.filed.queue(slot.id, TokenStatus.CONFIRMED) if t.called_at is None]
 
     def consult_minutes(self, slot: Slot) -> float:
         """Measured minutes per consultation when known, else the slot's length divided by its capacity."""
         return self.doctor.consult_minutes or slot.consult_minutes
 
     def active_token_of(self, key: str) -> Token | None:
-        return next((t for t in self.tokens if t.patient_key == key and t.status.is_active), None)
+        return next((t for t in self.filed.by_patient.get(key, ()) if t.status.is_active), None)
+
+    def token(self, ref: str) -> Token | None:
+        """The token with that id or (lower-case) token number."""
+        return self.filed.by_ref.get(ref)
+
+    def active_in(self, slot: Slot) -> list[Token]:
+        """The slot's pending and confirmed tokens, in the day's order."""
+        index = self.filed
+        found = index.queue(slot.id, TokenStatus.CONFIRMED) + index.queue(slot.id, TokenStatus.PENDING)
+        return sorted(found, key=index.order.__getitem__)
 
     def next_arrival(self) -> int:
-        return max((token.arrival for token in self.tokens), default=0) + 1
+        return self.filed.last_arrival + 1
 
     def next_ordinal(self, is_emergency: bool) -> int:
-        return sum(1 for token in self.tokens if token.is_emergency == is_emergency) + 1
+        index = self.filed
+        return (index.emergencies if is_emergency else index.size - index.emergencies) + 1
 
     def position(self, token: Token) -> int | None:
         """1-based place in the slot's consultation order (confirmed) or waitlist (pending)."""
         if not token.status.is_active:
             return None
-        peers = self.in_slot(self.slot(token.slot_id), token.status)
-        return next(index for index, peer in enumerate(peers, start=1) if peer.id == token.id)
+        return self.filed.queue(token.slot_id, token.status).index(token) + 1

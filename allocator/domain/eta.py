@@ -1,15 +1,46 @@
 """Estimated consultation times: walk the doctor's day in consultation order."""
 
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from allocator.domain.day import Day
-from allocator.domain.model import Token
+from allocator.domain.model import Slot, Token
+
+MINUTE = timedelta(minutes=1)
+
+
+class Pace(NamedTuple):
+    """What one walk needs of a slot."""
+
+    earliest: datetime  # nobody is due before this: slot start, now, the doctor's return
+    first: datetime  # ``earliest`` as an ETA
+    consult: timedelta  # one consultation
+    consult_up: timedelta  # one consultation rounded up to whole minutes
 
 
 def _to_minute(instant: datetime) -> datetime:
     """Round up to the whole minute: patients are told minutes, never seconds."""
-    floored = instant.replace(second=0, microsecond=0)
-    return floored if floored == instant else floored + timedelta(minutes=1)
+    if instant.second or instant.microsecond:
+        return instant.replace(second=0, microsecond=0) + MINUTE
+    return instant
+
+
+def _pace(day: Day, slot: Slot, now: datetime) -> Pace:
+    earliest = max(slot.starts_at, now) if day.resume_at is None else max(slot.starts_at, now, day.resume_at)
+    consult = timedelta(minutes=day.consult_minutes(slot))
+    below = consult % MINUTE
+    consult_up = consult - below + MINUTE if below else consult
+    return Pace(earliest, _to_minute(earliest).astimezone(slot.starts_at.tzinfo), consult, consult_up)
+
+
+def _next_eta(previous: datetime, pace_before: Pace, pace: Pace, slot: Slot) -> datetime:
+    """The ETA after a patient due at ``previous`` (whose slot's pace is ``pace_before``)."""
+    candidate = previous + pace_before.consult
+    if not candidate > pace.earliest:
+        return pace.first
+    # From a whole minute, rounding the sum up is adding the consultation rounded up.
+    due = _to_minute(candidate) if previous.second or previous.microsecond else previous + pace_before.consult_up
+    return due.astimezone(slot.starts_at.tzinfo)
 
 
 def recompute_etas(day: Day, now: datetime) -> list[tuple[Token, datetime | None]]:
@@ -22,24 +53,19 @@ def recompute_etas(day: Day, now: datetime) -> list[tuple[Token, datetime | None
     changed: list[tuple[Token, datetime | None]] = []
     serving = day.serving()
     previous = serving.called_at if serving else None
-    consult = timedelta(minutes=day.consult_minutes(day.slot(serving.slot_id))) if serving else timedelta(0)
-    timed: set[object] = {serving.id} if serving else set()
-    for token in day.call_order(now):
-        slot = day.slot(token.slot_id)
-        candidates = [slot.starts_at, now]
-        if day.resume_at is not None:
-            candidates.append(day.resume_at)
-        if previous is not None:
-            candidates.append(previous + consult)
-        eta = _to_minute(max(candidates)).astimezone(slot.starts_at.tzinfo)
-        consult = timedelta(minutes=day.consult_minutes(slot))
-        previous = eta
-        timed.add(token.id)
+    before = _pace(day, day.slot(serving.slot_id), now) if serving else None
+    timed: set[Token] = {serving} if serving else set()
+    paces: dict[Slot, Pace] = {}
+    for token, slot in day.calls(now):
+        pace = paces.get(slot) or paces.setdefault(slot, _pace(day, slot, now))
+        eta = pace.first if previous is None or before is None else _next_eta(previous, before, pace, slot)
+        previous, before = eta, pace
+        timed.add(token)
         if token.estimated_time != eta:
             changed.append((token, token.estimated_time))
             token.estimated_time = eta
     for token in day.tokens:
-        if token.id not in timed and token.estimated_time is not None and token.status.is_active:
+        if token.estimated_time is not None and token not in timed and token.status.is_active:
             changed.append((token, token.estimated_time))
             token.estimated_time = None
     return changed

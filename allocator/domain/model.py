@@ -6,6 +6,8 @@ from uuid import UUID
 
 from shared.contracts.values import Priority, SlotStatus, SlotTemplate, TokenSource, TokenStatus, Weekday
 
+PRIORITIES = {source: source.priority for source in TokenSource}
+
 
 @dataclass(slots=True, eq=False)  # an entity: equal only to itself
 class Doctor:
@@ -20,7 +22,7 @@ class Doctor:
     consult_minutes: float | None = None  # measured (moving average); None until observed
 
     def works_on(self, day: date) -> bool:
-        return day.strftime("%A") in {weekday.value for weekday in self.working_days}
+        return day.strftime("%A") in self.working_days  # weekdays are their names
 
 
 @dataclass(slots=True, eq=False)  # an entity: equal only to itself
@@ -82,7 +84,7 @@ class Token:
 
     @property
     def priority(self) -> Priority:
-        return self.source.priority
+        return PRIORITIES[self.source]
 
     @property
     def in_consultation(self) -> bool:
@@ -95,4 +97,4 @@ class Token:
     @property
     def order_key(self) -> tuple[int, float]:
         """Consultation and promotion order: (priority, arrival), unless a recall moved the token back."""
-        return self.queue_rank or (int(self.priority), float(self.arrival))
+        return self.queue_rank or (int(PRIORITIES[self.source]), float(self.arrival))

@@ -50,14 +50,13 @@ def reseat(ws: Workspace, day: Day, displaced: list[Token], now: datetime, reaso
         later = [slot for slot in day.open_slots(now) if slot is not origin and slot.starts_at >= origin.starts_at]
         target = _target(ws, day, token, later, now)
         if target is not None:
-            token.slot_id = target.id
+            day.move(token, target.id)
             outcome.moved.append(token)
         elif later and not token.is_emergency:
-            token.slot_id = later[0].id
-            token.status = TokenStatus.PENDING
+            day.move(token, later[0].id, TokenStatus.PENDING)
             outcome.waitlisted.append(token)
         else:
-            token.status = TokenStatus.CANCELLED
+            day.set_status(token, TokenStatus.CANCELLED)
             outcome.cancelled.append(token)
         token.status_reason = reason
         ws.touch_token(token, now)

@@ -13,18 +13,24 @@ from allocator.domain.model import Token
 from allocator.domain.views import token_view
 from allocator.domain.workspace import EventDraft, Workspace
 from shared.contracts.events import TokenEtaChanged, TokenPayload, TokenPromoted
-from shared.contracts.values import SlotStatus, TokenStatus
+from shared.contracts.values import SlotStatus, TokenSource, TokenStatus
 
 
 def _promote_waitlist(ws: Workspace, day: Day, now: datetime) -> list[Token]:
     promoted: list[Token] = []
     for slot in day.open_slots(now):
+        waiting = day.in_slot(slot, TokenStatus.PENDING)
+        if not waiting:
+            continue
         ledger = day.ledger(slot, now, ws.policy.release_reserve_at_start)
-        for token in day.in_slot(slot, TokenStatus.PENDING):
-            if not ledger.fits(token.source):
+        refused: set[TokenSource] = set()  # sources that do not fit the ledger as it stands
+        for token in waiting:
+            if token.source in refused or not ledger.fits(token.source):
+                refused.add(token.source)
                 continue  # its source's quota is full: the next best waiting patient may still fit
             ledger.take(token.source)
-            token.status = TokenStatus.CONFIRMED
+            refused.clear()
+            day.set_status(token, TokenStatus.CONFIRMED)
             token.status_reason = None
             ws.touch_token(token, now)
             promoted.append(token)
@@ -37,7 +43,7 @@ def refresh_slot_status(ws: Workspace, day: Day, now: datetime) -> None:
             continue
         if now >= slot.ends_at:
             status = SlotStatus.COMPLETED
-        elif not day.ledger(slot, now, ws.policy.release_reserve_at_start).any_regular_seat:
+        elif not day.any_regular_seat(slot, now, ws.policy.release_reserve_at_start):
             status = SlotStatus.FULL
         else:
             status = SlotStatus.AVAILABLE
@@ -60,10 +66,10 @@ def settle(ws: Workspace, day: Day, now: datetime, reason: str, told: Collection
     promoted_ids = {token.id for token in promoted}
     threshold = ws.policy.eta_notice_threshold
     for token, previous in eta_changes:
-        if token.id in told or token.id in promoted_ids or token.status is not TokenStatus.CONFIRMED:
-            continue
         current = token.estimated_time
-        if previous is None or current is None or abs(current - previous) >= threshold:
+        if previous is not None and current is not None and abs(current - previous) < threshold:
+            continue  # a small change: nobody is told
+        if token.id not in told and token.id not in promoted_ids and token.status is TokenStatus.CONFIRMED:
             payload = TokenPayload(token=token_view(day, token), reason=reason, previous_estimated_time=previous)
             notices.append(EventDraft(TokenEtaChanged, day.doctor.id, payload))
     return notices

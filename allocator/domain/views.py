@@ -1,6 +1,7 @@
 """Entities as the public views of ``shared.contracts.views``."""
 
-from datetime import datetime
+from datetime import datetime, time
+from functools import lru_cache
 
 from allocator.domain.day import Day
 from allocator.domain.model import Doctor, Token
@@ -31,6 +32,11 @@ def _local(instant: datetime | None, reference: datetime) -> datetime | None:
     return instant.astimezone(reference.tzinfo) if instant else None
 
 
+@lru_cache(maxsize=1024)  # slot times are few
+def _time_range(start: time, end: time) -> TimeRange:
+    return TimeRange(start_time=start, end_time=end)
+
+
 def token_view(day: Day, token: Token) -> TokenView:
     slot = day.slot(token.slot_id)
     position = day.position(token)
@@ -48,7 +54,7 @@ def token_view(day: Day, token: Token) -> TokenView:
         doctor_id=token.doctor_id,
         slot_id=token.slot_id,
         date=token.date,
-        time_slot=TimeRange(start_time=slot.start_time, end_time=slot.end_time),
+        time_slot=_time_range(slot.start_time, slot.end_time),
         source=token.source,
         priority=token.priority,
         status=token.status,

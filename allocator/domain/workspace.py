@@ -91,11 +91,9 @@ class Workspace:
         """A loaded token of the doctor by id or token number (case-insensitive)."""
         wanted = ref.strip().lower()
         for (owner, _), day in self.days.items():
-            if owner != doctor_id:
-                continue
-            for token in day.tokens:
-                if str(token.id) == wanted or token.token_number.lower() == wanted:
-                    return day, token
+            token = day.token(wanted) if owner == doctor_id else None
+            if token is not None:
+                return day, token
         return None
 
     def add_doctor(self, doctor: Doctor) -> None:
@@ -109,7 +107,7 @@ class Workspace:
             self.changes.templates.add(doctor.id)
 
     def add_token(self, day: Day, token: Token) -> None:
-        day.tokens.append(token)
+        day.add(token)
         self.changes.tokens[token.id] = token
 
     def touch_token(self, token: Token, now: datetime) -> None:

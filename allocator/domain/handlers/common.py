@@ -102,10 +102,19 @@ def refuse_duplicate(day: Day, key: str) -> None:
         )
 
 
+def has_seat(ws: Workspace, day: Day, slot: Slot, source: TokenSource, now: datetime) -> bool:
+    """Whether a new token of this regular source gets a seat in the slot now (``Day.seat_for_newcomer``).
+
+    Where no regular patient can get a seat at all (a full slot, a kept answer), neither can the newcomer.
+    """
+    release = ws.policy.release_reserve_at_start
+    return day.any_regular_seat(slot, now, release) and day.seat_for_newcomer(slot, source, now, release)
+
+
 def seat_suggestions(
     ws: Workspace, day: Day, now: datetime, source: TokenSource, exclude: Slot | None = None
 ) -> list[dict[str, object]]:
-    """Other open slots of the doctor that day where a token of this source would get a seat."""
+    """Other open slots of the doctor that day where a token of this regular source would get a seat."""
     release = ws.policy.release_reserve_at_start
     return [
         {
@@ -114,5 +123,5 @@ def seat_suggestions(
             "seatsLeft": day.ledger(slot, now, release).seats_for(source),
         }
         for slot in day.open_slots(now)
-        if slot is not exclude and day.seat_for_newcomer(slot, source, now, release)
+        if slot is not exclude and has_seat(ws, day, slot, source, now)
     ]

@@ -57,7 +57,7 @@ def _learn_pace(ws: Workspace, doctor: Doctor, token: Token, now: datetime) -> N
 
 def _complete(ws: Workspace, day: Day, token: Token, now: datetime) -> dict[str, Any]:
     _learn_pace(ws, day.doctor, token, now)
-    token.status = TokenStatus.COMPLETED
+    day.set_status(token, TokenStatus.COMPLETED)
     token.completed_at = now
     token.estimated_time = None
     ws.touch_token(token, now)
@@ -73,7 +73,7 @@ def call_next(ws: Workspace, command: CallNext, ctx: CommandContext) -> dict[str
     completed = _complete(ws, day, current, ctx.now) if current else None
     queue = day.call_order(ctx.now)
     if queue:
-        queue[0].called_at = ctx.now
+        day.call(queue[0], ctx.now)
         ws.touch_token(queue[0], ctx.now)
     told = {t.id for t in [*queue[:2], *([current] if current else [])]}
     notices = settle(ws, day, ctx.now, reason="the queue moved", told=told)
@@ -121,11 +121,10 @@ def _late_arrival(ws: Workspace, day: Day, token: Token, now: datetime) -> dict[
     target = own if own in open_slots else open_slots[0]
     release = ws.policy.release_reserve_at_start
     seated = day.seat_for_newcomer(target, token.source, now, release)
-    token.slot_id = target.id
-    token.status = TokenStatus.CONFIRMED if seated else TokenStatus.PENDING
+    day.move(token, target.id, TokenStatus.CONFIRMED if seated else TokenStatus.PENDING)
     token.checked_in_at = now
     token.called_at = None
-    token.queue_rank = (int(token.priority), float(day.next_arrival()))  # the end of the priority class
+    day.requeue(token, (int(token.priority), float(day.next_arrival())))  # the end of the priority class
     token.status_reason = "arrived late"
     ws.touch_token(token, now)
     _settle_and_tell(ws, day, now, f"token {token.short_number} arrived late", {token.id})
@@ -143,7 +142,7 @@ def recall_token(ws: Workspace, command: RecallToken, ctx: CommandContext) -> di
     token.called_at = None
     ws.touch_token(token, ctx.now)
     if token.recalls >= 2:
-        token.status = TokenStatus.NO_SHOW
+        day.set_status(token, TokenStatus.NO_SHOW)
         token.status_reason = "called twice, did not come"
         token.estimated_time = None
         view = _tell(ws, day, TokenNoShow, token, reason=token.status_reason)
@@ -156,9 +155,9 @@ def recall_token(ws: Workspace, command: RecallToken, ctx: CommandContext) -> di
         anchor = max(t.order_key for t in after)
         following = min((t.order_key for t in behind if t.order_key > anchor), default=None)
         if following is not None and following[0] == anchor[0]:
-            token.queue_rank = (anchor[0], (anchor[1] + following[1]) / 2)
+            day.requeue(token, (anchor[0], (anchor[1] + following[1]) / 2))
         else:
-            token.queue_rank = (anchor[0], anchor[1] + 0.5)
+            day.requeue(token, (anchor[0], anchor[1] + 0.5))
     _settle_and_tell(ws, day, ctx.now, f"token {token.short_number} recalled", {token.id})
     reason = f"called but not found: back in the queue after {len(after)} patient(s)"
     return {"token": _tell(ws, day, TokenRecalled, token, reason=reason), "noShow": False}

@@ -27,12 +27,12 @@ def roll_over(ws: Workspace, day: Day, now: datetime) -> tuple[list[str], list[s
             continue
         for token in day.in_slot(slot, TokenStatus.PENDING):
             if open_slots:
-                token.slot_id = open_slots[0].id
+                day.move(token, open_slots[0].id)
                 reason = f"slot {slot.label()} ended; moved to the waitlist of {open_slots[0].label()}"
                 kind: type[TokenMoved | TokenCancelled] = TokenMoved
                 moved.append(token.token_number)
             else:
-                token.status = TokenStatus.CANCELLED
+                day.set_status(token, TokenStatus.CANCELLED)
                 reason = f"no slot left on {day.date} with {day.doctor.name}"
                 kind = TokenCancelled
                 cancelled.append(token.token_number)
@@ -51,7 +51,7 @@ def expire_no_shows(ws: Workspace, day: Day, now: datetime) -> list[str]:
             continue
         for token in day.in_slot(slot, TokenStatus.CONFIRMED):
             if token.checked_in_at is None and token.called_at is None:
-                token.status = TokenStatus.NO_SHOW
+                day.set_status(token, TokenStatus.NO_SHOW)
                 token.status_reason = f"not checked in by {deadline:%H:%M}"
                 token.estimated_time = None
                 ws.touch_token(token, now)

@@ -23,7 +23,7 @@ def _cancel(ws: Workspace, day: Day, slot: Slot, reason: str) -> list[Token]:
     slot.status = SlotStatus.CANCELLED
     slot.status_reason = reason
     ws.touch_slot(slot)
-    return [t for t in day.tokens if t.slot_id == slot.id and t.status.is_active]
+    return day.active_in(slot)
 
 
 def _over_capacity(ws: Workspace, day: Day, slot: Slot, now: datetime) -> list[Token]:

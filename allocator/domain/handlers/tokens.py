@@ -8,6 +8,7 @@ from allocator.domain.context import CommandContext
 from allocator.domain.day import Day
 from allocator.domain.handlers.common import (
     check_bookable_date,
+    has_seat,
     invalid_transition,
     next_possible_slot,
     refuse_duplicate,
@@ -108,11 +109,11 @@ def book_token(ws: Workspace, command: BookToken, ctx: CommandContext) -> dict[s
     day = _open_day(ws, payload.doctor_id, payload.date, ctx.now)
     patient = _patient(payload)
     refuse_duplicate(day, patient_key(patient))
-    release = ws.policy.release_reserve_at_start
     source = payload.source
     if payload.time_slot is not None:
         slot = requested_slot(ws, day, payload.time_slot, ctx.now)
-        has_seat = day.seat_for_newcomer(slot, source, ctx.now, release)
+        seated = has_seat(ws, day, slot, source, ctx.now)
+        elsewhere = [] if seated else seat_suggestions(ws, day, ctx.now, source, exclude=slot)
     else:
         open_slots = list(day.open_slots(ctx.now))
         if not open_slots:
@@ -122,11 +123,12 @@ def book_token(ws: Workspace, command: BookToken, ctx: CommandContext) -> dict[s
                 date=str(day.date),
                 nextSlot=next_possible_slot(ws, day.doctor, day.date + timedelta(days=1), ctx.now),
             )
-        with_seat = [s for s in open_slots if day.seat_for_newcomer(s, source, ctx.now, release)]
-        slot = with_seat[0] if with_seat else open_slots[0]
-        has_seat = bool(with_seat)
-    suggestions = {"slots": seat_suggestions(ws, day, ctx.now, source, exclude=slot)}
-    if not has_seat and not payload.waitlist:
+        with_seat = next((s for s in open_slots if has_seat(ws, day, s, source, ctx.now)), None)
+        slot = with_seat or open_slots[0]
+        seated = with_seat is not None
+        elsewhere = []  # told only when seatless, and then no open slot has a seat
+    suggestions = {"slots": elsewhere}
+    if not seated and not payload.waitlist:
         raise Rejection(
             ErrorCode.SLOT_FULL if payload.time_slot else ErrorCode.NO_CAPACITY,
             f"no seat left in {slot.label()} on {day.date}",
@@ -134,7 +136,7 @@ def book_token(ws: Workspace, command: BookToken, ctx: CommandContext) -> dict[s
             suggestions=suggestions,
             suggestedDoctors=[],
         )
-    status = TokenStatus.CONFIRMED if has_seat else TokenStatus.PENDING
+    status = TokenStatus.CONFIRMED if seated else TokenStatus.PENDING
     token = _issue(ws, day, slot, patient, payload.source, status, ctx.now)
     notices = settle(ws, day, ctx.now, reason=f"token {token.short_number} added", told={token.id})
     if status is TokenStatus.PENDING:
@@ -178,7 +180,7 @@ def _end_token(
     ws: Workspace, day: Day, token: Token, status: TokenStatus, reason: str | None, ctx: CommandContext
 ) -> dict[str, Any]:
     was_confirmed = token.status is TokenStatus.CONFIRMED
-    token.status = status
+    day.set_status(token, status)
     token.status_reason = reason
     token.estimated_time = None
     ws.touch_token(token, ctx.now)
