@@ -296,19 +296,24 @@ UPDATE slots s SET max_capacity = v.capacity
   FROM unnest($1::uuid[], $2::integer[]) AS v (id, capacity)
  WHERE s.id = v.id AND s.max_capacity <> v.capacity
 """
-_UPSERT_TOKEN = """
-INSERT INTO tokens (id, token_number, short_number, doctor_id, slot_id, date, patient_name, patient_age,
-                    patient_id, phone, email, language, patient_key, source, priority, status, is_emergency,
-                    overflow, arrival, estimated_time, status_reason, created_at, updated_at,
-                    checked_in_at, called_at, completed_at, recalls, queue_priority, queue_position)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23,
-        $24, $25, $26, $27, $28, $29)
-ON CONFLICT (id) DO UPDATE SET
-    slot_id = EXCLUDED.slot_id, status = EXCLUDED.status, overflow = EXCLUDED.overflow,
-    estimated_time = EXCLUDED.estimated_time, status_reason = EXCLUDED.status_reason,
-    updated_at = EXCLUDED.updated_at, checked_in_at = EXCLUDED.checked_in_at, called_at = EXCLUDED.called_at,
-    completed_at = EXCLUDED.completed_at, recalls = EXCLUDED.recalls, queue_priority = EXCLUDED.queue_priority,
-    queue_position = EXCLUDED.queue_position
+_TOKEN_COLUMNS = {  # column → the array type its values travel in
+    "id": "uuid", "token_number": "text", "short_number": "text", "doctor_id": "uuid", "slot_id": "uuid",
+    "date": "date", "patient_name": "text", "patient_age": "int4", "patient_id": "text", "phone": "text",
+    "email": "text", "language": "text", "patient_key": "text", "source": "text", "priority": "int2",
+    "status": "text", "is_emergency": "bool", "overflow": "bool", "arrival": "int4", "estimated_time": "timestamptz",
+    "status_reason": "text", "created_at": "timestamptz", "updated_at": "timestamptz",
+    "checked_in_at": "timestamptz", "called_at": "timestamptz", "completed_at": "timestamptz", "recalls": "int2",
+    "queue_priority": "int2", "queue_position": "float8",
+}  # fmt: skip
+_TOKEN_CHANGES = (
+    "slot_id", "status", "overflow", "estimated_time", "status_reason", "updated_at", "checked_in_at", "called_at",
+    "completed_at", "recalls", "queue_priority", "queue_position",
+)  # fmt: skip
+# One statement for all of a batch's tokens, rows in the order given (the seat counters' trigger runs in that order).
+_UPSERT_TOKENS = f"""
+INSERT INTO tokens ({", ".join(_TOKEN_COLUMNS)})
+SELECT * FROM unnest({", ".join(f"${n}::{kind}[]" for n, kind in enumerate(_TOKEN_COLUMNS.values(), start=1))})
+ON CONFLICT (id) DO UPDATE SET {", ".join(f"{column} = EXCLUDED.{column}" for column in _TOKEN_CHANGES)}
 """
 
 
@@ -384,7 +389,7 @@ async def save_changes(connection: asyncpg.Connection, changes: Changes) -> None
         )
     if changes.tokens:
         ordered = sorted(changes.tokens.values(), key=lambda t: t.status in SEATED)  # seats freed before taken
-        await connection.executemany(_UPSERT_TOKEN, [_token_row(t) for t in ordered])
+        await connection.execute(_UPSERT_TOKENS, *zip(*(_token_row(t) for t in ordered), strict=True))
     if changes.slots:  # slots were written with max(old, new) capacity so that the seat checks held meanwhile
         slots = list(changes.slots.values())
         await connection.execute(_SET_CAPACITY, [s.id for s in slots], [s.capacity for s in slots])

@@ -103,3 +103,31 @@ async def test_constraints_refuse_a_second_active_token_for_the_same_patient(pg:
     with pytest.raises(asyncpg.UniqueViolationError, match="tokens_one_active_per_patient"):
         await _insert_token(pg, doctor_id, slot_id, 2, patient_key="phone:9876543210", status="pending")
     await _insert_token(pg, doctor_id, slot_id, 3, patient_key="phone:9876543210", status="cancelled")
+
+
+async def test_seat_counters_follow_status_and_slot_changes_only(pg: asyncpg.Connection) -> None:
+    doctor_id, slot_id = await _doctor_and_slot(pg, capacity=3)
+    other_slot = uuid4()
+    await pg.execute(
+        """INSERT INTO slots (id, doctor_id, date, start_time, end_time, max_capacity, reserved_emergency, status)
+           VALUES ($1, $2, '2026-12-01', '10:00', '11:00', 3, 1, 'available')""",
+        other_slot,
+        doctor_id,
+    )
+    await _insert_token(pg, doctor_id, slot_id, 1)
+    await _insert_token(pg, doctor_id, slot_id, 2, status="pending")
+
+    async def counts() -> list[tuple[int, int]]:
+        rows = await pg.fetch("SELECT regular_count, emergency_count FROM slots WHERE id = any($1) ORDER BY id = $2",
+                              [slot_id, other_slot], other_slot)  # fmt: skip
+        return [tuple(row) for row in rows]
+
+    await pg.execute("UPDATE tokens SET estimated_time = now(), updated_at = now()")  # an ETA moved: no seat
+    await pg.execute("UPDATE tokens SET status = status, slot_id = slot_id")  # rewritten as the allocator does
+    assert await counts() == [(1, 0), (0, 0)]
+    await pg.execute("UPDATE tokens SET status = 'confirmed' WHERE status = 'pending'")
+    assert await counts() == [(2, 0), (0, 0)]
+    await pg.execute("UPDATE tokens SET slot_id = $1 WHERE short_number = '002'", other_slot)
+    assert await counts() == [(1, 0), (1, 0)]
+    await pg.execute("DELETE FROM tokens WHERE short_number = '001'")
+    assert await counts() == [(0, 0), (1, 0)]
