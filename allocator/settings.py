@@ -46,8 +46,15 @@ class AllocatorSettings(CommonSettings):
 
     @property
     def session_settings(self) -> dict[str, str]:
-        """PostgreSQL settings of the allocator's sessions."""
-        return {"idle_in_transaction_session_timeout": str(round(self.stalled_transaction_seconds * 1000))}
+        """PostgreSQL settings of the allocator's sessions.
+
+        Custom plans for every statement: a plan cached while a table was nearly empty (a new hospital's first
+        minutes, before autovacuum's first analyze) would otherwise keep scanning the whole, by then large, table.
+        """
+        return {
+            "idle_in_transaction_session_timeout": str(round(self.stalled_transaction_seconds * 1000)),
+            "plan_cache_mode": "force_custom_plan",
+        }
 
     @property
     def eta_notice_threshold(self) -> timedelta:
