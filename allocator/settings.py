@@ -20,7 +20,7 @@ class AllocatorSettings(CommonSettings):
     tick_seconds: float = Field(5.0, gt=0, le=3600, description="how often (wall clock) the clock acts on shards")
     pool_size: int = Field(8, ge=2, le=100)
     stalled_transaction_seconds: float = Field(
-        5.0,
+        2.0,
         ge=0,
         le=3600,
         description="the database ends a session idle this long inside a transaction (a frozen allocator's), "
