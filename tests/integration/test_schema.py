@@ -131,3 +131,15 @@ async def test_seat_counters_follow_status_and_slot_changes_only(pg: asyncpg.Con
     assert await counts() == [(1, 0), (1, 0)]
     await pg.execute("DELETE FROM tokens WHERE short_number = '001'")
     assert await counts() == [(0, 0), (1, 0)]
+
+
+async def test_a_token_is_found_by_id_or_number_through_indexes(pg: asyncpg.Connection) -> None:
+    """The gateway and the allocator look tokens up by id or by token number in any case: never a full scan."""
+    await pg.execute("SET enable_seqscan = off")  # the table is tiny here; ask what the indexes allow
+    plan = await pg.fetchval(
+        "EXPLAIN (FORMAT JSON) SELECT id, doctor_id FROM tokens WHERE id = $1 OR lower(token_number) = lower($2)",
+        uuid4(),
+        "D1-20261201-T001",
+    )
+    text = str(plan)
+    assert "tokens_by_number_ci" in text and "tokens_pkey" in text and "Seq Scan" not in text
