@@ -80,7 +80,7 @@ class EventConsumer:
     async def _handle(
         self, channel: AbstractChannel, batch: list[AbstractIncomingMessage], stop: asyncio.Event
     ) -> None:
-        """Dead-letter the undecodable messages, record the others in one transaction, then ack them in order."""
+        """Dead-letter the undecodable messages, record the others in one transaction, then ack them with one ack."""
         items = [item for message in batch if (item := await self._decode(channel, message)) is not None]
         if items:
             await self._record_and_ack(channel, items, stop)
@@ -118,13 +118,13 @@ class EventConsumer:
         for channel_name, count in superseded:
             metrics.NOTIFICATIONS.labels(channel=channel_name, outcome="skipped").inc(count)
         self.recorded()
-        for message, event in items:
+        for _, event in items:
             with _about(event):
                 log.debug("event %s %s recorded", event.type, event.event_id)
-                try:
-                    await message.ack()
-                except AMQP_ERRORS as exc:
-                    log.warning("event ack lost with the channel (%r); it will be redelivered and deduplicated", exc)
+        try:  # one ack for the batch: deliveries come in order, and every earlier one is settled already
+            await items[-1][0].ack(multiple=True)
+        except AMQP_ERRORS as exc:
+            log.warning("event ack lost with the channel (%r); the batch will be redelivered and deduplicated", exc)
 
     async def _record_retrying(self, events: list[Event], stop: asyncio.Event) -> list[tuple[str, int]] | None:
         """``_record`` with backoff while the database is unavailable; None when asked to stop meanwhile."""
