@@ -48,7 +48,7 @@ async def run_allocator(settings: AllocatorSettings, stop: asyncio.Event, clock:
     topology = Topology(settings.broker_prefix, settings.shard_count)
     holder = settings.holder_name or f"{socket.gethostname()}:{os.getpid()}"
     batch = BatchSettings(max_size=settings.batch_max_size, linger_seconds=settings.batch_linger_ms / 1000)
-    relay = OutboxRelay(settings.writer_dsn, topology)
+    relay = OutboxRelay(settings.writer_dsn, topology, linger_seconds=settings.outbox_linger_ms / 1000)
     async with AsyncExitStack() as stack:
         pool = await open_pool(settings, stop)
         if pool is None:

@@ -49,6 +49,7 @@ def build_worker(settings: NotifierSettings, pool: asyncpg.Pool, channels: dict[
         lease_seconds=settings.delivery_lease_seconds,
         batch_size=settings.delivery_batch_size,
         poll_seconds=settings.delivery_poll_seconds,
+        linger_seconds=settings.delivery_linger_ms / 1000,
     )
 
 

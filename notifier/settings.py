@@ -28,6 +28,9 @@ class NotifierSettings(CommonSettings):
     delivery_backoff_max_seconds: float = Field(600.0, gt=0)
     delivery_poll_seconds: float = Field(0.5, gt=0)
     delivery_batch_size: int = Field(16, ge=1, le=1000)
+    delivery_linger_ms: float = Field(
+        50.0, ge=0, le=5000, description="after new notifications, the delivery worker waits this long to claim more"
+    )
     delivery_lease_seconds: float = Field(60.0, gt=0, description="a claimed row is retried after this")
     eta_coalesce_seconds: float = Field(60.0, ge=0, description="at most one ETA update per patient and window")
     instance_name: str = Field(default_factory=socket.gethostname, description="names this process's claims")

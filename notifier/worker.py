@@ -50,7 +50,9 @@ class DeliveryWorker:
         lease_seconds: float = 60.0,
         batch_size: int = 16,
         poll_seconds: float = 0.5,
+        linger_seconds: float = 0.0,
     ) -> None:
+        """``linger_seconds``: once woken by new notifications, wait this long so that more are claimed together."""
         self.pool = pool
         self.channels = channels
         self.policy = policy
@@ -58,6 +60,7 @@ class DeliveryWorker:
         self.lease_seconds = lease_seconds
         self.batch_size = batch_size
         self.poll_seconds = poll_seconds
+        self.linger_seconds = linger_seconds
         self.wake = asyncio.Event()  # set by the consumer when it records something new
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -81,6 +84,8 @@ class DeliveryWorker:
                 continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wake.wait(), self.poll_seconds)
+            if self.wake.is_set() and self.linger_seconds:
+                await sleep_unless(stop, self.linger_seconds)
             self.wake.clear()
 
     async def _attempt(self, delivery: Delivery) -> Outcome:

@@ -16,6 +16,7 @@ from aio_pika.exceptions import AMQPError
 from allocator.adapters import messaging_store as store
 from shared import db
 from shared.amqp import PUBLISH_ERRORS, persistent
+from shared.lifecycle import sleep_unless
 from shared.topology import Topology
 
 log = logging.getLogger(__name__)
@@ -62,11 +63,21 @@ async def _publish_in_order(
 
 
 class OutboxRelay:
-    def __init__(self, dsn: str, topology: Topology, batch_size: int = 500, poll_seconds: float = 0.5) -> None:
+    def __init__(
+        self,
+        dsn: str,
+        topology: Topology,
+        batch_size: int = 500,
+        poll_seconds: float = 0.5,
+        linger_seconds: float = 0.0,
+    ) -> None:
+        """``linger_seconds``: once woken by a commit, wait this long so that the events of the batches committing
+        meanwhile leave in the same round (fewer queries and transactions per event under moderate load)."""
         self.dsn = dsn
         self.topology = topology
         self.batch_size = batch_size
         self.poll_seconds = poll_seconds
+        self.linger_seconds = linger_seconds
         self.wake = asyncio.Event()
 
     def kick(self) -> None:
@@ -119,3 +130,5 @@ class OutboxRelay:
         finally:
             for waiter in waiters:
                 waiter.cancel()
+        if self.wake.is_set() and self.linger_seconds:
+            await sleep_unless(stop, self.linger_seconds)

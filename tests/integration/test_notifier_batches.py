@@ -342,3 +342,22 @@ async def test_the_worker_records_a_batch_of_outcomes_in_one_transaction(pg: asy
         "exhausted": [(3, "failed", "HTTP 503: busy")],
         "interrupted": [(1, "interrupted", repository.INTERRUPTED), (2, "delivered", None)],
     }
+
+
+async def test_the_worker_lingers_after_a_wake_so_notifications_recorded_meanwhile_go_out_together(
+    pg: asyncpg.Connection,
+    topology: Topology,
+    amqp_connection: aio_pika.abc.AbstractConnection,
+    notifier_settings: NotifierSettings,
+) -> None:
+    doctor_id = await add_doctor(pg)
+    events = [token_event("token.confirmed", token) for token in tokens(doctor_id, 3)]
+    channel = await amqp_connection.channel()
+    settings = fast(notifier_settings, delivery_linger_ms=1000, delivery_poll_seconds=10)
+    async with publisher(amqp_connection, topology) as publish, notifier_consuming(settings, channel, topology):
+        for event in events:  # recorded one after the other: each wakes the worker
+            await publish(event)
+            await asyncio.sleep(0.05)
+        await eventually(lambda: pg.fetchval("SELECT count(*) = 3 FROM notifications WHERE status = 'delivered'"))
+
+    assert await pg.fetchval("SELECT count(DISTINCT delivered_at) FROM notifications") == 1, "one claim, one outcome"
