@@ -4,12 +4,16 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from allocator.domain.index import SEATED, TokenIndex
 from allocator.domain.model import Doctor, Slot, Token
 from shared.contracts.values import SlotStatus, TokenSource, TokenStatus
 from shared.seats import Ledger
+
+if TYPE_CHECKING:
+    from allocator.domain.eta import Walk
 
 __all__ = ["SEATED", "Day", "Occupancy"]
 
@@ -34,6 +38,7 @@ class Day:
     _seat_answers: dict[Slot, tuple[tuple[object, ...], bool]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    eta_walk: "Walk | None" = field(default=None, init=False, repr=False, compare=False)  # the last ETA walk
 
     def slot(self, slot_id: UUID) -> Slot:
         """The day's slot with that id (slots are only ever added, so the index is rebuilt on a miss)."""

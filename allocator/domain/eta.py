@@ -1,5 +1,11 @@
-"""Estimated consultation times: walk the doctor's day in consultation order."""
+"""Estimated consultation times: walk the doctor's day in consultation order.
 
+A walk is kept on the day, and the next one starts where the call order (or a slot's pace) first differs from
+it: ETAs before that point are a function of what comes before them, so they cannot have changed. A booking
+at the end of the queue walks one token, not the whole day.
+"""
+
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
@@ -7,6 +13,7 @@ from allocator.domain.day import Day
 from allocator.domain.model import Slot, Token
 
 MINUTE = timedelta(minutes=1)
+Call = tuple[Token, Slot]
 
 
 class Pace(NamedTuple):
@@ -16,6 +23,18 @@ class Pace(NamedTuple):
     first: datetime  # ``earliest`` as an ETA
     consult: timedelta  # one consultation
     consult_up: timedelta  # one consultation rounded up to whole minutes
+
+
+@dataclass(slots=True)
+class Walk:
+    """One walk of a day: the call order it timed, each call's ETA, and the paces it used."""
+
+    serving: Token | None
+    called_at: datetime | None
+    calls: list[Call]
+    etas: list[datetime]
+    paces: dict[Slot, Pace]
+    firsts: dict[Slot, int]  # each slot's first position in ``calls``, in call order
 
 
 def _to_minute(instant: datetime) -> datetime:
@@ -43,6 +62,43 @@ def _next_eta(previous: datetime, pace_before: Pace, pace: Pace, slot: Slot) -> 
     return due.astimezone(slot.starts_at.tzinfo)
 
 
+class _Paces(dict[Slot, Pace]):
+    """The paces of one walk, computed on first use."""
+
+    def __init__(self, day: Day, now: datetime) -> None:
+        super().__init__()
+        self.day, self.now = day, now
+
+    def __missing__(self, slot: Slot) -> Pace:
+        pace = self[slot] = _pace(self.day, slot, self.now)
+        return pace
+
+
+def _unchanged_prefix(
+    last: Walk | None, serving: Token | None, serving_slot: Slot | None, calls: list[Call], paces: _Paces
+) -> int:
+    """How many calls from the start keep the ETAs of the last walk: the same patient in consultation (called
+    at the same time, at the same pace), the same calls in the same slots with the ETAs that walk left them, and
+    the same pace for every slot among them."""
+    if last is None or last.serving is not serving:
+        return 0
+    if serving is not None and serving.called_at != last.called_at:
+        return 0
+    if serving_slot is not None and paces[serving_slot] != last.paces.get(serving_slot):
+        return 0
+    same = 0
+    for (token, slot), (old_token, old_slot) in zip(calls, last.calls, strict=False):
+        if token is not old_token or slot is not old_slot:
+            break
+        same += 1
+    for slot, first in last.firsts.items():
+        if first >= same:
+            break
+        if paces[slot] != last.paces[slot]:
+            return first
+    return same
+
+
 def recompute_etas(day: Day, now: datetime) -> list[tuple[Token, datetime | None]]:
     """Set every confirmed token's ETA: the patient in consultation was due when called; then, in the order
     the doctor calls them, ``max(slot start, now, doctor resumes, previous ETA + consult minutes)``.
@@ -50,22 +106,46 @@ def recompute_etas(day: Day, now: datetime) -> list[tuple[Token, datetime | None
     Consult minutes are the doctor's measured average when known. Pending and finished tokens have none.
     Returns the tokens whose ETA changed, with the old value.
     """
-    changed: list[tuple[Token, datetime | None]] = []
     serving = day.serving()
-    previous = serving.called_at if serving else None
-    before = _pace(day, day.slot(serving.slot_id), now) if serving else None
-    timed: set[Token] = {serving} if serving else set()
-    paces: dict[Slot, Pace] = {}
-    for token, slot in day.calls(now):
-        pace = paces.get(slot) or paces.setdefault(slot, _pace(day, slot, now))
+    serving_slot = day.slot(serving.slot_id) if serving is not None else None
+    calls = day.calls(now)
+    paces = _Paces(day, now)
+    last = day.eta_walk
+    same = _unchanged_prefix(last, serving, serving_slot, calls, paces)
+    etas = last.etas[:same] if last is not None and same else []
+    firsts = {slot: first for slot, first in last.firsts.items() if first < same} if last is not None else {}
+    if same:
+        previous: datetime | None = etas[-1]
+        before: Pace | None = paces[calls[same - 1][1]]
+    elif serving is not None and serving_slot is not None:
+        previous, before = serving.called_at, paces[serving_slot]
+    else:
+        previous = before = None
+    changed: list[tuple[Token, datetime | None]] = []
+    walking: Slot | None = None  # calls come slot by slot (check-ins aside): a pace is looked up once per run
+    pace = before
+    for position, (token, slot) in enumerate(calls[same:], same):
+        if slot is not walking or pace is None:
+            walking, pace = slot, paces[slot]
+            firsts.setdefault(slot, position)
         eta = pace.first if previous is None or before is None else _next_eta(previous, before, pace, slot)
         previous, before = eta, pace
-        timed.add(token)
+        etas.append(eta)
         if token.estimated_time != eta:
             changed.append((token, token.estimated_time))
-            token.estimated_time = eta
-    for token in day.tokens:
+        token.estimated_time = eta
+    # Tokens no longer timed lose their ETA: after a first walk, only the last walk's calls can have one.
+    timed = {token for token, _ in calls[same:]}
+    if serving is not None:
+        timed.add(serving)
+    if last is None:
+        untimed = day.tokens
+    else:
+        untimed = [token for token, _ in last.calls[same:]]
+        untimed += [last.serving] if last.serving is not None else []
+    for token in untimed:
         if token.estimated_time is not None and token not in timed and token.status.is_active:
             changed.append((token, token.estimated_time))
             token.estimated_time = None
+    day.eta_walk = Walk(serving, serving.called_at if serving else None, calls, etas, dict(paces), firsts)
     return changed

@@ -59,6 +59,20 @@ def test_etas_carry_over_into_the_next_slot() -> None:
     assert _etas(clinic, later.short_number) == [at(10, 30)]
 
 
+def test_the_next_slots_etas_follow_the_pace_of_the_patient_in_consultation() -> None:
+    """Nobody else waits in the consultation's slot, so only its pace links the two (the walk must see it)."""
+    clinic = Clinic.open(template(MORNING, capacity=4), template(LATE, capacity=4), now=at(8))  # 15 minutes each
+    clinic.book(slot=MORNING)
+    later = clinic.book(slot=LATE)
+    clinic.wait(minutes=115)
+    clinic.call_next()  # at 09:55
+    assert _etas(clinic, later.short_number) == [at(10, 10)]
+
+    clinic.update_slots(template(MORNING, capacity=12), template(LATE, capacity=4))  # 5 minutes in the morning
+
+    assert _etas(clinic, later.short_number) == [at(10)]
+
+
 def test_a_later_emergency_is_seen_first_and_pushes_the_others() -> None:
     clinic = Clinic.open(template(MORNING, capacity=5, reserved=1))  # 12 consult minutes
     first, second = clinic.book(), clinic.book(source=TokenSource.FOLLOWUP)
