@@ -65,11 +65,11 @@ def settle(ws: Workspace, day: Day, now: datetime, reason: str, told: Collection
     ]
     promoted_ids = {token.id for token in promoted}
     threshold = ws.policy.eta_notice_threshold
-    for token, _ in eta_changes:
-        current, announced = token.estimated_time, token.announced_eta
-        if announced is not None and current is not None and abs(current - announced) < threshold:
-            continue  # still close to what the patient was told: small shifts are told once they add up
+    for token, previous in eta_changes:
+        current = token.estimated_time
+        if previous is not None and current is not None and abs(current - previous) < threshold:
+            continue  # a small change: nobody is told
         if token.id not in told and token.id not in promoted_ids and token.status is TokenStatus.CONFIRMED:
-            payload = TokenPayload(token=token_view(day, token), reason=reason, previous_estimated_time=announced)
+            payload = TokenPayload(token=token_view(day, token), reason=reason, previous_estimated_time=previous)
             notices.append(EventDraft(TokenEtaChanged, day.doctor.id, payload))
     return notices

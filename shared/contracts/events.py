@@ -19,7 +19,7 @@ class TokenPayload(Contract):
 
     token: TokenView
     reason: str | None = None
-    previous_estimated_time: datetime | None = None  # on an ETA notice: the ETA the patient was last told
+    previous_estimated_time: datetime | None = None
 
 
 class EventBase(Contract):

@@ -115,22 +115,6 @@ def _two_seated_two_waiting(clinic: Clinic) -> tuple[str, str, str, str]:
     return numbers
 
 
-def test_small_eta_shifts_are_told_once_they_add_up_to_the_threshold() -> None:
-    clinic = Clinic.open(template(MORNING, capacity=10, reserved=0))  # 6 consult minutes, notices from 10
-    walkin = clinic.book()
-    clinic.take_events()
-
-    clinic.book(source=TokenSource.PRIORITY)
-    assert not events_of(clinic.take_events(), TokenEtaChanged), "6 minutes later than told"
-    clinic.book(source=TokenSource.PRIORITY)
-    [notice] = events_of(clinic.take_events(), TokenEtaChanged)
-    assert notice.payload.token.short_number == walkin.short_number
-    assert (notice.payload.previous_estimated_time, notice.payload.token.estimated_time) == (at(9), at(9, 12))
-
-    clinic.book(source=TokenSource.PRIORITY)
-    assert not events_of(clinic.take_events(), TokenEtaChanged), "6 minutes later than last told (09:12)"
-
-
 def test_cancelling_a_confirmed_token_promotes_the_best_waiting_token() -> None:
     clinic = Clinic.open(template(MORNING, capacity=3, reserved=1))
     seated, _, walkin, paid = _two_seated_two_waiting(clinic)
