@@ -67,8 +67,9 @@ HOT_DAY = DayShape(
 )
 
 
-def _ctx(code: str | None = None) -> CommandContext:
-    return CommandContext(now=NOW, command_id=uuid4(), doctor_code=code)
+def _ctx(command: CommandBase, code: str | None = None) -> CommandContext:
+    """As the allocator makes it: the command's own id, the batch's time."""
+    return CommandContext(now=NOW, command_id=command.command_id, doctor_code=code)
 
 
 def _command(kind: type[CommandBase], payload: object) -> CommandBase:
@@ -85,7 +86,8 @@ class Desk:
         payload = CreateDoctorPayload(
             doctor_id=self.doctor_id, name=f"Dr. Core {number}", specialization="Core", time_slots=shape.templates
         )
-        handle(self.ws, _command(CreateDoctor, payload), _ctx(f"D{number}"))
+        command = _command(CreateDoctor, payload)
+        handle(self.ws, command, _ctx(command, f"D{number}"))
 
     def book(self, source: TokenSource) -> CommandBase:
         n = next(self.patients)
@@ -114,7 +116,7 @@ def decide(desk: Desk, commands: list[CommandBase]) -> float:
         began = time.perf_counter()
         for command in commands[start : start + BATCH]:
             with contextlib.suppress(Rejection):
-                handle(desk.ws, command, _ctx())
+                handle(desk.ws, command, _ctx(command))
         elapsed += time.perf_counter() - began
     return elapsed
 
