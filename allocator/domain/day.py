@@ -15,7 +15,9 @@ from shared.seats import Ledger
 if TYPE_CHECKING:
     from allocator.domain.eta import Walk
 
-__all__ = ["SEATED", "Day", "Occupancy"]
+__all__ = ["SEATED", "Call", "Day", "Occupancy"]
+
+Call = tuple[Token, Slot]  # a patient the doctor will call, with their slot
 
 
 @dataclass(slots=True)
@@ -157,10 +159,10 @@ class Day:
         then the others of those slots, then later slots (all in queue order)."""
         return [token for token, _ in self.calls(now)]
 
-    def calls(self, now: datetime) -> list[tuple[Token, Slot]]:
+    def calls(self, now: datetime) -> list[Call]:
         """The call order, each token with its slot."""
-        started: list[tuple[Token, Slot]] = []
-        later: list[tuple[Token, Slot]] = []
+        started: list[Call] = []
+        later: list[Call] = []
         for slot in self.slots:
             if slot.status is not SlotStatus.CANCELLED:
                 (started if slot.starts_at <= now else later).extend(self._uncalled(slot))
@@ -168,7 +170,7 @@ class Day:
         arrived = [call for call in pool if call[0].checked_in_at is not None]
         return arrived + [call for call in pool if call[0].checked_in_at is None] + rest
 
-    def _uncalled(self, slot: Slot) -> list[tuple[Token, Slot]]:
+    def _uncalled(self, slot: Slot) -> list[Call]:
         """The slot's confirmed tokens not called yet, in queue order, each with the slot."""
         return [(t, slot) for t in self.filed.queue(slot.id, TokenStatus.CONFIRMED) if t.called_at is None]
 

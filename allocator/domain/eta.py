@@ -1,19 +1,19 @@
 """Estimated consultation times: walk the doctor's day in consultation order.
 
 A walk is kept on the day, and the next one starts where the call order (or a slot's pace) first differs from
-it: ETAs before that point are a function of what comes before them, so they cannot have changed. A booking
-at the end of the queue walks one token, not the whole day.
+it: ETAs before that point are a function of what comes before them, so they cannot have changed. On a day not
+yet started, a booking at the end of the queue walks one token, not the whole day. Once a slot has started, its
+pace follows ``now``, which moves with every command, so the walk starts again from that slot.
 """
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from allocator.domain.day import Day
+from allocator.domain.day import Call, Day
 from allocator.domain.model import Slot, Token
 
 MINUTE = timedelta(minutes=1)
-Call = tuple[Token, Slot]
 
 
 class Pace(NamedTuple):
@@ -78,8 +78,8 @@ def _unchanged_prefix(
     last: Walk | None, serving: Token | None, serving_slot: Slot | None, calls: list[Call], paces: _Paces
 ) -> int:
     """How many calls from the start keep the ETAs of the last walk: the same patient in consultation (called
-    at the same time, at the same pace), the same calls in the same slots with the ETAs that walk left them, and
-    the same pace for every slot among them."""
+    at the same time, at the same pace), the same calls in the same slots, and the same pace for every slot among
+    them. (Only the walk sets an ETA; a token that loses its place in the call order is no longer a call.)"""
     if last is None or last.serving is not serving:
         return 0
     if serving is not None and serving.called_at != last.called_at:
@@ -123,9 +123,9 @@ def recompute_etas(day: Day, now: datetime) -> list[tuple[Token, datetime | None
         previous = before = None
     changed: list[tuple[Token, datetime | None]] = []
     walking: Slot | None = None  # calls come slot by slot (check-ins aside): a pace is looked up once per run
-    pace = before
+    pace: Pace
     for position, (token, slot) in enumerate(calls[same:], same):
-        if slot is not walking or pace is None:
+        if slot is not walking:
             walking, pace = slot, paces[slot]
             firsts.setdefault(slot, position)
         eta = pace.first if previous is None or before is None else _next_eta(previous, before, pace, slot)

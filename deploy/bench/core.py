@@ -68,7 +68,7 @@ HOT_DAY = DayShape(
 
 
 def _ctx(command: CommandBase, code: str | None = None) -> CommandContext:
-    """As the allocator makes it: the command's own id, the batch's time."""
+    """As the allocator makes it, with the command's own id (the benchmark's clock stands still)."""
     return CommandContext(now=NOW, command_id=command.command_id, doctor_code=code)
 
 

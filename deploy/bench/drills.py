@@ -2,12 +2,13 @@
 time to recover.
 
 Recovery: requests are grouped by start time into windows of ``WINDOW`` seconds; a window is slow when its median
-latency exceeds ``SLOW_FACTOR`` times the median before the fault (and ``SLOW_FLOOR``). The service has recovered
-when the last request of the slow windows is answered that come before ``SETTLED`` seconds of windows in a row as
-fast as before the fault. Slow windows after such a stretch are not the fault's doing: late in a drill the small
-days are full and, with two allocators on two cores (``fencing``), latency drifts up. The load is small and spread
-(small days, every shard) so that latency stays flat without a fault. The client behaves like a kiosk: no answer
-within ``REPLY_TIMEOUT`` seconds, it sends the same command id again.
+latency exceeds ``SLOW_FACTOR`` times the median before the fault and ``SLOW_FLOOR``. Recovery ends at the last
+answer of the slow windows that precede the first ``SETTLED`` seconds of consecutive windows that are not slow.
+Slow windows after that are not the fault's doing: late in a drill the small days are full and, with two
+allocators on two cores (``fencing``), latency drifts up. Every drill's fault shows at once (a process dies or
+stops, a connection drops), well within ``SETTLED``. The load is small and spread (small days, every shard) so
+that latency stays flat without a fault. The client behaves like a kiosk: no answer within ``REPLY_TIMEOUT``
+seconds, it sends the same command id again.
 
 - ``kill``: SIGKILL the allocator, start a new one at once.
 - ``failover``: an active and a standby allocator; SIGKILL the active one; the standby's single-active-consumer
@@ -76,7 +77,7 @@ class DrillResult:
             if sample.finished >= self.fault_at:
                 windows.setdefault(int((sample.started - self.fault_at) // WINDOW), []).append(sample)
         slow: list[Sample] = []
-        calm = 0  # windows in a row as fast as before the fault
+        calm = 0  # consecutive windows that are not slow
         for index in sorted(windows):
             if statistics.median(s.latency for s in windows[index]) > limit:
                 slow += windows[index]

@@ -39,7 +39,7 @@ def test_recovery_ends_with_the_last_answer_of_the_outage() -> None:
 
 
 def test_slowness_after_the_service_settled_is_not_the_faults() -> None:
-    """Three seconds after the fault and two calm seconds, latency drifts up: not counted."""
+    """Four seconds after the fault, after more than two calm seconds, latency drifts up: not counted."""
     outage = {(FAULT_AT, FAULT_AT + 1.0): 0.8}
     late = {(FAULT_AT + 4.0, FAULT_AT + 5.0): 0.6}
 
