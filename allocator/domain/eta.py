@@ -25,12 +25,15 @@ class Pace(NamedTuple):
     consult_up: timedelta  # one consultation rounded up to whole minutes
 
 
+Origin = tuple[datetime, Pace]  # when the patient in consultation was called, at their slot's pace
+
+
 @dataclass(slots=True)
 class Walk:
     """One walk of a day: the call order it timed, each call's ETA, and the paces it used."""
 
     serving: Token | None
-    called_at: datetime | None
+    origin: Origin | None
     calls: list[Call]
     etas: list[datetime]
     paces: dict[Slot, Pace]
@@ -74,18 +77,36 @@ class _Paces(dict[Slot, Pace]):
         return pace
 
 
+def _origin(serving: Token | None, serving_slot: Slot | None, paces: _Paces) -> Origin | None:
+    """Where the walk starts from: the patient in consultation, if any."""
+    if serving is None or serving_slot is None or serving.called_at is None:
+        return None
+    return serving.called_at, paces[serving_slot]
+
+
+def _eta_at(position: int, calls: list[Call], etas: list[datetime], origin: Origin | None, paces: _Paces) -> datetime:
+    """The ETA of the call at ``position``, given the ETAs of the calls before it."""
+    slot = calls[position][1]
+    if position:
+        return _next_eta(etas[position - 1], paces[calls[position - 1][1]], paces[slot], slot)
+    return _next_eta(*origin, paces[slot], slot) if origin else paces[slot].first
+
+
 def _unchanged_prefix(
-    last: Walk | None, serving: Token | None, serving_slot: Slot | None, calls: list[Call], paces: _Paces
+    last: Walk | None, serving: Token | None, origin: Origin | None, calls: list[Call], paces: _Paces
 ) -> int:
-    """How many calls from the start keep the ETAs of the last walk: the same patient in consultation (called
-    at the same time, at the same pace), the same calls in the same slots, and the same pace for every slot among
-    them. (Only the walk sets an ETA; a token that loses its place in the call order is no longer a call.)"""
+    """How many calls from the start keep the ETAs of the last walk: the same patient in consultation (called at
+    the same time, consulting as long), the same calls in the same slots, and for every slot among them the same
+    consultation length and the same ETA for its first call. (Only the walk sets an ETA; a token that loses its
+    place in the call order is no longer a call.)
+
+    Once a slot has started its ``earliest`` follows ``now``, but it only decides an ETA that would otherwise come
+    sooner. ETAs rise along the walk, so when a slot's first call keeps its ETA, none of its later calls waits for
+    ``earliest``: a day in progress keeps its ETAs while the doctor keeps time."""
     if last is None or last.serving is not serving:
         return 0
-    if serving is not None and serving.called_at != last.called_at:
-        return 0
-    if serving_slot is not None and paces[serving_slot] != last.paces.get(serving_slot):
-        return 0
+    if origin and last.origin and origin[1].consult != last.origin[1].consult:
+        return 0  # the same patient, so called at the same time
     same = 0
     for (token, slot), (old_token, old_slot) in zip(calls, last.calls, strict=False):
         if token is not old_token or slot is not old_slot:
@@ -94,7 +115,10 @@ def _unchanged_prefix(
     for slot, first in last.firsts.items():
         if first >= same:
             break
-        if paces[slot] != last.paces[slot]:
+        pace, old = paces[slot], last.paces[slot]
+        if pace != old and (
+            pace.consult != old.consult or _eta_at(first, calls, last.etas, origin, paces) != last.etas[first]
+        ):
             return first
     return same
 
@@ -107,18 +131,18 @@ def recompute_etas(day: Day, now: datetime) -> list[tuple[Token, datetime | None
     Returns the tokens whose ETA changed, with the old value.
     """
     serving = day.serving()
-    serving_slot = day.slot(serving.slot_id) if serving is not None else None
     calls = day.calls(now)
     paces = _Paces(day, now)
+    origin = _origin(serving, day.slot(serving.slot_id) if serving is not None else None, paces)
     last = day.eta_walk
-    same = _unchanged_prefix(last, serving, serving_slot, calls, paces)
+    same = _unchanged_prefix(last, serving, origin, calls, paces)
     etas = last.etas[:same] if last is not None and same else []
     firsts = {slot: first for slot, first in last.firsts.items() if first < same} if last is not None else {}
     if same:
         previous: datetime | None = etas[-1]
         before: Pace | None = paces[calls[same - 1][1]]
-    elif serving is not None and serving_slot is not None:
-        previous, before = serving.called_at, paces[serving_slot]
+    elif origin is not None:
+        previous, before = origin
     else:
         previous = before = None
     changed: list[tuple[Token, datetime | None]] = []
@@ -147,5 +171,5 @@ def recompute_etas(day: Day, now: datetime) -> list[tuple[Token, datetime | None
         if token.estimated_time is not None and token not in timed and token.status.is_active:
             changed.append((token, token.estimated_time))
             token.estimated_time = None
-    day.eta_walk = Walk(serving, serving.called_at if serving else None, calls, etas, dict(paces), firsts)
+    day.eta_walk = Walk(serving, origin, calls, etas, dict(paces), firsts)
     return changed

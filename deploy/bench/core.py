@@ -3,7 +3,8 @@
 Commands are built beforehand; only ``handle`` is timed, on workspaces like the allocator's: a batch of 64
 commands shares one workspace, whose change set is then dropped (the shell would save it). Two days: an ordinary
 OPD day (two slots of 30 seats, a waitlist forms) and a hot day (twelve hourly slots of 500 seats, 250 tokens:
-the day is kept small because a decision costs more as the day grows).
+the day is kept small because a decision costs more as the day grows). Bookings, cancellations and emergencies
+come the day before; walk-ins come on the day, with the doctor seeing patients and the clock moving.
 """
 
 import contextlib
@@ -11,7 +12,7 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from datetime import time as clock_time
 from itertools import count
 from uuid import UUID, uuid4
@@ -26,6 +27,8 @@ from shared.contracts.commands import (
     AddEmergencyPayload,
     BookToken,
     BookTokenPayload,
+    CallNext,
+    CallNextPayload,
     CancelToken,
     CancelTokenPayload,
     CommandBase,
@@ -67,9 +70,9 @@ HOT_DAY = DayShape(
 )
 
 
-def _ctx(command: CommandBase, code: str | None = None) -> CommandContext:
-    """As the allocator makes it, with the command's own id (the benchmark's clock stands still)."""
-    return CommandContext(now=NOW, command_id=command.command_id, doctor_code=code)
+def _ctx(command: CommandBase, now: datetime = NOW, code: str | None = None) -> CommandContext:
+    """As the allocator makes it, with the command's own id."""
+    return CommandContext(now=now, command_id=command.command_id, doctor_code=code)
 
 
 def _command(kind: type[CommandBase], payload: object) -> CommandBase:
@@ -87,7 +90,7 @@ class Desk:
             doctor_id=self.doctor_id, name=f"Dr. Core {number}", specialization="Core", time_slots=shape.templates
         )
         command = _command(CreateDoctor, payload)
-        handle(self.ws, command, _ctx(command, f"D{number}"))
+        handle(self.ws, command, _ctx(command, code=f"D{number}"))
 
     def book(self, source: TokenSource) -> CommandBase:
         n = next(self.patients)
@@ -104,19 +107,24 @@ class Desk:
     def cancel(self, token_id: UUID) -> CommandBase:
         return _command(CancelToken, CancelTokenPayload(doctor_id=self.doctor_id, token_id=str(token_id)))
 
+    def call_next(self) -> CommandBase:
+        return _command(CallNext, CallNextPayload(doctor_id=self.doctor_id, date=DAY))
+
     def active_tokens(self) -> list[UUID]:
         return [t.id for day in self.ws.days.values() for t in day.tokens if t.status.is_active]
 
 
-def decide(desk: Desk, commands: list[CommandBase]) -> float:
-    """Time ``handle`` over the commands, a fresh change set per batch; refusals are decisions too."""
+def decide(desk: Desk, commands: list[CommandBase], start: datetime = NOW, step: timedelta = timedelta(0)) -> float:
+    """Time ``handle`` over the commands, a fresh change set per batch; refusals are decisions too. The clock
+    reads ``start`` for the first command and moves ``step`` for each next one."""
+    contexts = [_ctx(command, start + n * step) for n, command in enumerate(commands)]
     elapsed = 0.0
-    for start in range(0, len(commands), BATCH):
+    for first in range(0, len(commands), BATCH):
         desk.ws.changes = Changes()
         began = time.perf_counter()
-        for command in commands[start : start + BATCH]:
+        for command, ctx in zip(commands[first : first + BATCH], contexts[first : first + BATCH], strict=True):
             with contextlib.suppress(Rejection):
-                handle(desk.ws, command, _ctx(command))
+                handle(desk.ws, command, ctx)
         elapsed += time.perf_counter() - began
     return elapsed
 
@@ -144,10 +152,20 @@ def _emergencies(desk: Desk, shape: DayShape, rng: random.Random) -> float:
     return decide(desk, [desk.emergency() for _ in range(20)])
 
 
+def _walk_ins(desk: Desk, shape: DayShape, rng: random.Random) -> float:
+    """Half the day booked ahead; then, the doctor seeing the first patient, a walk-in every 10 s."""
+    decide(desk, [desk.book(rng.choice(SOURCES)) for _ in range(shape.bookings // 2)])
+    opening = datetime.combine(DAY, shape.templates[0].start_time, tzinfo=ZONE)
+    decide(desk, [desk.call_next()], start=opening)
+    walk_ins = [desk.book(TokenSource.WALKIN) for _ in range(shape.bookings // 2)]
+    return decide(desk, walk_ins, start=opening + timedelta(minutes=1), step=timedelta(seconds=10))
+
+
 SCENARIOS: dict[str, tuple[Scenario, Callable[[DayShape], int]]] = {
     "book": (_bookings, lambda shape: shape.bookings),
     "cancel": (_cancellations, lambda shape: shape.bookings // 2),
     "emergency": (_emergencies, lambda shape: 20),
+    "walk-in": (_walk_ins, lambda shape: shape.bookings // 2),
 }
 
 

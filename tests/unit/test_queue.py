@@ -73,6 +73,18 @@ def test_the_next_slots_etas_follow_the_pace_of_the_patient_in_consultation() ->
     assert _etas(clinic, later.short_number) == [at(10)]
 
 
+def test_a_slots_new_consultation_length_moves_its_later_patients() -> None:
+    """The slot's first patient keeps their time (the slot's start); the one after them moves with the new length."""
+    clinic = Clinic.open(template(MORNING, capacity=4), template(LATE, capacity=4), now=at(8))  # 15 minutes each
+    clinic.book(slot=LATE)
+    second = clinic.book(slot=LATE)
+    assert _etas(clinic, second.short_number) == [at(10, 15)]
+
+    clinic.update_slots(template(MORNING, capacity=4), template(LATE, capacity=6))  # 10 minutes from 10:00
+
+    assert _etas(clinic, second.short_number) == [at(10, 10)]
+
+
 def test_a_later_emergency_is_seen_first_and_pushes_the_others() -> None:
     clinic = Clinic.open(template(MORNING, capacity=5, reserved=1))  # 12 consult minutes
     first, second = clinic.book(), clinic.book(source=TokenSource.FOLLOWUP)
