@@ -1,9 +1,9 @@
 """Estimated consultation times: walk the doctor's day in consultation order.
 
 A walk is kept on the day, and the next one starts where the call order (or a slot's pace) first differs from
-it: ETAs before that point are a function of what comes before them, so they cannot have changed. On a day not
-yet started, a booking at the end of the queue walks one token, not the whole day. Once a slot has started, its
-pace follows ``now``, which moves with every command, so the walk starts again from that slot.
+it: ETAs before that point are a function of what comes before them, so they cannot have changed. A booking at
+the end of the queue walks one token, not the whole day, on the day itself too while the doctor keeps time
+(``_unchanged_prefix`` says why).
 """
 
 from dataclasses import dataclass
@@ -157,7 +157,7 @@ def recompute_etas(day: Day, now: datetime) -> list[tuple[Token, datetime | None
         etas.append(eta)
         if token.estimated_time != eta:
             changed.append((token, token.estimated_time))
-        token.estimated_time = eta
+            token.estimated_time = eta
     # Tokens no longer timed lose their ETA: after a first walk, only the last walk's calls can have one.
     timed = {token for token, _ in calls[same:]}
     if serving is not None:

@@ -4,7 +4,7 @@ Commands are built beforehand; only ``handle`` is timed, on workspaces like the 
 commands shares one workspace, whose change set is then dropped (the shell would save it). Two days: an ordinary
 OPD day (two slots of 30 seats, a waitlist forms) and a hot day (twelve hourly slots of 500 seats, 250 tokens:
 the day is kept small because a decision costs more as the day grows). Bookings, cancellations and emergencies
-come the day before; walk-ins come on the day, with the doctor seeing patients and the clock moving.
+come at 07:00, before the first slot; walk-ins come once the doctor is seeing patients, the clock moving.
 """
 
 import contextlib
