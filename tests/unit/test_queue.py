@@ -85,6 +85,23 @@ def test_a_slots_new_consultation_length_moves_its_later_patients() -> None:
     assert _etas(clinic, second.short_number) == [at(10, 10)]
 
 
+def test_on_the_day_etas_hold_while_the_doctor_keeps_time_and_follow_the_clock_after() -> None:
+    clinic = Clinic.open(template(MORNING, capacity=6), now=at(8))  # 10 minutes each
+    clinic.book()
+    second = clinic.book()
+    clinic.wait(minutes=60)
+    clinic.call_next()  # the first patient, at 09:00
+    clinic.wait(minutes=5)
+    third = clinic.book()
+    assert _etas(clinic, second.short_number, third.short_number) == [at(9, 10), at(9, 20)]
+
+    clinic.wait(minutes=9)  # 09:14: the consultation runs 4 minutes over
+    fourth = clinic.book()
+
+    numbers = (second.short_number, third.short_number, fourth.short_number)
+    assert _etas(clinic, *numbers) == [at(9, 14), at(9, 24), at(9, 34)]
+
+
 def test_a_later_emergency_is_seen_first_and_pushes_the_others() -> None:
     clinic = Clinic.open(template(MORNING, capacity=5, reserved=1))  # 12 consult minutes
     first, second = clinic.book(), clinic.book(source=TokenSource.FOLLOWUP)
