@@ -30,6 +30,7 @@ def build_policy(settings: AllocatorSettings) -> Policy:
         booking_horizon_days=settings.booking_horizon_days,
         release_reserve_at_start=settings.release_reserve_at_start,
         eta_notice_threshold=settings.eta_notice_threshold,
+        day_updates_from=settings.eta_day_updates_from,
         no_show_grace=timedelta(minutes=settings.no_show_grace_minutes),
         recall_after_patients=settings.recall_after_patients,
     )

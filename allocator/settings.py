@@ -1,6 +1,6 @@
 """Allocator settings (``OPD_*`` environment variables)."""
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 from pydantic import Field
 
@@ -18,6 +18,9 @@ class AllocatorSettings(CommonSettings):
     booking_horizon_days: int = Field(30, ge=0, le=365)
     release_reserve_at_start: bool = True
     eta_notice_minutes: float = Field(10.0, ge=0)
+    eta_day_updates_from: time = Field(
+        time(7), description="on the day of the visit, from this local time, ETA notices add up small moves"
+    )
     no_show_grace_minutes: float = Field(15.0, ge=0, description="after slot end, unseen confirmed tokens lapse")
     recall_after_patients: int = Field(2, ge=0, le=50, description="a recalled patient goes back this many places")
     tick_seconds: float = Field(5.0, gt=0, le=3600, description="how often (wall clock) the clock acts on shards")

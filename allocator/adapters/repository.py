@@ -220,6 +220,7 @@ def _day(
             updated_at=r["updated_at"],
             overflow=r["overflow"],
             estimated_time=r["estimated_time"],
+            announced_eta=r["announced_eta"],
             status_reason=r["status_reason"],
             checked_in_at=r["checked_in_at"],
             called_at=r["called_at"],
@@ -301,13 +302,13 @@ _TOKEN_COLUMNS = {  # column → the array type its values travel in
     "date": "date", "patient_name": "text", "patient_age": "int4", "patient_id": "text", "phone": "text",
     "email": "text", "language": "text", "patient_key": "text", "source": "text", "priority": "int2",
     "status": "text", "is_emergency": "bool", "overflow": "bool", "arrival": "int4", "estimated_time": "timestamptz",
-    "status_reason": "text", "created_at": "timestamptz", "updated_at": "timestamptz",
+    "announced_eta": "timestamptz", "status_reason": "text", "created_at": "timestamptz", "updated_at": "timestamptz",
     "checked_in_at": "timestamptz", "called_at": "timestamptz", "completed_at": "timestamptz", "recalls": "int2",
     "queue_priority": "int2", "queue_position": "float8",
 }  # fmt: skip
 _TOKEN_CHANGES = (
-    "slot_id", "status", "overflow", "estimated_time", "status_reason", "updated_at", "checked_in_at", "called_at",
-    "completed_at", "recalls", "queue_priority", "queue_position",
+    "slot_id", "status", "overflow", "estimated_time", "announced_eta", "status_reason", "updated_at", "checked_in_at",
+    "called_at", "completed_at", "recalls", "queue_priority", "queue_position",
 )  # fmt: skip
 # One statement for all of a batch's tokens, rows in the order given (the seat counters' trigger runs in that order).
 _UPSERT_TOKENS = f"""
@@ -322,8 +323,8 @@ def _token_row(t: Token) -> tuple[object, ...]:
     return (
         t.id, t.token_number, t.short_number, t.doctor_id, t.slot_id, t.date, p.name, p.age, p.patient_id,
         p.phone, p.email, p.language, t.patient_key, t.source.value, int(t.priority), t.status.value,
-        t.is_emergency, t.overflow, t.arrival, t.estimated_time, t.status_reason, t.created_at, t.updated_at,
-        t.checked_in_at, t.called_at, t.completed_at, t.recalls, *t.order_key,
+        t.is_emergency, t.overflow, t.arrival, t.estimated_time, t.announced_eta, t.status_reason, t.created_at,
+        t.updated_at, t.checked_in_at, t.called_at, t.completed_at, t.recalls, *t.order_key,
     )  # fmt: skip
 
 

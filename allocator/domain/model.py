@@ -75,6 +75,7 @@ class Token:
     updated_at: datetime
     overflow: bool = False
     estimated_time: datetime | None = None
+    announced_eta: datetime | None = None  # the ETA the last event about the token carried
     status_reason: str | None = None
     checked_in_at: datetime | None = None
     called_at: datetime | None = None

@@ -1,7 +1,7 @@
 """Tunable rules of the allocation, fixed per allocator process from its settings."""
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import time, timedelta
 from zoneinfo import ZoneInfo
 
 
@@ -11,6 +11,7 @@ class Policy:
     booking_horizon_days: int = 30
     release_reserve_at_start: bool = True
     eta_notice_threshold: timedelta = timedelta(minutes=10)
+    day_updates_from: time = time(7)  # on the day, from then on, ETA notices add up small moves (D33)
     no_show_grace: timedelta = timedelta(minutes=15)
     recall_after_patients: int = 2
     consult_smoothing: float = 0.3  # weight of the newest measured consultation in the moving average

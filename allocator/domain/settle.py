@@ -52,6 +52,18 @@ def refresh_slot_status(ws: Workspace, day: Day, now: datetime) -> None:
             ws.touch_slot(slot)
 
 
+def telling_drift(ws: Workspace, day: Day, now: datetime) -> bool:
+    """Whether ETA notices compare with what the patient was last told (drift adds up) rather than with the ETA
+    just before the change: on the day of the visit, from ``Policy.day_updates_from`` (D33)."""
+    local = now.astimezone(ws.policy.zone)
+    return day.date == local.date() and local.time() >= ws.policy.day_updates_from
+
+
+def _eta_notice(day: Day, token: Token, reason: str, previous: datetime | None) -> EventDraft:
+    payload = TokenPayload(token=token_view(day, token), reason=reason, previous_estimated_time=previous)
+    return EventDraft(TokenEtaChanged, day.doctor.id, payload)
+
+
 def settle(ws: Workspace, day: Day, now: datetime, reason: str, told: Collection[UUID] = ()) -> list[EventDraft]:
     """``told``: patients already getting their own message from this command (no second notice)."""
     promoted = _promote_waitlist(ws, day, now)
@@ -65,11 +77,28 @@ def settle(ws: Workspace, day: Day, now: datetime, reason: str, told: Collection
     ]
     promoted_ids = {token.id for token in promoted}
     threshold = ws.policy.eta_notice_threshold
+    drift = telling_drift(ws, day, now)
     for token, previous in eta_changes:
         current = token.estimated_time
-        if previous is not None and current is not None and abs(current - previous) < threshold:
-            continue  # a small change: nobody is told
+        baseline = token.announced_eta if drift and token.announced_eta is not None else previous
+        if baseline is not None and current is not None and abs(current - baseline) < threshold:
+            continue  # a small change (on the day: still close to what the patient was told)
         if token.id not in told and token.id not in promoted_ids and token.status is TokenStatus.CONFIRMED:
-            payload = TokenPayload(token=token_view(day, token), reason=reason, previous_estimated_time=previous)
-            notices.append(EventDraft(TokenEtaChanged, day.doctor.id, payload))
+            notices.append(_eta_notice(day, token, reason, baseline))
     return notices
+
+
+def drift_notices(ws: Workspace, day: Day, now: datetime, reason: str, told: Collection[UUID]) -> list[EventDraft]:
+    """On the day, every patient waiting whose ETA is the notice threshold or more from what they were last told:
+    the moves of the days before, each too small to tell, that add up. Repeating it tells nobody twice."""
+    if not telling_drift(ws, day, now):
+        return []
+    threshold = ws.policy.eta_notice_threshold
+    return [
+        _eta_notice(day, token, reason, token.announced_eta)
+        for token in day.waiting()
+        if token.id not in told
+        and token.estimated_time is not None
+        and token.announced_eta is not None
+        and abs(token.estimated_time - token.announced_eta) >= threshold
+    ]

@@ -9,8 +9,9 @@ from uuid import UUID
 from allocator.domain.day import Day
 from allocator.domain.model import Doctor, Slot, Token
 from allocator.domain.policy import Policy
-from shared.contracts.events import EventBase
+from shared.contracts.events import EventBase, TokenPayload
 from shared.contracts.values import SlotStatus, SlotTemplate
+from shared.contracts.views import TokenView
 from shared.ids import slot_id
 
 
@@ -121,4 +122,14 @@ class Workspace:
         self.changes.slots[slot.id] = slot
 
     def emit(self, kind: type[EventBase], doctor_id: UUID, payload: Any) -> None:
+        """Queue the event; one about a token announces the ETA it carries (the baseline of later ETA notices)."""
         self.changes.events.append(EventDraft(kind, doctor_id, payload))
+        if isinstance(payload, TokenPayload):
+            self._announce(payload.token)
+
+    def _announce(self, view: TokenView) -> None:
+        day = self.days.get((view.doctor_id, view.date))
+        token = day.token(str(view.id)) if day is not None else None
+        if token is not None and token.announced_eta != view.estimated_time:
+            token.announced_eta = view.estimated_time
+            self.changes.tokens[token.id] = token

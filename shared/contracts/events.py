@@ -19,7 +19,7 @@ class TokenPayload(Contract):
 
     token: TokenView
     reason: str | None = None
-    previous_estimated_time: datetime | None = None
+    previous_estimated_time: datetime | None = None  # on an ETA notice: the ETA it moved from (D33)
 
 
 class EventBase(Contract):

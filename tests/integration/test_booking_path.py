@@ -1,5 +1,6 @@
 """The foundation path: REST → RabbitMQ → allocator → Postgres → events → notifier."""
 
+from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -147,3 +148,19 @@ async def test_a_slow_allocator_gets_202_with_a_status_url_that_later_shows_the_
     assert done["success"] is True
     assert done["data"]["id"] == doctor_id
     assert done["commandId"] == accepted["commandId"]
+
+
+async def test_what_a_patient_was_told_is_stored_with_the_token(
+    api: TestClient, allocator: Running, pg: asyncpg.Connection
+) -> None:
+    """ETA notices compare with the ETA last announced, so it must survive a reload of the day (D33)."""
+    doctor = await create_doctor(api, capacity=10, reserved=0)  # 6 consult minutes
+    walkin = (await book(api, doctor["id"], "Walk-in"))["data"]
+    await book(api, doctor["id"], "Paid", source="priority")
+
+    stored = await pg.fetchrow("SELECT estimated_time, announced_eta FROM tokens WHERE id = $1::uuid", walkin["id"])
+    assert walkin["estimatedTime"].startswith("2026-12-01T09:00")
+    assert (stored["announced_eta"], stored["estimated_time"] - stored["announced_eta"]) == (
+        datetime.fromisoformat(walkin["estimatedTime"]),
+        timedelta(minutes=6),
+    ), "moved 6 minutes back: too little to tell, so the patient still knows 09:00"

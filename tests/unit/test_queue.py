@@ -13,7 +13,7 @@ from shared.contracts.events import (
 from shared.contracts.values import TokenSource, TokenStatus
 from shared.errors import ErrorCode
 
-from .kit import Clinic, at, event_types, events_of, rejected, template, type_of
+from .kit import MONDAY, Clinic, at, event_types, events_of, rejected, template, type_of
 
 MORNING = "09:00-10:00"
 LATE = "10:00-11:00"
@@ -142,6 +142,44 @@ def _two_seated_two_waiting(clinic: Clinic) -> tuple[str, str, str, str]:
     numbers = seated[0].short_number, seated[1].short_number, walkin.short_number, paid.short_number
     assert [clinic.view(n).waitlist_position for n in numbers[2:]] == [2, 1]
     return numbers
+
+
+def test_on_the_day_small_eta_shifts_are_told_once_they_add_up_to_the_threshold() -> None:
+    clinic = Clinic.open(template(MORNING, capacity=10, reserved=0))  # 08:00 on the day; 6 minutes each
+    walkin = clinic.book()
+    clinic.take_events()
+
+    clinic.book(source=TokenSource.PRIORITY)
+    assert not events_of(clinic.take_events(), TokenEtaChanged), "6 minutes later than told"
+    clinic.book(source=TokenSource.PRIORITY)
+    [notice] = events_of(clinic.take_events(), TokenEtaChanged)
+    assert notice.payload.token.short_number == walkin.short_number
+    assert (notice.payload.previous_estimated_time, notice.payload.token.estimated_time) == (at(9), at(9, 12))
+
+    clinic.book(source=TokenSource.PRIORITY)
+    assert not events_of(clinic.take_events(), TokenEtaChanged), "6 minutes later than last told (09:12)"
+
+
+def test_the_day_before_small_shifts_are_not_told_and_the_morning_tells_what_they_added_up_to() -> None:
+    """Tomorrow's times are tentative: a notice for every few bookings ahead would be noise. From 07:00 on the
+    day, the clock tells each patient whose ETA moved the threshold or more since they were told, once."""
+    clinic = Clinic.open(template(MORNING, capacity=10, reserved=0), now=at(20) - timedelta(days=1))
+    walkin = clinic.book(date=MONDAY)
+    clinic.book(source=TokenSource.PRIORITY, date=MONDAY)
+    clinic.book(source=TokenSource.PRIORITY, date=MONDAY)
+    assert not events_of(clinic.take_events(), TokenEtaChanged), "12 minutes later, 6 at a time"
+
+    clinic.now = at(6, 59)
+    clinic.tick()
+    assert not events_of(clinic.take_events(), TokenEtaChanged), "nobody is woken before 07:00"
+    clinic.now = at(7)
+    clinic.tick()
+    [notice] = events_of(clinic.take_events(), TokenEtaChanged)
+    assert notice.payload.token.short_number == walkin.short_number
+    assert (notice.payload.previous_estimated_time, notice.payload.token.estimated_time) == (at(9), at(9, 12))
+    clinic.wait(seconds=5)
+    clinic.tick()
+    assert not events_of(clinic.take_events(), TokenEtaChanged), "told once"
 
 
 def test_cancelling_a_confirmed_token_promotes_the_best_waiting_token() -> None:

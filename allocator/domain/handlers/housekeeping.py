@@ -6,7 +6,7 @@ from typing import Any
 from allocator.domain.context import CommandContext
 from allocator.domain.day import Day
 from allocator.domain.handlers.common import require_doctor
-from allocator.domain.settle import settle
+from allocator.domain.settle import drift_notices, settle
 from allocator.domain.views import token_view
 from allocator.domain.workspace import Workspace
 from shared.contracts.commands import Reallocate
@@ -68,6 +68,9 @@ def run_clock(ws: Workspace, day: Day, now: datetime, reason: str) -> dict[str, 
     no_shows = expire_no_shows(ws, day, now)
     moved, cancelled = roll_over(ws, day, now)
     notices = settle(ws, day, now, reason=reason)
+    notices += drift_notices(
+        ws, day, now, "the queue moved since you were last told", {n.payload.token.id for n in notices}
+    )
     for notice in notices:
         ws.emit(notice.kind, notice.doctor_id, notice.payload)
     promoted = [n.payload.token.token_number for n in notices if n.kind is TokenPromoted]
