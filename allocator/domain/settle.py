@@ -52,7 +52,7 @@ def refresh_slot_status(ws: Workspace, day: Day, now: datetime) -> None:
             ws.touch_slot(slot)
 
 
-def telling_drift(ws: Workspace, day: Day, now: datetime) -> bool:
+def _telling_drift(ws: Workspace, day: Day, now: datetime) -> bool:
     """Whether ETA notices compare with what the patient was last told (drift adds up) rather than with the ETA
     just before the change: on the day of the visit, from ``Policy.day_updates_from`` (D33)."""
     local = now.astimezone(ws.policy.zone)
@@ -77,7 +77,7 @@ def settle(ws: Workspace, day: Day, now: datetime, reason: str, told: Collection
     ]
     promoted_ids = {token.id for token in promoted}
     threshold = ws.policy.eta_notice_threshold
-    drift = telling_drift(ws, day, now)
+    drift = _telling_drift(ws, day, now)
     for token, previous in eta_changes:
         current = token.estimated_time
         baseline = token.announced_eta if drift and token.announced_eta is not None else previous
@@ -91,7 +91,7 @@ def settle(ws: Workspace, day: Day, now: datetime, reason: str, told: Collection
 def drift_notices(ws: Workspace, day: Day, now: datetime, reason: str, told: Collection[UUID]) -> list[EventDraft]:
     """On the day, every patient waiting whose ETA is the notice threshold or more from what they were last told:
     the moves of the days before, each too small to tell, that add up. Repeating it tells nobody twice."""
-    if not telling_drift(ws, day, now):
+    if not _telling_drift(ws, day, now):
         return []
     threshold = ws.policy.eta_notice_threshold
     return [
