@@ -18,6 +18,7 @@ from allocator.domain.policy import Policy
 from allocator.service.processor import ShardProcessor
 from allocator.settings import AllocatorSettings
 from shared import amqp, db
+from shared.authority import parse_broker_users
 from shared.clock import Clock, clock_from_settings
 from shared.topology import Topology
 
@@ -50,23 +51,31 @@ async def run_allocator(settings: AllocatorSettings, stop: asyncio.Event, clock:
     holder = settings.holder_name or f"{socket.gethostname()}:{os.getpid()}"
     batch = BatchSettings(max_size=settings.batch_max_size, linger_seconds=settings.batch_linger_ms / 1000)
     relay = OutboxRelay(settings.writer_dsn, topology, linger_seconds=settings.outbox_linger_ms / 1000)
+    broker_users = parse_broker_users(settings.broker_users)
+    secret = settings.cancel_code_secret.get_secret_value().encode() if settings.cancel_code_secret else None
     async with AsyncExitStack() as stack:
         pool = await open_pool(settings, stop)
         if pool is None:
             return
         stack.push_async_callback(pool.close)
         processors = [
-            ShardProcessor(pool, shard, holder, build_policy(settings), clock, settings.shard_count)
+            ShardProcessor(
+                pool, shard, holder, build_policy(settings), clock, settings.shard_count, cancel_secret=secret
+            )
             for shard in settings.shard_list()
         ]
-        consumers = [ShardConsumer(p, topology, batch, relay.kick) for p in processors]
+        consumers = [ShardConsumer(p, topology, batch, relay.kick, broker_users) for p in processors]
         shards = settings.shard_list()
 
         async def serve(connection: AbstractConnection) -> None:
             log.info("serving shards %s as %s", shards, holder)
             async with asyncio.TaskGroup() as tasks:
                 tasks.create_task(relay.run(connection, stop))
-                tasks.create_task(run_ticker(connection, topology, shards, settings.tick_seconds, stop))
+                tasks.create_task(
+                    run_ticker(
+                        connection, topology, shards, settings.tick_seconds, stop, amqp.login_of(settings.amqp_url)
+                    )
+                )
                 tasks.create_task(watch_queues(connection, consumers, stop))
                 for consumer in consumers:
                     tasks.create_task(consumer.run(connection, stop))

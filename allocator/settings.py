@@ -32,6 +32,11 @@ class AllocatorSettings(CommonSettings):
         description="the database ends a session idle this long inside a transaction (a frozen allocator's), "
         "releasing the shard lease it locked to a standby; 0 = never",
     )
+    broker_users: str = Field(
+        "gateway:gateway,allocator:system,kiosk:booking,guest:system",
+        description="broker login → role (booking, staff, admin, system, gateway = a relay for API callers, none); "
+        "a login not named may send nothing",
+    )
     holder_name: str | None = Field(None, description="names this process in the lease table")
     metrics_port: int = Field(9101, ge=0, le=65535, description="Prometheus /metrics listener; 0 = none")
     writer_database_url: str | None = Field(

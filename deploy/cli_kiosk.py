@@ -113,8 +113,9 @@ def cancel(
     token: Annotated[str, typer.Argument(help="token number (D3-20261201-T007) or token id")],
     doctor: DoctorOption,
     reason: Annotated[str | None, typer.Option(help="why, for the record")] = None,
+    code: Annotated[str | None, typer.Option(help="the patient's cancel code (from the slip): a kiosk needs it")] = None,
     command_id: CommandIdOption = None,
     timeout: TimeoutOption = 10.0,
 ) -> None:
     """Cancel a token; the freed seat goes to the best waiting patient."""
-    _run(timeout, lambda kiosk: kiosk.cancel(doctor, token, reason, command_id), cancellation_note)
+    _run(timeout, lambda kiosk: kiosk.cancel(doctor, token, reason, command_id, code), cancellation_note)

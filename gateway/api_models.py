@@ -47,12 +47,7 @@ EmergencyBySpecializationBody = rest_body(
     ("doctor_id",),
     specialization=(Annotated[str, Field(min_length=1, max_length=80)], ...),
 )
-CancelBody = rest_body(
-    CancelTokenPayload,
-    "CancelBody",
-    ("doctor_id", "token_id"),
-    cancel_code=(str | None, Field(None, description="the patient's cancel code (needed below the staff role)")),
-)
+CancelBody = rest_body(CancelTokenPayload, "CancelBody", ("doctor_id", "token_id"))
 CallNextBody = rest_body(CallNextPayload, "CallNextBody", ("doctor_id",))
 DelayBody = rest_body(DelayDoctorPayload, "DelayBody", ("doctor_id",))
 ReallocateBody = rest_body(ReallocatePayload, "ReallocateBody", ("doctor_id",))

@@ -31,11 +31,12 @@ def _configure_access(app: web.Application, settings: GatewaySettings) -> None:
     keys = KeyRing.from_settings(settings.api_keys, settings.api_keys_file, development)
     if development:
         log.warning("DEVELOPMENT MODE: requests without an API key act as admin; never expose this gateway")
-        secret = DEVELOPMENT_CANCEL_SECRET
-    elif settings.cancel_code_secret is not None:
+    if settings.cancel_code_secret is not None:
         secret = settings.cancel_code_secret.get_secret_value().encode()
         if len(secret) < 16:
             raise ValueError("OPD_CANCEL_CODE_SECRET must be at least 16 characters")
+    elif development:
+        secret = DEVELOPMENT_CANCEL_SECRET
     elif keys.entries:
         raise ValueError("OPD_CANCEL_CODE_SECRET is required when API keys are configured")
     else:

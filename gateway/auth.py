@@ -1,6 +1,6 @@
 """Who may call what: API keys with roles, and the access each route declares.
 
-Roles are ranked: ``admin`` includes ``staff``, which includes ``booking`` (a desk clerk also books). A route
+Roles are ranked (``shared.contracts.caller``): ``admin`` includes ``staff``, which includes ``booking``. A route
 declares the least role it needs with ``@requires(Role.X)``, or ``@public``; a route that declares nothing is
 refused to everyone, so a forgotten declaration fails closed. Keys are stored as SHA-256 digests only.
 """
@@ -15,21 +15,13 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
+from shared.contracts.caller import KEY_ROLES, Role
+
 log = logging.getLogger(__name__)
 ACCESS_ATTRIBUTE = "__opd_access__"
 KEY_HEADER = "X-API-Key"
 
 Handler = TypeVar("Handler", bound=Callable[..., Awaitable[web.StreamResponse]])
-
-
-class Role(StrEnum):
-    BOOKING = "booking"
-    STAFF = "staff"
-    ADMIN = "admin"
-
-    @property
-    def rank(self) -> int:
-        return list(Role).index(self)
 
 
 class Access(StrEnum):
@@ -70,7 +62,12 @@ class Caller:
     role: Role | None
 
     def has(self, role: Role) -> bool:
-        return self.role is not None and self.role.rank >= role.rank
+        return self.role is not None and self.role.includes(role)
+
+    @property
+    def issuer(self) -> str:
+        """What the commands this caller sends are recorded under: they belong to it."""
+        return f"api:{self.name}"
 
 
 ANONYMOUS = Caller("anonymous", None)
@@ -95,9 +92,11 @@ def parse_entries(lines: Iterable[str]) -> dict[str, Caller]:
         try:
             name, role, hexdigest = (part.strip() for part in line.split(":"))
             caller = Caller(name, Role(role))
+            if caller.role not in KEY_ROLES:
+                raise ValueError(role)
         except ValueError:
             raise InvalidKeyConfig(
-                f"API key entry {line!r}: expected name:role:sha256hex with role in {', '.join(Role)}"
+                f"API key entry {line!r}: expected name:role:sha256hex with role in {', '.join(KEY_ROLES)}"
             ) from None
         if len(hexdigest) != 64 or any(c not in "0123456789abcdef" for c in hexdigest.lower()):
             raise InvalidKeyConfig(f"API key {name!r}: the digest must be 64 hex characters (sha256 of the key)")

@@ -6,12 +6,17 @@ from uuid import UUID, uuid4
 from aiohttp import web
 from pydantic import BaseModel
 
-from gateway.cancel_codes import cancel_code
+from gateway.access import caller_of
 from gateway.context import BUS, CANCEL_SECRET, CLOCK, SETTINGS
+from gateway.receipts import receipt
 from gateway.request_ids import correlation_id
 from gateway.responses import error, json_response
+from shared.authority import required_role
+from shared.cancel_codes import cancel_code
+from shared.contracts.caller import Caller
 from shared.contracts.commands import CommandBase
 from shared.contracts.replies import Reply
+from shared.errors import ErrorCode, Rejection
 from shared.ids import command_id_for_key
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -35,11 +40,20 @@ def present(reply: Reply, success_status: int = 200, cancel_secret: bytes | None
 
 
 def command_id(request: web.Request, part: str = "") -> UUID:
-    """Random, or derived from the request's Idempotency-Key (and ``part``, for multi-command requests)."""
+    """Random, or derived from the caller and the request's Idempotency-Key (and ``part``, for multi-command
+    requests): a retry names the same command, another caller's same key another one."""
     key = request.headers.get(IDEMPOTENCY_HEADER)
     if key is None:
         return uuid4()
-    return command_id_for_key(f"{request.method} {request.path} {key.strip()} {part}".rstrip())
+    return command_id_for_key(caller_of(request).issuer, f"{request.method} {request.path}", key.strip(), part)
+
+
+def relayed_caller(request: web.Request) -> Caller:
+    """The caller as the command names it: the allocator acts for it, and checks its role again."""
+    caller = caller_of(request)
+    if caller.role is None:  # routes that send commands all need a key; this keeps it so
+        raise Rejection(ErrorCode.UNAUTHENTICATED, "an API key is required")
+    return Caller(name=caller.name, role=caller.role)
 
 
 def build(
@@ -49,14 +63,28 @@ def build(
     payload: dict[str, Any],
     part: str = "",
 ) -> CommandBase:
-    """Validate the payload (a ValidationError becomes a 400) and wrap it in a command."""
-    return command_type(
+    """Validate the payload (a ValidationError becomes a 400) and wrap it in a command sent for the caller.
+
+    The caller's role is checked against the command's least role here as well as by the allocator.
+    """
+    caller = relayed_caller(request)
+    command = command_type(
         command_id=command_id(request, part),
         issued_at=request.app[CLOCK].now(),
         source="gateway",
         correlation_id=correlation_id(request),
+        caller=caller,
         payload=payload_type.model_validate(payload),
     )
+    needed = required_role(command)
+    if needed is None or not caller.may(needed):
+        raise Rejection(
+            ErrorCode.FORBIDDEN,
+            f"this needs the {needed} role; key {caller.name!r} has {caller.role}",
+            requiredRole=str(needed),
+            role=str(caller.role),
+        )
+    return command
 
 
 async def send(request: web.Request, command: CommandBase) -> Reply | None:
@@ -64,9 +92,10 @@ async def send(request: web.Request, command: CommandBase) -> Reply | None:
     return await request.app[BUS].request(command, request.app[SETTINGS].rpc_timeout_seconds)
 
 
-def accepted(command: CommandBase) -> web.Response:
-    """202: the command is queued; its outcome will be at the status URL."""
-    status_url = f"/api/commands/{command.command_id}"
+def accepted(request: web.Request, command: CommandBase) -> web.Response:
+    """202: the command is queued; its outcome will be at the status URL, for this caller (the receipt says so)."""
+    signed = receipt(request.app[CANCEL_SECRET], command.command_id, caller_of(request).issuer, command.issued_at)
+    status_url = f"/api/commands/{command.command_id}?receipt={signed}"
     return json_response(
         {
             "success": True,
@@ -95,5 +124,5 @@ async def dispatch(
     command = build(request, command_type, payload_type, payload)
     reply = await send(request, command)
     if reply is None:
-        return accepted(command)
+        return accepted(request, command)
     return present(reply, success_status, request.app[CANCEL_SECRET] if issues_token else None)

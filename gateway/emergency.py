@@ -61,7 +61,7 @@ async def emergency_by_specialization(request: web.Request, body: dict[str, Any]
         )
         reply = await send(request, command)
         if reply is None:
-            return accepted(command)
+            return accepted(request, command)
         if reply.ok or reply.error is None or reply.error.code != ErrorCode.NO_EMERGENCY_CAPACITY:
             break
     assert reply is not None

@@ -11,9 +11,9 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from gateway import api_models as m
-from gateway.cancel_codes import CODE_HEADER
 from gateway.dispatch import IDEMPOTENCY_HEADER
 from gateway.requests import MAX_DAYS_AWAY, MAX_OFFSET
+from shared.cancel_codes import CODE_HEADER
 from shared.contracts.commands import AddEmergencyPayload, BookTokenPayload
 from shared.contracts.values import TokenStatus
 

@@ -6,8 +6,8 @@ from aiohttp import web
 
 from gateway.access import caller_of
 from gateway.auth import Role
-from gateway.cancel_codes import CODE_HEADER, is_cancel_code
 from gateway.context import CANCEL_SECRET
+from shared.cancel_codes import CODE_HEADER, is_cancel_code
 from shared.errors import ErrorCode, Rejection
 
 

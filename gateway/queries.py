@@ -1,5 +1,6 @@
 """Read-only SQL for the REST reads. Runs as the read-only role; never writes."""
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -253,7 +254,16 @@ async def queue(
     }
 
 
-async def command_reply(connection: asyncpg.Connection, command_id: UUID) -> tuple[str, dict[str, Any]] | None:
-    """The command's type and its stored reply, once the allocator has decided."""
-    row = await connection.fetchrow("SELECT command_type, reply FROM inbox WHERE command_id = $1", command_id)
-    return (row["command_type"], row["reply"]) if row is not None else None
+@dataclass(frozen=True, slots=True)
+class CommandOutcome:
+    """A decided command: its type, its stored reply and who sent it (None for commands older than issuers)."""
+
+    command_type: str
+    reply: dict[str, Any]
+    issuer: str | None
+
+
+async def command_reply(connection: asyncpg.Connection, command_id: UUID) -> CommandOutcome | None:
+    """The command's outcome, once the allocator has decided."""
+    row = await connection.fetchrow("SELECT command_type, reply, issuer FROM inbox WHERE command_id = $1", command_id)
+    return CommandOutcome(row["command_type"], row["reply"], row["issuer"]) if row is not None else None

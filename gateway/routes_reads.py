@@ -13,6 +13,7 @@ from gateway.context import CANCEL_SECRET, CLOCK, READER, SETTINGS
 from gateway.dispatch import present
 from gateway.patient_access import check_code, needs_code, presented_code, require_code
 from gateway.public import public_token
+from gateway.receipts import is_pending_receipt
 from gateway.requests import BadRequest, page, path_uuid, query_date, query_int
 from gateway.responses import error, json_response, ok
 from shared.contracts.replies import Reply
@@ -22,6 +23,7 @@ from shared.errors import ErrorCode
 
 routes = web.RouteTableDef()
 TOKEN_ISSUING_COMMANDS = frozenset({"BookToken", "AddEmergency"})
+CREATING_COMMANDS = frozenset({*TOKEN_ISSUING_COMMANDS, "CreateDoctor"})
 
 
 def _dump(views: Sequence[BaseModel]) -> list[dict[str, Any]]:
@@ -130,9 +132,9 @@ async def doctor_tokens(request: web.Request) -> web.Response:
 @routes.get("/api/tokens/{tokenId}")
 @public
 async def get_token(request: web.Request) -> web.Response:
-    """A patient's token: for keys with a role, or with the token's cancel code."""
+    """A patient's token: for staff, or with the token's cancel code (booking keys too: no enumeration)."""
     ref = request.match_info["tokenId"]
-    coded = needs_code(request, Role.BOOKING)
+    coded = needs_code(request, Role.STAFF)
     code = require_code(request, presented_code(request)) if coded else None
     async with request.app[READER].acquire() as connection:
         found = await queries.token(connection, ref, request.app[SETTINGS].zone)
@@ -146,12 +148,29 @@ async def get_token(request: web.Request) -> web.Response:
 @routes.get("/api/commands/{commandId}")
 @requires(Role.BOOKING)
 async def command_status(request: web.Request) -> web.Response:
-    """The outcome of a command that was answered with 202: the stored reply once the allocator has it."""
+    """The outcome of a command answered with 202, for the caller who sent it (or staff); 404 for anyone else.
+
+    While the allocator has not decided: "pending" to the holder of the 202's receipt, 404 otherwise.
+    """
     command_id = path_uuid(request, "commandId")
+    caller = caller_of(request)
     async with request.app[READER].acquire() as connection:
         stored = await queries.command_reply(connection, command_id)
+    secret = request.app[CANCEL_SECRET]
+    unknown = error(
+        ErrorCode.NOT_FOUND,
+        f"no command {command_id} of yours: unknown, or its receipt has expired",
+        {"commandId": str(command_id)},
+    )
     if stored is None:
+        now = request.app[CLOCK].now()
+        if not is_pending_receipt(secret, command_id, caller.issuer, request.query.get("receipt"), now):
+            return unknown
         return json_response({"success": True, "status": "pending", "commandId": str(command_id)}, 202)
-    command_type, reply = stored
-    issued = command_type in TOKEN_ISSUING_COMMANDS
-    return present(Reply.model_validate(reply), cancel_secret=request.app[CANCEL_SECRET] if issued else None)
+    own = stored.issuer == caller.issuer
+    if not own and not caller.has(Role.STAFF):
+        return unknown
+    reply = Reply.model_validate(stored.reply)
+    status = 201 if stored.command_type in CREATING_COMMANDS else 200
+    coded = own and stored.command_type in TOKEN_ISSUING_COMMANDS  # the patient's code: its issuer's alone
+    return present(reply, status, cancel_secret=secret if coded else None)

@@ -41,8 +41,7 @@ from shared.contracts.commands import (
     UpdateDoctorSlots,
     UpdateDoctorSlotsPayload,
 )
-from shared.contracts.values import TokenSource
-from shared.errors import ErrorCode, Rejection
+from shared.errors import ErrorCode
 from shared.ids import doctor_id_for_key
 
 routes = web.RouteTableDef()
@@ -54,7 +53,7 @@ async def create_doctor(request: web.Request) -> web.Response:
     """The new doctor's id is random, or follows from the Idempotency-Key so that a retry names the same doctor."""
     body = await json_body(request)
     key = request.headers.get(IDEMPOTENCY_HEADER)
-    body.setdefault("doctorId", str(doctor_id_for_key(key) if key else uuid4()))
+    body.setdefault("doctorId", str(doctor_id_for_key(caller_of(request).issuer, key) if key else uuid4()))
     return await dispatch(request, CreateDoctor, CreateDoctorPayload, body, 201)
 
 
@@ -69,8 +68,6 @@ async def update_slots(request: web.Request) -> web.Response:
 async def book_token(request: web.Request) -> web.Response:
     """Any source but emergency with a booking key; an emergency needs staff (as ``/api/tokens/emergency``)."""
     body = await json_body(request)
-    if body.get("source") == TokenSource.EMERGENCY and not caller_of(request).has(Role.STAFF):
-        raise Rejection(ErrorCode.FORBIDDEN, "an emergency token needs the staff role", requiredRole=Role.STAFF)
     return await dispatch(request, BookToken, BookTokenPayload, body, 201, issues_token=True)
 
 
@@ -108,7 +105,8 @@ async def _token_command(
 ) -> web.Response:
     """A command about the token named in the path (id or number), routed to its doctor's shard.
 
-    With ``without_code``, a caller below that role must present the token's cancel code.
+    With ``without_code``, a caller below that role must present the token's cancel code; it travels on in the
+    command, for the allocator to check again.
     """
     ref = request.match_info["tokenId"]
     body = await json_body(request, required=False)
@@ -123,6 +121,7 @@ async def _token_command(
     token_id, doctor_id = found
     if coded and code is not None:
         check_code(request, token_id, code)
+        body["cancelCode"] = code
     return await dispatch(request, command_type, payload_type, {**body, "tokenId": ref, "doctorId": str(doctor_id)})
 
 

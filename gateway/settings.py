@@ -3,7 +3,7 @@
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field
 
 from shared.db import with_user
 from shared.settings import CommonSettings
@@ -26,7 +26,6 @@ class GatewaySettings(CommonSettings):
     )
     api_keys: str = Field("", description="name:role:sha256hex entries, comma-separated")
     api_keys_file: Path | None = Field(None, description="one name:role:sha256hex entry per line")
-    cancel_code_secret: SecretStr | None = Field(None, description="HMAC secret of patients' cancel codes")
     rate_limit_per_key: float = Field(50.0, gt=0, description="requests per second per API key (average)")
     rate_limit_burst_per_key: int = Field(100, ge=1)
     rate_limit_per_ip: float = Field(10.0, gt=0, description="requests per second per address without a key")

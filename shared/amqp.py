@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage
+from yarl import URL
 
 from shared.codec import CONTENT_TYPE, encode
 from shared.contracts.replies import Reply
@@ -25,11 +26,18 @@ PUBLISH_ERRORS: tuple[type[Exception], ...] = (*AMQP_ERRORS, aio_pika.exceptions
 DEAD_LETTER_REASON = "x-opd-error"
 DEAD_LETTER_QUEUE = "x-opd-queue"
 DEAD_LETTER_CODE = "x-opd-error-code"
+DEAD_LETTER_BODY_BYTES = "x-opd-body-bytes"
 
 
 async def connect(url: str, name: str, timeout: float = 5.0) -> AbstractConnection:
     """A plain connection (the caller owns reconnecting), named so operators can see who is connected."""
     return await aio_pika.connect(url, timeout=timeout, client_properties={"connection_name": name})
+
+
+def login_of(url: str) -> str:
+    """The broker user a URL logs in as (the broker's default, guest, when it names none): commands carry it as
+    their ``user_id``, which the broker checks against the connection's login."""
+    return URL(url).user or "guest"
 
 
 def persistent(body: bytes, **properties: object) -> aio_pika.Message:
@@ -68,17 +76,23 @@ async def dead_letter(
     reason: str,
     queue: str,
     code: str | None = None,
+    keep_body: bool = True,
 ) -> None:
-    """Park a message that can never succeed, with the reason (and machine code), then drop it from its queue."""
+    """Park a message that can never succeed, with the reason (and machine code), then drop it from its queue.
+
+    Without ``keep_body`` (a body too large to keep) only its size is parked, in the header ``x-opd-body-bytes``.
+    """
     dlx = await channel.get_exchange(exchange, ensure=False)
     headers = dict(message.headers or {})
     headers[DEAD_LETTER_REASON] = reason[:1000]
     headers[DEAD_LETTER_QUEUE] = queue
     if code is not None:
         headers[DEAD_LETTER_CODE] = code
+    if not keep_body:
+        headers[DEAD_LETTER_BODY_BYTES] = len(message.body)
     await dlx.publish(
         persistent(
-            message.body,
+            message.body if keep_body else b"",
             headers=headers,
             message_id=message.message_id,
             correlation_id=message.correlation_id,

@@ -40,6 +40,7 @@ class CommandBus:
     ) -> None:
         """``declare_topology=False`` for clients without configure rights (kiosks): the broker's is used as is."""
         self.url = url
+        self.user = amqp.login_of(url)
         self.topology = topology
         self.name = name
         self.declare_topology = declare_topology
@@ -109,6 +110,7 @@ class CommandBus:
             correlation_id=key,
             reply_to=REPLY_TO,
             type=command.type,  # type: ignore[attr-defined]
+            user_id=self.user,
         )
         try:
             await exchange.publish(

@@ -13,11 +13,12 @@ def slot_id(doctor_id: UUID, day: date, start: time) -> UUID:
     return uuid5(_SLOT_NAMESPACE, f"{doctor_id}/{day.isoformat()}/{start:%H:%M}")
 
 
-def command_id_for_key(idempotency_key: str) -> UUID:
-    """The command id of a request carrying an ``Idempotency-Key``: retries map to the same command."""
-    return uuid5(_IDEMPOTENCY_NAMESPACE, idempotency_key)
+def command_id_for_key(issuer: str, request: str, idempotency_key: str, part: str = "") -> UUID:
+    """The command id of ``request`` (method and path) carrying an ``Idempotency-Key`` (``part`` tells apart the
+    commands of one request): a retry maps to the same command, and two callers never share one."""
+    return uuid5(_IDEMPOTENCY_NAMESPACE, f"{issuer}\n{request}\n{idempotency_key}\n{part}")
 
 
-def doctor_id_for_key(idempotency_key: str) -> UUID:
+def doctor_id_for_key(issuer: str, idempotency_key: str) -> UUID:
     """The id of a doctor created by a request with an ``Idempotency-Key``: a retry creates no second doctor."""
-    return uuid5(_DOCTOR_NAMESPACE, idempotency_key)
+    return uuid5(_DOCTOR_NAMESPACE, f"{issuer}\n{idempotency_key}")

@@ -3,7 +3,7 @@
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -23,6 +23,9 @@ class CommonSettings(BaseSettings):
         None, description="Unix time at which the simulated clock reads clock_start; shared by all processes"
     )
     log_level: str = "INFO"
+    cancel_code_secret: SecretStr | None = Field(
+        None, description="HMAC secret of patients' cancel codes: the gateway and the allocator both check them"
+    )
 
     @field_validator("clock_start", "clock_origin", mode="before")
     @classmethod

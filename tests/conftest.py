@@ -108,13 +108,24 @@ def _common(database: str, broker_prefix: str) -> dict[str, object]:
         "broker_prefix": broker_prefix,
         "shard_count": SHARD_COUNT,
         "timezone": str(ZONE),
+        "cancel_code_secret": "test-cancel-code-secret",
         "_env_file": None,
     }
 
 
+def kiosk_user(broker_prefix: str) -> str:
+    """The broker login of the test's kiosk (created by the tests that need one)."""
+    return f"kiosk-{broker_prefix}"
+
+
 @pytest.fixture
 def allocator_settings(database: str, broker_prefix: str) -> AllocatorSettings:
-    return AllocatorSettings(**_common(database, broker_prefix), holder_name="test-allocator")  # type: ignore[arg-type]
+    """The test's services publish as guest (a system login that relays); its kiosk has the booking role."""
+    return AllocatorSettings(
+        **_common(database, broker_prefix),  # type: ignore[arg-type]
+        holder_name="test-allocator",
+        broker_users=f"guest:system,{kiosk_user(broker_prefix)}:booking",
+    )
 
 
 # One key per role; the ``api`` fixture calls as admin (which includes staff and booking).
@@ -134,7 +145,6 @@ def gateway_settings(database: str, broker_prefix: str) -> GatewaySettings:
         **_common(database, broker_prefix),  # type: ignore[arg-type]
         rpc_timeout_seconds=5.0,
         api_keys=key_entries(API_KEYS),
-        cancel_code_secret="test-cancel-code-secret",  # type: ignore[arg-type]
         rate_limit_per_key=100_000,
         rate_limit_burst_per_key=100_000,
         rate_limit_per_ip=100_000,

@@ -21,6 +21,7 @@ class Fenced(Exception):
 class StoredReply:
     payload_hash: str
     reply: Reply
+    issuer: str | None
 
 
 async def acquire_lease(connection: asyncpg.Connection, shard: int, holder: str) -> int:
@@ -47,9 +48,13 @@ async def check_lease(connection: asyncpg.Connection, shard: int, epoch: int) ->
 
 async def stored_replies(connection: asyncpg.Connection, command_ids: Iterable[UUID]) -> dict[UUID, StoredReply]:
     rows = await connection.fetch(
-        "SELECT command_id, payload_hash, reply FROM inbox WHERE command_id = any($1::uuid[])", list(command_ids)
+        "SELECT command_id, payload_hash, reply, issuer FROM inbox WHERE command_id = any($1::uuid[])",
+        list(command_ids),
     )
-    return {row["command_id"]: StoredReply(row["payload_hash"], Reply.model_validate(row["reply"])) for row in rows}
+    return {
+        row["command_id"]: StoredReply(row["payload_hash"], Reply.model_validate(row["reply"]), row["issuer"])
+        for row in rows
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,13 +64,14 @@ class InboxRow:
     shard: int
     epoch: int
     reply: Reply
+    issuer: str | None
 
 
 async def store_replies(connection: asyncpg.Connection, rows: list[InboxRow], if_absent: bool = False) -> None:
     conflict = " ON CONFLICT (command_id) DO NOTHING" if if_absent else ""
     await connection.executemany(
-        """INSERT INTO inbox (command_id, command_type, payload_hash, shard, epoch, ok, reply, correlation_id)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"""
+        """INSERT INTO inbox (command_id, command_type, payload_hash, shard, epoch, ok, reply, correlation_id, issuer)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"""
         + conflict,
         [
             (
@@ -77,6 +83,7 @@ async def store_replies(connection: asyncpg.Connection, rows: list[InboxRow], if
                 row.reply.ok,
                 encode(row.reply),
                 row.command.correlation_id,
+                row.issuer,
             )
             for row in rows
         ],

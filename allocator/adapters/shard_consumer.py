@@ -1,8 +1,8 @@
 """Consumes one shard's command queue sequentially, in micro-batches, and maps failures to ack policy.
 
 Committed → reply, then ack. Rejected by the domain → a reply like any other (it is committed too).
-Undecodable, without ``reply_to``, wrong shard or breaking its handler → dead-lettered with the reason, error
-reply if asked.
+Too large, answering anywhere but direct reply-to, undecodable, without ``reply_to``, from a publisher without the
+command's role, wrong shard or breaking its handler → dead-lettered with the reason, error reply if asked.
 Database down → nothing acked; the same batch is retried with backoff until the database is back.
 Fenced → requeued for whoever holds the lease now.
 """
@@ -21,23 +21,26 @@ from allocator.adapters import metrics
 from allocator.service.processor import BatchConflict, Fenced, PoisonCommand, ShardProcessor
 from shared import log_context
 from shared.amqp import AMQP_ERRORS, dead_letter, send_reply
+from shared.authority import BrokerUser, Principal, Unauthorized, authorize, principal_of
+from shared.cancel_codes import cancel_code
 from shared.codec import COMMAND_BY_TYPE, DecodeError, decode_command, loads
 from shared.contracts.commands import Command, Tick
 from shared.contracts.replies import ErrorInfo, Reply
 from shared.errors import ErrorCode, TransientError
 from shared.lifecycle import sleep_unless
-from shared.topology import DLQ_COMMANDS_KEY, Topology
+from shared.topology import DLQ_COMMANDS_KEY, REPLY_TO, Topology
 
 log = logging.getLogger(__name__)
 NIL = UUID(int=0)
 RESUBSCRIBE_SECONDS = 0.5
+MAX_COMMAND_BYTES = 64 * 1024  # as the gateway's largest request body: no command needs more
 
 
 class LeaseLost(Exception):
     """Another allocator holds the shard now: stop using this subscription."""
 
 
-Item = tuple[AbstractIncomingMessage, Command]
+Item = tuple[AbstractIncomingMessage, Command, Principal]
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,8 +85,11 @@ class ShardConsumer:
         topology: Topology,
         settings: BatchSettings,
         on_committed: Callable[[], None],
+        broker_users: dict[str, BrokerUser],
     ) -> None:
+        """``broker_users``: the role table of broker logins, which decides who may send what."""
         self.processor = processor
+        self.broker_users = broker_users
         self.topology = topology
         self.settings = settings
         self.on_committed = on_committed
@@ -168,6 +174,14 @@ class ShardConsumer:
         metrics.BATCH_SIZE.observe(len(batch))
         items: list[Item] = []
         for message in batch:
+            if message.reply_to and not message.reply_to.startswith(REPLY_TO):
+                reason = f"reply_to must be the direct reply-to pseudo-queue ({REPLY_TO}), not {message.reply_to!r}"
+                await self._refuse(channel, message, ErrorCode.INVALID_REPLY_TO, reason, answer=False)
+                continue
+            if len(message.body) > MAX_COMMAND_BYTES:
+                reason = f"the command is {len(message.body)} bytes; at most {MAX_COMMAND_BYTES} are accepted"
+                await self._refuse(channel, message, ErrorCode.COMMAND_TOO_LARGE, reason, keep_body=False)
+                continue
             try:
                 command = decode_command(message.body)
             except DecodeError as exc:
@@ -178,31 +192,41 @@ class ShardConsumer:
                 reason = "no reply_to: a command must say where its answer goes (e.g. amq.rabbitmq.reply-to)"
                 await self._refuse(channel, message, ErrorCode.MISSING_REPLY_TO, reason)
                 continue
+            try:
+                principal = principal_of(message.user_id, command, self.broker_users)
+                authorize(principal, command)
+            except Unauthorized as refusal:
+                # Not recorded: the command id stays free for its rightful sender.
+                await self._refuse(channel, message, ErrorCode.FORBIDDEN, str(refusal), command=command, record=False)
+                continue
             owner = command.shard(self.topology.shard_count)
             if owner != self.shard:
                 reason = f"this command belongs to shard {owner}, not {self.shard}"
-                await self._refuse(channel, message, ErrorCode.INVALID_COMMAND, reason, {"shard": owner}, command)
+                details = {"shard": owner}
+                await self._refuse(channel, message, ErrorCode.INVALID_COMMAND, reason, details, command, principal)
                 continue
-            items.append((message, command))
+            items.append((message, command, principal))
         await self._commit(channel, items, stop)
 
     async def _commit(self, channel: AbstractChannel, items: list[Item], stop: asyncio.Event) -> None:
         delay = self.settings.retry_initial_seconds
         while items:
             try:
-                replies = await self.processor.process([command for _, command in items])
+                replies = await self.processor.process(
+                    [command for _, command, _ in items], [principal for _, _, principal in items]
+                )
             except PoisonCommand as poison:
-                message, command = items.pop(poison.index)
+                message, command, principal = items.pop(poison.index)
                 with _about(command):
                     log.error("shard %d: %s broke its handler: %r", self.shard, command.type, poison.cause)
                 reason = f"handler failed: {poison.cause!r}"
-                await self._refuse(channel, message, ErrorCode.INTERNAL_ERROR, reason, command=command)
+                await self._refuse(channel, message, ErrorCode.INTERNAL_ERROR, reason, None, command, principal)
                 continue
             except BatchConflict as conflict:
                 if len(items) == 1:
-                    message, command = items[0]
+                    message, command, principal = items[0]
                     reason = f"refused by the database: {conflict}"
-                    await self._refuse(channel, message, ErrorCode.INTERNAL_ERROR, reason, command=command)
+                    await self._refuse(channel, message, ErrorCode.INTERNAL_ERROR, reason, None, command, principal)
                     return
                 for item in items:  # isolate the culprit: the others still commit
                     await self._commit(channel, [item], stop)
@@ -217,10 +241,10 @@ class ShardConsumer:
                 await sleep_unless(stop, delay)
                 delay = min(delay * 2, self.settings.retry_max_seconds)
                 continue
-            for (message, command), reply in zip(items, replies, strict=True):
+            for (message, command, principal), reply in zip(items, replies, strict=True):
                 with _about(command):
                     self._answered(message, command, "ok" if reply.ok else "refused")
-                    await send_reply(self._replies, message, reply)
+                    await send_reply(self._replies, message, self._with_cancel_code(reply, principal))
                     log.debug("shard %d: %s answered: %s", self.shard, command.type, _outcome(reply))
             # One ack for the batch: deliveries arrive and are batched in order, and every earlier one on this
             # channel is settled already (committed, or dead-lettered on its own).
@@ -236,21 +260,30 @@ class ShardConsumer:
         reason: str,
         details: dict[str, object] | None = None,
         command: Command | None = None,
+        principal: Principal | None = None,
+        record: bool = True,
+        answer: bool = True,
+        keep_body: bool = True,
     ) -> None:
-        """Dead-letter the message with the reason; record the failed outcome when the command is known."""
+        """Dead-letter the message with the reason; record the failed outcome when the command is known.
+
+        ``record=False`` leaves the command id unrecorded; ``answer=False`` sends no error reply (to a reply_to
+        that is not the sender's own); ``keep_body=False`` parks the message without its body.
+        """
         command_id = command.command_id if command is not None else _command_id_of(message)
         correlation_id = command.correlation_id if command is not None else None
         with log_context.bound(command_id=command_id, correlation_id=correlation_id):
             log.warning("shard %d: dead-lettering message %s: %s", self.shard, message.message_id, reason)
             error = ErrorInfo(code=code, message=reason, details=details or {})
             reply = Reply(command_id=command_id, ok=False, error=error)
-            if command is not None:
+            if command is not None and record:
                 try:
-                    await self.processor.record_failure(command, reply)
+                    await self.processor.record_failure(command, reply, principal)
                 except Exception as exc:  # the message is parked either way; the outcome is just not queryable
                     log.error("shard %d: could not record the failure of %s: %r", self.shard, command_id, exc)
             self._answered(message, command, "dead_lettered")
-            await send_reply(self._replies, message, reply)
+            if answer:
+                await send_reply(self._replies, message, reply)
             try:
                 await dead_letter(
                     channel,
@@ -260,10 +293,20 @@ class ShardConsumer:
                     reason,
                     self.queue_name,
                     code,
+                    keep_body,
                 )
             except AMQP_ERRORS as exc:
                 log.error("shard %d: could not dead-letter %s: %r", self.shard, message.message_id, exc)
                 await _settle(message.nack(requeue=True))
+
+    def _with_cancel_code(self, reply: Reply, principal: Principal) -> Reply:
+        """A kiosk's new token comes with the patient's cancel code, as a REST booking does (never stored)."""
+        secret = self.processor.cancel_secret
+        token = reply.result.get("token") if reply.ok and reply.result else None
+        if secret is None or not isinstance(token, dict) or not principal.issuer.startswith("amqp:"):
+            return reply
+        code = cancel_code(secret, UUID(str(token["id"])))
+        return reply.model_copy(update={"result": {**(reply.result or {}), "cancelCode": code}})
 
     def _answered(self, message: AbstractIncomingMessage, command: Command | None, outcome: str) -> None:
         """Count the outcome as its reply leaves; time it from the message's receipt."""

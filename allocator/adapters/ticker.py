@@ -19,8 +19,14 @@ from shared.topology import Topology
 
 
 async def run_ticker(
-    connection: AbstractConnection, topology: Topology, shards: list[int], every_seconds: float, stop: asyncio.Event
+    connection: AbstractConnection,
+    topology: Topology,
+    shards: list[int],
+    every_seconds: float,
+    stop: asyncio.Event,
+    user: str,
 ) -> None:
+    """Publish a tick per shard every ``every_seconds``, as broker user ``user`` (the allocator's own login)."""
     channel = await connection.channel(publisher_confirms=True)
     exchange = await channel.get_exchange(topology.commands_exchange, ensure=False)
     while not stop.is_set():
@@ -31,6 +37,6 @@ async def run_ticker(
                 source="allocator-clock",
                 payload=TickPayload(shard=shard),
             )
-            message = persistent(encode(tick), message_id=str(tick.command_id), type=tick.type)
+            message = persistent(encode(tick), message_id=str(tick.command_id), type=tick.type, user_id=user)
             await exchange.publish(message, routing_key=topology.shard_routing_key(shard))
         await sleep_unless(stop, every_seconds)

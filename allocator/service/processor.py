@@ -19,9 +19,12 @@ from allocator.domain.model import Doctor
 from allocator.domain.policy import Policy
 from allocator.domain.workspace import Workspace
 from allocator.service.colleagues import ColleagueSeats
+from allocator.service.token_rights import check_token_rights
 from shared import db
+from shared.authority import Principal
 from shared.clock import Clock
 from shared.codec import encode
+from shared.contracts.caller import Role
 from shared.contracts.commands import (
     AddEmergency,
     BookToken,
@@ -49,6 +52,8 @@ from shared.routing import shard_for
 log = logging.getLogger(__name__)
 
 Fenced = store.Fenced
+INTERNAL = Principal("internal", Role.SYSTEM)
+"""The principal of commands handed to the processor in-process, by the allocator's own code and tests."""
 
 
 class PoisonCommand(Exception):
@@ -80,8 +85,11 @@ class ShardProcessor:
         clock: Clock,
         shard_count: int,
         new_id: Callable[[], UUID] = uuid4,
+        cancel_secret: bytes | None = None,
     ) -> None:
+        """``cancel_secret``: checks the cancel codes of callers below staff (without it, they cannot cancel)."""
         self.pool = pool
+        self.cancel_secret = cancel_secret
         self.shard = shard
         self.shard_count = shard_count
         self.holder = holder
@@ -94,8 +102,11 @@ class ShardProcessor:
         self.doctors: dict[UUID, Doctor] = {}
         self.days: dict[tuple[UUID, date], Day] = {}
 
-    async def process(self, commands: list[Command]) -> list[Reply]:
-        """Commit the batch and return one reply per command, in order. Nothing is written on any error."""
+    async def process(self, commands: list[Command], principals: list[Principal] | None = None) -> list[Reply]:
+        """Commit the batch and return one reply per command, in order. Nothing is written on any error.
+
+        ``principals[i]`` is who sent ``commands[i]`` (authorized already): outcomes are recorded under it.
+        """
         try:
             if self.epoch is None:
                 self.forget()
@@ -104,7 +115,8 @@ class ShardProcessor:
                 log.info("shard %d: lease taken, epoch %d", self.shard, self.epoch)
             async with self.pool.acquire() as connection, connection.transaction():
                 await store.check_lease(connection, self.shard, self.epoch)
-                return await self._apply(connection, commands, self.epoch)
+                sent_by = principals if principals is not None else [INTERNAL] * len(commands)
+                return await self._apply(connection, commands, sent_by, self.epoch)
         except BaseException as exc:
             self.forget()  # the kept state may hold what was never committed
             if isinstance(exc, Fenced):
@@ -121,7 +133,7 @@ class ShardProcessor:
         self.doctors.clear()
         self.days.clear()
 
-    async def record_failure(self, command: CommandBase, reply: Reply) -> None:
+    async def record_failure(self, command: CommandBase, reply: Reply, principal: Principal | None) -> None:
         """Store the outcome of a command that is being dead-lettered: its status and retries answer the same."""
         try:
             if self.epoch is None:
@@ -130,13 +142,16 @@ class ShardProcessor:
                     self.epoch = await store.acquire_lease(connection, self.shard, self.holder)
             async with self.pool.acquire() as connection, connection.transaction():
                 await store.check_lease(connection, self.shard, self.epoch)
-                row = store.InboxRow(command, payload_hash(command), self.shard, self.epoch, reply)
+                issuer = principal.issuer if principal is not None else None
+                row = store.InboxRow(command, payload_hash(command), self.shard, self.epoch, reply, issuer)
                 await store.store_replies(connection, [row], if_absent=True)
         except Fenced:
             self.epoch = None
             raise
 
-    async def _apply(self, connection: asyncpg.Connection, commands: list[Command], epoch: int) -> list[Reply]:
+    async def _apply(
+        self, connection: asyncpg.Connection, commands: list[Command], principals: list[Principal], epoch: int
+    ) -> list[Reply]:
         known = await store.stored_replies(connection, (c.command_id for c in commands))
         ws = Workspace(self.policy, self.new_id, self.doctors, self.days)
         colleague_seats = ColleagueSeats(connection, self.days, self.policy.zone)
@@ -144,20 +159,24 @@ class ShardProcessor:
         inbox_rows: list[store.InboxRow] = []
         events: list[EventBase] = []
         replies: list[Reply] = []
-        for index, command in enumerate(commands):
+        for index, (command, principal) in enumerate(zip(commands, principals, strict=True)):
             if isinstance(command, Tick):
                 replies.append(await self._run_clock(connection, ws, command, events))
                 continue
             digest = payload_hash(command)
             prior = known.get(command.command_id)
             if prior is not None:
-                replies.append(prior.reply if prior.payload_hash == digest else _key_reused(command))
+                if prior.issuer is not None and prior.issuer != principal.issuer:
+                    replies.append(_not_yours(command))
+                else:
+                    replies.append(prior.reply if prior.payload_hash == digest else _key_reused(command))
                 continue
             now = self.clock.now()
             await self._load(connection, ws, absent, command, now)
             code = await repository.reserve_doctor_code(connection) if isinstance(command, CreateDoctor) else None
             ctx = CommandContext(now=now, command_id=command.command_id, doctor_code=code)
             try:
+                check_token_rights(ws, command, principal, self.cancel_secret)
                 reply = Reply(command_id=command.command_id, ok=True, result=handle(ws, command, ctx))
             except Rejection as rejection:
                 error = ErrorInfo(code=rejection.code, message=rejection.message, details=rejection.details)
@@ -166,8 +185,8 @@ class ShardProcessor:
                 raise PoisonCommand(index, exc) from exc
             reply = await self._with_alternatives(colleague_seats, ws, command, reply, now)
             events.extend(self._seal_events(ws, command, now))
-            inbox_rows.append(store.InboxRow(command, digest, self.shard, epoch, reply))
-            known[command.command_id] = store.StoredReply(digest, reply)
+            inbox_rows.append(store.InboxRow(command, digest, self.shard, epoch, reply, principal.issuer))
+            known[command.command_id] = store.StoredReply(digest, reply, principal.issuer)
             replies.append(reply)
         await repository.save_changes(connection, ws.changes)
         await store.store_replies(connection, inbox_rows)
@@ -276,6 +295,15 @@ class ShardProcessor:
             )
         ws.changes.events.clear()
         return sealed
+
+
+def _not_yours(command: CommandBase) -> Reply:
+    """A command id another caller used first: its outcome is not this caller's to see."""
+    return Reply(
+        command_id=command.command_id,
+        ok=False,
+        error=ErrorInfo(code=ErrorCode.COMMAND_NOT_YOURS, message="this command id was already used by another caller"),
+    )
 
 
 def _key_reused(command: CommandBase) -> Reply:

@@ -33,6 +33,8 @@ UNANSWERED = "UNANSWERED"  # accepted, but no answer in time (AMQP reply timeout
 UNAVAILABLE = "UNAVAILABLE"  # refused before anything was queued (broker down, 503)
 CLIENT_ERROR = "CLIENT_ERROR"  # the request itself failed (connection reset, client timeout)
 
+DEVELOPMENT_ISSUER = "api:development-mode"  # the caller of a development-mode gateway, as the bench runs it
+
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
@@ -212,6 +214,8 @@ class RestTransport:
                 answer = await response.json(content_type=None)
         except (aiohttp.ClientError, TimeoutError, ValueError):
             return Outcome(command_id, ok=False, accepted=False, code=CLIENT_ERROR)
+        if isinstance(answer, dict) and isinstance(answer.get("commandId"), str):
+            command_id = UUID(answer["commandId"])
         if status in (200, 201):
             data = answer.get("data") or {}
             return Outcome(command_id, ok=True, accepted=True, token_id=data.get("id"), status=data.get("status"))
@@ -229,5 +233,6 @@ class RestTransport:
 
 
 def rest_command_id(method: str, path: str, key: str) -> UUID:
-    """The command id the gateway derives from an ``Idempotency-Key`` (decision D3)."""
-    return command_id_for_key(f"{method} {path} {key}")
+    """The command id the gateway derives from an ``Idempotency-Key`` for the bench's caller (a development-mode
+    gateway's, which the bench starts; with ``--base-url`` and a key, the answer's ``commandId`` is used)."""
+    return command_id_for_key(DEVELOPMENT_ISSUER, f"{method} {path}", key)

@@ -118,10 +118,18 @@ class Kiosk:
         return await self._send(AddEmergency, payload, command_id)
 
     async def cancel(
-        self, doctor_id: UUID, token: str, reason: str | None = None, command_id: UUID | None = None
+        self,
+        doctor_id: UUID,
+        token: str,
+        reason: str | None = None,
+        command_id: UUID | None = None,
+        cancel_code: str | None = None,
     ) -> dict[str, Any]:
-        """Cancel a token by its id or token number; the freed seat goes to the best waiting patient."""
-        payload = CancelTokenPayload(doctor_id=doctor_id, token_id=token, reason=reason)
+        """Cancel a token by its id or token number; the freed seat goes to the best waiting patient.
+
+        A kiosk login (the booking role) needs the patient's ``cancel_code``, printed on their slip.
+        """
+        payload = CancelTokenPayload(doctor_id=doctor_id, token_id=token, reason=reason, cancel_code=cancel_code)
         return await self._send(CancelToken, payload, command_id)
 
     async def _send(self, kind: type[CommandBase], payload: BaseModel, command_id: UUID | None) -> dict[str, Any]:

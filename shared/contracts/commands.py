@@ -8,6 +8,7 @@ from uuid import UUID
 from pydantic import AfterValidator, Field, TypeAdapter, model_validator
 
 from shared.contracts.base import Contract
+from shared.contracts.caller import Caller
 from shared.contracts.values import (
     ClockTime,
     Email,
@@ -87,9 +88,14 @@ class AddEmergencyPayload(PatientDetails):
 
 
 class CancelTokenPayload(Contract):
+    """Below the staff role, ``cancelCode`` (the patient's, given at booking) is required."""
+
     doctor_id: UUID
     token_id: TokenRef
     reason: Reason | None = None
+    cancel_code: Annotated[str, Field(min_length=1, max_length=32)] | None = Field(
+        None, description="the patient's cancel code (needed below the staff role)"
+    )
 
 
 class MarkNoShowPayload(Contract):
@@ -154,6 +160,9 @@ class CommandBase(Contract):
     schema_version: Literal[1] = 1
     correlation_id: UUID | None = None
     causation_id: UUID | None = None
+    caller: Caller | None = Field(
+        None, description="the API caller a relay (the gateway) acts for; refused from any other publisher"
+    )
 
     @property
     def doctor_id(self) -> UUID:

@@ -1156,7 +1156,7 @@ async def test_reallocate_rejects_invalid_bodies_with_400(api: TestClient) -> No
 async def test_command_status_shows_the_stored_answer(api: TestClient, allocator: Running) -> None:
     doctor = await create_doctor(api)
     booked = await book(api, doctor["id"], "Asha")
-    body = await call(api, "GET", f"/api/commands/{booked['commandId']}", 200)
+    body = await call(api, "GET", f"/api/commands/{booked['commandId']}", 201)
     assert (body["data"], body["commandId"]) == (booked["data"], booked["commandId"])
 
 
@@ -1166,9 +1166,10 @@ async def test_command_status_shows_a_stored_refusal(api: TestClient, allocator:
     assert body["commandId"] == refusal["commandId"]
 
 
-async def test_command_status_of_an_unknown_command_is_pending(api: TestClient) -> None:
-    body = await call(api, "GET", f"/api/commands/{NIL}", 202)
-    assert (body["status"], body["commandId"]) == ("pending", NIL)
+async def test_command_status_of_an_unknown_command_is_404_not_an_endless_pending(api: TestClient) -> None:
+    body = await refused(api, "GET", f"/api/commands/{NIL}", 404, "NOT_FOUND")
+    assert body["commandId"] == NIL
+    await refused(api, "GET", f"/api/commands/{NIL}?receipt=1764556200.0123456789abcdef", 404, "NOT_FOUND")
 
 
 # ------------------------------------------------------------------------------------------------------- health

@@ -140,7 +140,7 @@ async def test_a_slow_allocator_gets_202_with_a_status_url_that_later_shows_the_
 
             async def outcome() -> dict[str, Any] | None:
                 answer = await api.get(accepted["statusUrl"])
-                return await answer.json() if answer.status == 200 else None
+                return await answer.json() if answer.status == 201 else None  # as the immediate answer would be
 
             done = await eventually(outcome)
         finally:

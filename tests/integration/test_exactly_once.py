@@ -249,7 +249,8 @@ async def test_a_misrouted_command_is_refused_and_its_outcome_recorded(
     await replies.consume(answers.put, no_ack=True)
     exchange = await channel.get_exchange(topology.commands_exchange)
     await exchange.publish(
-        persistent(encode(command), reply_to=REPLY_TO, correlation_id="misrouted"), routing_key=f"shard.{wrong}"
+        persistent(encode(command), reply_to=REPLY_TO, correlation_id="misrouted", user_id="guest"),
+        routing_key=f"shard.{wrong}",
     )
 
     answer = decode_reply((await asyncio.wait_for(answers.get(), 5)).body)

@@ -26,7 +26,7 @@ from shared.contracts.commands import CreateDoctor, CreateDoctorPayload
 from shared.contracts.values import TokenSource
 from shared.routing import shard_for
 from shared.topology import REPLY_TO, Topology
-from tests.conftest import AMQP_URL, SHARD_COUNT
+from tests.conftest import AMQP_URL, SHARD_COUNT, kiosk_user
 from tests.support.commands import WEEK, book_command
 from tests.support.services import Running, start
 
@@ -34,7 +34,7 @@ from tests.support.services import Running, start
 @pytest.fixture
 def kiosk_url(broker_prefix: str) -> Iterator[str]:
     """A broker user with exactly the kiosk role's rights, for this test's topology prefix."""
-    user, password = f"kiosk-{broker_prefix}", uuid4().hex
+    user, password = kiosk_user(broker_prefix), uuid4().hex
     apply_with_rabbitmqctl(user, password, "kiosk", broker_prefix)
     yield AMQP_URL.replace("guest:guest", f"{quote(user)}:{password}")
     subprocess.run(["rabbitmqctl", "-q", "delete_user", user], check=False, capture_output=True)
@@ -67,18 +67,24 @@ def _kiosk(url: str, topology: Topology, timeout: float = 10.0) -> Kiosk:
     return Kiosk(url, topology.prefix, topology.shard_count, name="kiosk-test", timeout=timeout)
 
 
-async def test_the_kiosk_books_cancels_and_registers_an_emergency(
+async def test_the_kiosk_books_and_cancels_with_the_patients_code_but_adds_no_emergency(
     kiosk_url: str, topology: Topology, doctor_id: UUID, pg: asyncpg.Connection
 ) -> None:
     async with _kiosk(kiosk_url, topology) as kiosk:
         first = await kiosk.book(doctor_id, "Walk In", 40, phone="+91 98200 11111")
         waiting = await kiosk.book(doctor_id, "Second Walk In", 52, source=TokenSource.WALKIN)
-        emergency = await kiosk.emergency(doctor_id, "Chest Pain", 61)
-        cancelled = await kiosk.cancel(doctor_id, first["token"]["tokenNumber"], reason="went home")
+        with pytest.raises(Refused) as emergency:
+            await kiosk.emergency(doctor_id, "Chest Pain", 61)
+        with pytest.raises(Refused) as uncoded:
+            await kiosk.cancel(doctor_id, first["token"]["tokenNumber"], reason="went home")
+        cancelled = await kiosk.cancel(
+            doctor_id, first["token"]["tokenNumber"], reason="went home", cancel_code=first["cancelCode"]
+        )
 
     assert first["token"]["status"] == "confirmed" and first["token"]["position"] == 1
     assert waiting["token"]["status"] == "pending" and waiting["token"]["waitlistPosition"] == 1
-    assert emergency["token"]["isEmergency"] and emergency["token"]["shortNumber"] == "E01"
+    assert emergency.value.error.code == "FORBIDDEN" and "staff" in emergency.value.error.message
+    assert uncoded.value.error.code == "FORBIDDEN" and "cancel code" in uncoded.value.error.message
     assert cancelled["token"]["status"] == "cancelled" and cancelled["seatFreed"]
     promoted = await pg.fetchval("SELECT status FROM tokens WHERE patient_name = 'Second Walk In'")
     assert promoted == "confirmed"  # the freed seat went to the waiting walk-in
@@ -238,10 +244,13 @@ async def test_each_kind_of_bad_message_is_dead_lettered_with_its_reason_while_t
         await (await channel.declare_queue(REPLY_TO, passive=True)).consume(answers.put, no_ack=True)
         exchange = await channel.get_exchange(topology.commands_exchange, ensure=False)
         key = topology.shard_routing_key(shard_for(doctor_id, SHARD_COUNT))
+        user = kiosk_user(topology.prefix)
         for name, (payload, _) in bad.items():
-            await exchange.publish(aio_pika.Message(payload, reply_to=REPLY_TO, correlation_id=name), key)
-        await exchange.publish(aio_pika.Message(encode(valid)), key)  # no reply_to: nobody would hear the answer
-        await exchange.publish(aio_pika.Message(encode(valid), reply_to=REPLY_TO, correlation_id="valid"), key)
+            await exchange.publish(aio_pika.Message(payload, reply_to=REPLY_TO, correlation_id=name, user_id=user), key)
+        await exchange.publish(aio_pika.Message(encode(valid), user_id=user), key)  # no reply_to: nobody would hear
+        await exchange.publish(
+            aio_pika.Message(encode(valid), reply_to=REPLY_TO, correlation_id="valid", user_id=user), key
+        )
 
         replies = {}
         for _ in range(len(bad) + 1):

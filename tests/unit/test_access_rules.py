@@ -9,8 +9,8 @@ from typer.testing import CliRunner
 
 from deploy.cli import app
 from gateway.auth import ANONYMOUS, DEVELOPER, Caller, InvalidKeyConfig, KeyRing, Role, digest, parse_entries
-from gateway.cancel_codes import cancel_code, is_cancel_code
 from gateway.rate_limit import RateLimiter, retry_after
+from shared.cancel_codes import cancel_code, is_cancel_code
 
 
 def test_roles_include_the_ones_below() -> None:

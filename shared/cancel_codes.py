@@ -1,7 +1,8 @@
 """Cancel codes: what a patient holds to read or cancel their own token without a staff key.
 
-A code is an HMAC of the token id under the gateway's secret, so every gateway replica computes and checks it
-without storing anything; it is shown once, in the booking response.
+A code is an HMAC of the token id under the hospital's secret (``OPD_CANCEL_CODE_SECRET``), so every gateway replica
+computes and checks it without storing anything, and the allocator checks it again where a cancel is applied.
+It is shown to the booking's issuer only.
 """
 
 import base64
