@@ -11,7 +11,7 @@ import asyncpg
 from aiohttp import web
 
 from gateway import queries
-from gateway.auth import Role, public
+from gateway.auth import Role, patient_data
 from gateway.context import READER, SETTINGS
 from gateway.patient_access import check_code, needs_code, presented_code, require_code
 from gateway.responses import error, json_response
@@ -55,7 +55,7 @@ def _view(row: asyncpg.Record, zone: dt.tzinfo) -> NotificationView:
 
 
 @routes.get("/api/tokens/{tokenId}/notifications")
-@public
+@patient_data
 async def token_notifications(request: web.Request) -> web.Response:
     """The token's messages, oldest first; ``:tokenId`` is the id or the tokenNumber. Staff, or the cancel code."""
     ref = request.match_info["tokenId"]

@@ -25,16 +25,18 @@ Handler = TypeVar("Handler", bound=Callable[..., Awaitable[web.StreamResponse]])
 
 
 class Access(StrEnum):
-    """What a route requires: nothing, or at least a role."""
+    """What a route requires: nothing, at least a role, or (``patient``) a staff key or the token's cancel code."""
 
     PUBLIC = "public"
+    PATIENT = "patient"
     BOOKING = "booking"
     STAFF = "staff"
     ADMIN = "admin"
 
     @property
     def role(self) -> Role | None:
-        return None if self is Access.PUBLIC else Role(self.value)
+        """The role the access middleware checks; a patient route checks the code itself."""
+        return None if self in (Access.PUBLIC, Access.PATIENT) else Role(self.value)
 
 
 def requires(role: Role) -> Callable[[Handler], Handler]:
@@ -47,6 +49,12 @@ def requires(role: Role) -> Callable[[Handler], Handler]:
 
 def public(handler: Handler) -> Handler:
     setattr(handler, ACCESS_ATTRIBUTE, Access.PUBLIC)
+    return handler
+
+
+def patient_data(handler: Handler) -> Handler:
+    """A token's own data: staff see any token; anyone else (a booking key too) presents the token's cancel code."""
+    setattr(handler, ACCESS_ATTRIBUTE, Access.PATIENT)
     return handler
 
 

@@ -19,12 +19,14 @@ from gateway.api_models import ErrorBody
 from gateway.auth import KEY_HEADER, Access, access_of, public
 from gateway.openapi_catalog import OPERATIONS, PATH_PARAMS, Answer, Operation
 from gateway.openapi_page import PAGE
+from shared.cancel_codes import CODE_HEADER
 from shared.codec import dumps
 
 routes = web.RouteTableDef()
 DOCUMENT = web.AppKey("openapi_document", bytes)
 REF = "#/components/schemas/{model}"
 KEYED: list[dict[str, list[str]]] = [{"apiKey": []}, {"bearer": []}]
+KEYED_OR_CODE: list[dict[str, list[str]]] = [*KEYED, {"cancelCode": []}]
 TAGS = {
     "doctors": "Doctors, their weekly slots and dated schedules",
     "tokens": "Booking, emergencies, cancelling and reading tokens",
@@ -93,14 +95,17 @@ def _operation(path: str, access: Access, handler: Any, operation: Operation, re
     responses: dict[str, Any] = {str(s): {"$ref": f"#/components/responses/E{s}"} for s in sorted(errors)}
     for status, answer in operation.answers.items():
         responses[str(status)] = {"description": _describe(status, answer), "content": _content(answer, refs)}
-    role = "public" if access is Access.PUBLIC else f"the `{access.value}` role (or higher)"
+    role = {
+        Access.PUBLIC: "public",
+        Access.PATIENT: "the `staff` role (or higher), or the token's cancel code (`X-Cancel-Code`)",
+    }.get(access, f"the `{access.value}` role (or higher)")
     spec: dict[str, Any] = {
         "operationId": handler.__name__,
         "tags": [operation.tag],
         "summary": operation.summary,
         "description": f"{inspect.getdoc(handler) or operation.summary}\n\nWho: {role}.",
         "x-required-role": access.value,
-        "security": [] if access is Access.PUBLIC else KEYED,
+        "security": {Access.PUBLIC: [], Access.PATIENT: KEYED_OR_CODE}.get(access, KEYED),
         "parameters": _parameters(path, operation),
         "responses": dict(sorted(responses.items())),
     }
@@ -146,6 +151,12 @@ def document(app: web.Application) -> dict[str, Any]:
             "securitySchemes": {
                 "apiKey": {"type": "apiKey", "in": "header", "name": KEY_HEADER},
                 "bearer": {"type": "http", "scheme": "bearer", "description": "the same API key"},
+                "cancelCode": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": CODE_HEADER,
+                    "description": "the patient's cancel code, given at booking: their own token only",
+                },
             },
         },
     }

@@ -8,7 +8,7 @@ from pydantic import BaseModel
 
 from gateway import queries
 from gateway.access import caller_of
-from gateway.auth import Role, public, requires
+from gateway.auth import Role, patient_data, public, requires
 from gateway.context import CANCEL_SECRET, CLOCK, READER, SETTINGS
 from gateway.dispatch import present
 from gateway.patient_access import check_code, needs_code, presented_code, require_code
@@ -130,7 +130,7 @@ async def doctor_tokens(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/tokens/{tokenId}")
-@public
+@patient_data
 async def get_token(request: web.Request) -> web.Response:
     """A patient's token: for staff, or with the token's cancel code (booking keys too: no enumeration)."""
     ref = request.match_info["tokenId"]
