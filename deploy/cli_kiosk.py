@@ -113,9 +113,7 @@ def cancel(
     token: Annotated[str, typer.Argument(help="token number (D3-20261201-T007) or token id")],
     doctor: DoctorOption,
     reason: Annotated[str | None, typer.Option(help="why, for the record")] = None,
-    code: Annotated[
-        str | None, typer.Option(help="the patient's cancel code (on the slip): kiosks need it")
-    ] = None,
+    code: Annotated[str | None, typer.Option(help="the patient's cancel code (on the slip): kiosks need it")] = None,
     command_id: CommandIdOption = None,
     timeout: TimeoutOption = 10.0,
 ) -> None:

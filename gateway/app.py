@@ -10,12 +10,25 @@ from aiohttp import web
 from gateway import audit, board, health, metrics, openapi, routes_feed, routes_reads, routes_writes
 from gateway.access import access_middleware
 from gateway.auth import KeyRing
-from gateway.context import BUS, CANCEL_SECRET, CLOCK, FEED, IP_LIMITER, KEY_LIMITER, KEYS, READER, SETTINGS
+from gateway.context import (
+    BUS,
+    CANCEL_SECRET,
+    CLOCK,
+    FEED,
+    IP_LIMITER,
+    KEY_LIMITER,
+    KEYS,
+    READER,
+    SETTINGS,
+    STREAMS,
+)
 from gateway.errors import error_middleware
 from gateway.live_feed import LiveFeed
 from gateway.rate_limit import RateLimiter
 from gateway.request_ids import echo_request_id, request_id_middleware
+from gateway.responses import hide_versions
 from gateway.settings import GatewaySettings
+from gateway.stream_limits import StreamLimits
 from shared import db
 from shared.clock import Clock, clock_from_settings
 from shared.command_bus import BrokerUnavailable, CommandBus
@@ -46,6 +59,7 @@ def _configure_access(app: web.Application, settings: GatewaySettings) -> None:
     app[CANCEL_SECRET] = secret
     app[KEY_LIMITER] = RateLimiter(settings.rate_limit_per_key, settings.rate_limit_burst_per_key)
     app[IP_LIMITER] = RateLimiter(settings.rate_limit_per_ip, settings.rate_limit_burst_per_ip)
+    app[STREAMS] = StreamLimits(settings.feed_max_streams, settings.feed_max_streams_per_address)
 
 
 def create_app(settings: GatewaySettings, clock: Clock | None = None) -> web.Application:
@@ -54,6 +68,7 @@ def create_app(settings: GatewaySettings, clock: Clock | None = None) -> web.App
         client_max_size=settings.max_body_bytes,
     )
     app.on_response_prepare.append(echo_request_id)
+    app.on_response_prepare.append(hide_versions)
     app[SETTINGS] = settings
     _configure_access(app, settings)
     app[CLOCK] = clock or clock_from_settings(settings.clock_start, settings.clock_speed, settings.clock_origin)

@@ -7,6 +7,7 @@ from gateway.auth import KeyRing
 from gateway.live_feed import LiveFeed
 from gateway.rate_limit import RateLimiter
 from gateway.settings import GatewaySettings
+from gateway.stream_limits import StreamLimits
 from shared.clock import Clock
 from shared.command_bus import CommandBus
 
@@ -19,3 +20,4 @@ KEYS = web.AppKey("keys", KeyRing)
 KEY_LIMITER = web.AppKey("key_limiter", RateLimiter)
 IP_LIMITER = web.AppKey("ip_limiter", RateLimiter)
 CANCEL_SECRET = web.AppKey("cancel_secret", bytes)
+STREAMS = web.AppKey("streams", StreamLimits)

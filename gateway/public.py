@@ -47,6 +47,16 @@ def public_token(view: TokenView) -> PublicToken:
     )
 
 
+PUBLIC_DELAY_REASONS = ("emergency", "ward round", "surgery", "meeting", "technical problem")
+"""The delay reasons a public view shows; anything else a desk typed stays with staff."""
+
+
+def public_delay_reason(reason: str | None) -> str | None:
+    """The reason for a doctor's delay as the public may see it: one of the fixed list, else nothing."""
+    wanted = (reason or "").strip().lower()
+    return wanted if wanted in PUBLIC_DELAY_REASONS else None
+
+
 def public_event(event: Event) -> dict[str, Any]:
     """The JSON an SSE subscriber gets for one event (camelCase)."""
     data: dict[str, Any] = {

@@ -16,12 +16,22 @@ class BadRequest(Rejection):
         super().__init__(ErrorCode.INVALID_REQUEST, message, **details)
 
 
+JSON = "application/json"
+
+
 async def json_body(request: web.Request, required: bool = True) -> dict[str, Any]:
+    """The request's JSON object; a body of another media type is 415 (forms are not read as JSON)."""
     raw = await request.read()
     if not raw.strip():
         if required:
             raise BadRequest("a JSON object body is required")
         return {}
+    if request.content_type != JSON:
+        raise Rejection(
+            ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+            f"the body must be {JSON}, not {request.content_type or 'untyped'}",
+            contentType=request.content_type,
+        )
     body = loads(raw)
     if not isinstance(body, dict):
         raise DecodeError("the body must be a JSON object")

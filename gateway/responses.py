@@ -27,3 +27,11 @@ def error(
     """``{"success": false, "error", "code", ...details}`` with the code's HTTP status unless one is given."""
     body = {**(details or {}), "success": False, "error": message, "code": str(code)}
     return json_response(body, status or http_status(code), headers)
+
+
+SERVER_NAME = "opd-gateway"
+
+
+async def hide_versions(request: web.Request, response: web.StreamResponse) -> None:
+    """``on_response_prepare``: the ``Server`` header names the product, not the Python and aiohttp versions."""
+    response.headers["Server"] = SERVER_NAME

@@ -7,11 +7,12 @@ from uuid import UUID
 from aiohttp import web
 
 from gateway.auth import public
-from gateway.context import FEED, READER, SETTINGS
+from gateway.context import FEED, READER, SETTINGS, STREAMS
 from gateway.errors import RETRY_AFTER
 from gateway.live_feed import FeedItem, SubscriptionEnded
 from gateway.requests import BadRequest
 from gateway.responses import error
+from gateway.stream_limits import TooManyStreams
 from shared.codec import dumps
 from shared.contracts.events import Event
 from shared.errors import ErrorCode
@@ -73,6 +74,14 @@ async def stream(request: web.Request) -> web.StreamResponse:
     missing = await unknown_doctors(request, wanted)
     if missing:
         return error(ErrorCode.DOCTOR_NOT_FOUND, f"doctors not found: {missing}", {"doctorIds": missing})
+    try:
+        with request.app[STREAMS].admit(request.remote or "unknown"):
+            return await _serve(request, wanted, types)
+    except TooManyStreams as refusal:
+        return error(ErrorCode.RATE_LIMITED, str(refusal), status=429, headers=RETRY_AFTER)
+
+
+async def _serve(request: web.Request, wanted: frozenset[UUID], types: frozenset[str] | None) -> web.StreamResponse:
     feed = request.app[FEED]
     heartbeat = request.app[SETTINGS].feed_heartbeat_seconds
     async with feed.subscribe(wanted, types) as subscription:

@@ -12,7 +12,7 @@ from gateway.auth import Role, patient_data, public, requires
 from gateway.context import CANCEL_SECRET, CLOCK, READER, SETTINGS
 from gateway.dispatch import present
 from gateway.patient_access import check_code, needs_code, presented_code, require_code
-from gateway.public import public_token
+from gateway.public import public_delay_reason, public_token
 from gateway.receipts import is_pending_receipt
 from gateway.requests import BadRequest, page, path_uuid, query_date, query_int
 from gateway.responses import error, json_response, ok
@@ -88,7 +88,8 @@ async def live_queue(request: web.Request) -> web.Response:
         if await queries.doctor(connection, doctor_id) is None:
             return error(ErrorCode.DOCTOR_NOT_FOUND, f"doctor {doctor_id} not found", {"doctorId": str(doctor_id)})
         live = await queries.queue(connection, doctor_id, day, request.app[SETTINGS].zone, upcoming)
-    show: Callable[[TokenView], BaseModel] = _identity if caller_of(request).has(Role.STAFF) else public_token
+    staff = caller_of(request).has(Role.STAFF)
+    show: Callable[[TokenView], BaseModel] = _identity if staff else public_token
     serving = live["nowServing"]
     return ok(
         {
@@ -96,6 +97,7 @@ async def live_queue(request: web.Request) -> web.Response:
             "nowServing": show(serving).model_dump(mode="json") if serving is not None else None,
             "next": _dump([show(token) for token in live["next"]]),
             "waitlist": _dump([show(token) for token in live["waitlist"]]),
+            "delayReason": live["delayReason"] if staff else public_delay_reason(live["delayReason"]),
         }
     )
 

@@ -5,7 +5,7 @@ import itertools
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, Field, TypeAdapter, model_validator
+from pydantic import AfterValidator, Field, StrictBool, TypeAdapter, model_validator
 
 from shared.contracts.base import Contract
 from shared.contracts.caller import Caller
@@ -13,6 +13,7 @@ from shared.contracts.values import (
     ClockTime,
     Email,
     Language,
+    NoBoolean,
     PatientAge,
     PatientName,
     Phone,
@@ -78,7 +79,7 @@ class BookTokenPayload(PatientDetails):
     source: TokenSource = TokenSource.WALKIN
     time_slot: TimeRange | None = None
     date: dt.date | None = None
-    waitlist: bool = True
+    waitlist: StrictBool = True
 
 
 class AddEmergencyPayload(PatientDetails):
@@ -129,21 +130,25 @@ class TokenActionPayload(Contract):
 
 
 class CallNextPayload(Contract):
+    """``serving``: the token the desk sees in consultation; if another one is (two desks pressing at once), the
+    call is refused instead of completing a patient called a moment before."""
+
     doctor_id: UUID
     date: dt.date | None = None
+    serving: TokenRef | None = None
 
 
 class DelayDoctorPayload(Contract):
     """The doctor starts late or pauses: every waiting patient's estimated time moves by ``minutes``."""
 
     doctor_id: UUID
-    minutes: Annotated[int, Field(ge=0, le=720)]
+    minutes: Annotated[int, NoBoolean, Field(ge=0, le=720)]
     reason: Reason | None = None
     date: dt.date | None = None
 
 
 class TickPayload(Contract):
-    shard: Annotated[int, Field(ge=0, le=255)]
+    shard: Annotated[int, NoBoolean, Field(ge=0, le=255)]
 
 
 class ReallocatePayload(Contract):

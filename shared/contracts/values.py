@@ -10,6 +10,17 @@ from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer, Wi
 from shared.contracts.base import Contract
 
 
+def _refuse_booleans(value: object) -> object:
+    """``true``/``false`` are not numbers (pydantic's lax mode would read them as 1 and 0)."""
+    if isinstance(value, bool):
+        raise ValueError("a number is expected, not true or false")
+    return value
+
+
+NoBoolean = BeforeValidator(_refuse_booleans)
+"""On every whole-number field of a contract: a number (or, from forms, numeric text), never a boolean."""
+
+
 class TokenSource(StrEnum):
     """Where a token request came from; each source has a fixed priority."""
 
@@ -144,9 +155,9 @@ class SlotTemplate(TimeRange):
     releases online's unused seats to them at the start).
     """
 
-    max_capacity: Annotated[int, Field(ge=1, le=500)]
-    reserved_emergency_slots: Annotated[int, Field(ge=0, le=499)] = 1
-    quotas: dict[TokenSource, Annotated[int, Field(ge=0, le=500)]] = Field(default_factory=dict)
+    max_capacity: Annotated[int, NoBoolean, Field(ge=1, le=500)]
+    reserved_emergency_slots: Annotated[int, NoBoolean, Field(ge=0, le=499)] = 1
+    quotas: dict[TokenSource, Annotated[int, NoBoolean, Field(ge=0, le=500)]] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _seats_add_up(self) -> "SlotTemplate":
@@ -160,7 +171,7 @@ class SlotTemplate(TimeRange):
 
 
 PatientName = Annotated[str, Field(min_length=1, max_length=120, pattern=r"\S")]
-PatientAge = Annotated[int, Field(ge=0, le=130)]
+PatientAge = Annotated[int, NoBoolean, Field(ge=0, le=130)]
 Phone = Annotated[str, Field(pattern=r"^\+?[0-9][0-9 \-]{5,19}$")]
 Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
 Language = Annotated[str, Field(pattern=r"^(en|hi)$")]

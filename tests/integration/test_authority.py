@@ -385,3 +385,56 @@ async def test_replies_go_only_to_direct_reply_to_and_oversized_commands_are_par
     assert victim.name in str(parked["INVALID_REPLY_TO"].headers["x-opd-error"])
     assert await victim.get(fail=False) is None
     assert await pg.fetchval("SELECT count(*) FROM tokens") == 0
+
+
+# ------------------------------------------------------------------------------------------- smaller doors
+
+
+async def test_bodies_must_be_json_and_booleans_are_not_numbers(api: TestClient, allocator: Running) -> None:
+    doctor = await create_doctor(api)
+    form = await api.post("/api/tokens", data={"doctorId": doctor["id"], "patientName": "Form", "patientAge": "30"})
+    assert (form.status, (await form.json())["code"]) == (415, "UNSUPPORTED_MEDIA_TYPE")
+    for field, value in (("patientAge", True), ("waitlist", "no")):
+        body = {"doctorId": doctor["id"], "patientName": "Strict", "patientAge": 30, field: value}
+        response = await api.post("/api/tokens", json=body)
+        assert response.status == 400, (field, await response.text())
+    numeric_text = await api.post(
+        "/api/tokens", json={"doctorId": doctor["id"], "patientName": "From A Form", "patientAge": "41"}
+    )
+    assert numeric_text.status == 201 and (await numeric_text.json())["data"]["patientAge"] == 41
+
+
+async def test_live_streams_are_capped_per_address_and_the_server_header_names_no_versions(
+    gateway_settings: GatewaySettings, clock: Any, allocator: Running
+) -> None:
+    settings = gateway_settings.model_copy(update={"feed_max_streams_per_address": 1})
+    async with TestClient(TestServer(create_app(settings, clock)), headers={"X-API-Key": API_KEYS["admin"]}) as api:
+        doctor = await create_doctor(api)
+        path = f"/api/events/stream?doctorId={doctor['id']}"
+        first = await api.get(path)
+        assert first.status == 200
+        second = await api.get(path)
+        assert (second.status, (await second.json())["code"]) == (429, "RATE_LIMITED")
+        first.close()
+        for _ in range(50):  # the server notices the closed stream on its next write or heartbeat
+            third = await api.get(path)
+            if third.status == 200:
+                break
+            await asyncio.sleep(0.1)
+        assert third.status == 200
+        third.close()
+        served = await api.get("/healthz")
+    assert served.headers["Server"] == "opd-gateway"
+
+
+async def test_a_delay_reason_typed_by_a_desk_is_shown_to_staff_only(api: TestClient, allocator: Running) -> None:
+    doctor = await create_doctor(api)
+    await book(api, doctor["id"], "Waiting Patient")
+    for reason, public in (("Mrs Sharma's biopsy ran over", None), ("Ward round", "ward round")):
+        delayed = await api.post(f"/api/doctors/{doctor['id']}/delay", json={"minutes": 10, "reason": reason})
+        assert delayed.status == 200
+        queue = api.make_url(f"/api/doctors/{doctor['id']}/queue")
+        async with aiohttp.ClientSession() as anonymous, anonymous.get(queue) as response:
+            seen = (await response.json())["data"]
+        staff = (await (await api.get(f"/api/doctors/{doctor['id']}/queue")).json())["data"]
+        assert (seen["delayReason"], staff["delayReason"]) == (public, reason)

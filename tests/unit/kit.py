@@ -204,9 +204,10 @@ class Clinic:
     def check_in(self, number: str) -> dict[str, Any]:
         return self._on_token(CheckIn, number)
 
-    def call_next(self) -> dict[str, Any]:
-        """The doctor's "next!": completes whoever is in consultation, calls the next patient."""
-        return self.run(CallNext, CallNextPayload(doctor_id=self.doctor_id))
+    def call_next(self, serving: str | None = None) -> dict[str, Any]:
+        """The doctor's "next!": completes whoever is in consultation (``serving``, if the desk says whom it saw),
+        calls the next patient."""
+        return self.run(CallNext, CallNextPayload(doctor_id=self.doctor_id, serving=serving))
 
     def complete(self, number: str) -> dict[str, Any]:
         return self._on_token(CompleteToken, number)

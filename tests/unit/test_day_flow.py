@@ -618,3 +618,24 @@ def test_a_pending_token_cannot_be_completed() -> None:
         clinic.complete(waiting.short_number)
 
     assert clinic.token(waiting.short_number).status is TokenStatus.PENDING
+
+
+def test_two_desks_calling_next_at_once_complete_only_the_patient_they_saw() -> None:
+    clinic = Clinic.open(template(MORNING, capacity=4, reserved=0))
+    first, second, third = clinic.book(), clinic.book(), clinic.book()
+    clinic.now = at(9)
+    with rejected(ErrorCode.SERVING_CHANGED) as nobody_yet:
+        clinic.call_next(serving=first.short_number)
+    assert nobody_yet.value.details["serving"] is None
+    clinic.call_next()
+    clinic.now = at(9, 12)
+
+    clinic.call_next(serving=first.short_number)  # the first desk: completes T001, calls T002
+    with rejected(ErrorCode.SERVING_CHANGED) as stale:  # the second desk, a moment later, still showing T001
+        clinic.call_next(serving=first.short_number)
+
+    assert stale.value.details["serving"] == second.short_number
+    assert clinic.view(second.short_number).status is TokenStatus.CONFIRMED  # still in consultation, not completed
+    assert clinic.view(second.short_number).completed_at is None
+    assert clinic.view(third.short_number).called_at is None
+    assert _short(clinic.call_next(serving=second.token_number)["nowServing"]) == third.short_number

@@ -175,11 +175,16 @@ def test_unavailability_on_a_later_date_reseats_that_day_only() -> None:
     assert _where(clinic, today.short_number) == (MORNING, CONFIRMED)
 
 
-def test_unavailability_in_the_past_is_refused() -> None:
+def test_unavailability_in_the_past_or_beyond_the_booking_horizon_is_refused() -> None:
     clinic = Clinic.open()
+    horizon = clinic.ws.policy.booking_horizon_days
 
     with rejected(ErrorCode.DATE_OUT_OF_RANGE):
         clinic.unavailable(day=MONDAY - timedelta(days=1))
+    with rejected(ErrorCode.DATE_OUT_OF_RANGE) as far:
+        clinic.unavailable(day=MONDAY + timedelta(days=horizon + 7))  # a Monday, a working day
+    assert far.value.details["lastDate"] == str(MONDAY + timedelta(days=horizon))
+    assert (MONDAY + timedelta(days=horizon + 7), clinic.doctor_id) not in {(d, o) for o, d in clinic.ws.days}
 
 
 def test_unavailability_on_a_day_off_is_refused() -> None:

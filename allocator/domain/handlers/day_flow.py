@@ -70,6 +70,8 @@ def call_next(ws: Workspace, command: CallNext, ctx: CommandContext) -> dict[str
     doctor = require_doctor(ws, payload.doctor_id)
     day = ws.day(doctor, payload.date or ws.today(ctx.now))
     current = day.serving()
+    if payload.serving is not None:
+        _check_serving(current, payload.serving)
     completed = _complete(ws, day, current, ctx.now) if current else None
     queue = day.call_order(ctx.now)
     if queue:
@@ -83,6 +85,21 @@ def call_next(ws: Workspace, command: CallNext, ctx: CommandContext) -> dict[str
     for notice in notices:
         ws.emit(notice.kind, notice.doctor_id, notice.payload)
     return {"completed": completed, "nowServing": called, "upNext": up_next, "waiting": max(0, len(queue) - 1)}
+
+
+def _check_serving(current: Token | None, seen: str) -> None:
+    """Refuse a call made on a stale view: the desk saw ``seen`` (id, token number or short number) in
+    consultation, and it is no longer so."""
+    wanted = seen.strip().lower()
+    if current is not None and wanted in (str(current.id), current.token_number.lower(), current.short_number.lower()):
+        return
+    now_seeing = current.short_number if current else None
+    who = f"token {now_seeing}" if now_seeing else "nobody"
+    raise Rejection(
+        ErrorCode.SERVING_CHANGED,
+        f"{who} is in consultation now, not {seen}: refresh and call again",
+        serving=now_seeing,
+    )
 
 
 def complete_token(ws: Workspace, command: CompleteToken, ctx: CommandContext) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """Schedule changes on dated days: a doctor unavailable, weekly slots replaced. Displaced patients are re-seated."""
 
 from collections import Counter
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from allocator.domain.context import CommandContext
@@ -84,8 +84,16 @@ def apply_templates(ws: Workspace, day: Day, now: datetime) -> Reseating:
 def mark_doctor_unavailable(ws: Workspace, command: MarkDoctorUnavailable, ctx: CommandContext) -> dict[str, Any]:
     payload = command.payload
     doctor = require_doctor(ws, payload.doctor_id)
-    if payload.date < ws.today(ctx.now):
-        raise Rejection(ErrorCode.DATE_OUT_OF_RANGE, "unavailability can only be recorded from today on")
+    today = ws.today(ctx.now)
+    last = today + timedelta(days=ws.policy.booking_horizon_days)
+    if not today <= payload.date <= last:
+        raise Rejection(
+            ErrorCode.DATE_OUT_OF_RANGE,
+            f"unavailability is recorded from {today} to {last}, the days bookings are taken for",
+            date=str(payload.date),
+            firstDate=str(today),
+            lastDate=str(last),
+        )
     if not doctor.works_on(payload.date):
         raise Rejection(
             ErrorCode.NOT_WORKING_DAY,
