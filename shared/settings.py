@@ -27,7 +27,7 @@ class CommonSettings(BaseSettings):
         None, description="HMAC secret of patients' cancel codes: the gateway and the allocator both check them"
     )
 
-    @field_validator("clock_start", "clock_origin", mode="before")
+    @field_validator("clock_start", "clock_origin", "cancel_code_secret", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         """``OPD_CLOCK_START=`` (as compose passes an unset variable) means real time."""

@@ -41,13 +41,16 @@ def login_as(broker_prefix: str) -> Iterator[Callable[[str], str]]:
 
 async def test_gateway_allocator_and_notifier_work_with_their_own_users(
     login_as: Callable[[str], str],
+    broker_prefix: str,
     allocator_settings: AllocatorSettings,
     notifier_settings: NotifierSettings,
     gateway_settings: GatewaySettings,
     clock: ManualClock,
     pg: asyncpg.Connection,
 ) -> None:
-    as_allocator = allocator_settings.model_copy(update={"amqp_url": login_as("allocator")})
+    # The production role table: the gateway's login relays for its callers, the allocator's ticks as system.
+    users = f"gateway-{broker_prefix}:gateway,allocator-{broker_prefix}:system"
+    as_allocator = allocator_settings.model_copy(update={"amqp_url": login_as("allocator"), "broker_users": users})
     as_notifier = notifier_settings.model_copy(update={"amqp_url": login_as("notifier")})
     allocator = start(lambda stop: run_allocator(as_allocator, stop, clock))
     notifier = start(lambda stop: run_notifier(as_notifier, stop))

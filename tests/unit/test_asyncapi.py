@@ -12,6 +12,7 @@ import yaml
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
+from shared.authority import LEAST_ROLE
 from shared.codec import COMMAND_BY_TYPE, decode_command, encode
 from shared.contracts.events import EVENT_ADAPTER
 from shared.contracts.replies import ErrorInfo, Reply
@@ -95,3 +96,9 @@ def test_the_spec_examples_are_valid_commands() -> None:
     command = decode_command(json.dumps(example))
     assert command.issued_at < datetime(2027, 1, 1, tzinfo=UTC)
     _validator("command.json").validate(example)
+
+
+def test_every_command_message_states_the_least_role_the_allocator_enforces() -> None:
+    messages = SPEC["components"]["messages"]
+    stated = {name: message["x-opd-least-role"] for name, message in messages.items() if name in LEAST_ROLE}
+    assert stated == {kind: role.value for kind, role in LEAST_ROLE.items()}
