@@ -5,8 +5,10 @@ URLs come from OPD_TEST_DATABASE_URL (an admin login) and OPD_TEST_AMQP_URL, wit
 
 import hashlib
 import os
-from collections.abc import AsyncIterator
+import subprocess
+from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
+from urllib.parse import quote
 from uuid import uuid4
 from zoneinfo import ZoneInfo
 
@@ -17,6 +19,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from allocator.app import run_allocator
 from allocator.settings import AllocatorSettings
+from deploy.broker_access import apply_with_rabbitmqctl
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
 from notifier.app import run_notifier
@@ -116,6 +119,15 @@ def _common(database: str, broker_prefix: str) -> dict[str, object]:
 def kiosk_user(broker_prefix: str) -> str:
     """The broker login of the test's kiosk (created by the tests that need one)."""
     return f"kiosk-{broker_prefix}"
+
+
+@pytest.fixture
+def kiosk_url(broker_prefix: str) -> Iterator[str]:
+    """A broker login with exactly the kiosk's rights, for this test's prefix; the allocator makes it booking."""
+    user, password = kiosk_user(broker_prefix), uuid4().hex
+    apply_with_rabbitmqctl(user, password, "kiosk", broker_prefix)
+    yield AMQP_URL.replace("guest:guest", f"{quote(user)}:{password}")
+    subprocess.run(["rabbitmqctl", "-q", "delete_user", user], check=False, capture_output=True)
 
 
 @pytest.fixture

@@ -7,11 +7,9 @@ without a declared role.
 
 import asyncio
 import hashlib
-import subprocess
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote
 from uuid import UUID, uuid4
 
 import aio_pika
@@ -20,7 +18,6 @@ import asyncpg
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from deploy.broker_access import apply_with_rabbitmqctl
 from gateway.app import create_app
 from gateway.auth import Access, access_of
 from gateway.settings import GatewaySettings
@@ -32,7 +29,7 @@ from shared.contracts.commands import CommandBase
 from shared.contracts.replies import Reply
 from shared.routing import shard_for
 from shared.topology import REPLY_TO, Topology
-from tests.conftest import AMQP_URL, API_KEYS, SHARD_COUNT, key_entries, kiosk_user
+from tests.conftest import AMQP_URL, API_KEYS, SHARD_COUNT, key_entries
 from tests.support.api import book, create_doctor
 from tests.support.services import Running
 
@@ -176,15 +173,6 @@ def _command(kind: str, payload: dict[str, Any], caller: Caller | None = None) -
             "payload": payload,
         }
     )
-
-
-@pytest.fixture
-def kiosk_url(broker_prefix: str) -> Iterator[str]:
-    """A broker login with exactly the kiosk's rights; the allocator's table gives it the booking role."""
-    user, password = kiosk_user(broker_prefix), uuid4().hex
-    apply_with_rabbitmqctl(user, password, "kiosk", broker_prefix)
-    yield AMQP_URL.replace("guest:guest", f"{quote(user)}:{password}")
-    subprocess.run(["rabbitmqctl", "-q", "delete_user", user], check=False, capture_output=True)
 
 
 async def _unsigned(connection: aio_pika.abc.AbstractConnection, topology: Topology, command: CommandBase) -> Reply:

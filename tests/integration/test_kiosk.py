@@ -3,9 +3,8 @@
 import asyncio
 import shutil
 import subprocess
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from urllib.parse import quote
 from uuid import UUID, uuid4
 
 import aio_pika
@@ -16,7 +15,6 @@ from aiormq.exceptions import ChannelAccessRefused
 
 from allocator.app import run_allocator
 from allocator.settings import AllocatorSettings
-from deploy.broker_access import apply_with_rabbitmqctl
 from deploy.kiosk.client import Kiosk, Refused, RetrySafely
 from deploy.kiosk.slip import token_slip
 from shared.clock import ManualClock
@@ -29,15 +27,6 @@ from shared.topology import REPLY_TO, Topology
 from tests.conftest import AMQP_URL, SHARD_COUNT, kiosk_user
 from tests.support.commands import WEEK, book_command
 from tests.support.services import Running, start
-
-
-@pytest.fixture
-def kiosk_url(broker_prefix: str) -> Iterator[str]:
-    """A broker user with exactly the kiosk role's rights, for this test's topology prefix."""
-    user, password = kiosk_user(broker_prefix), uuid4().hex
-    apply_with_rabbitmqctl(user, password, "kiosk", broker_prefix)
-    yield AMQP_URL.replace("guest:guest", f"{quote(user)}:{password}")
-    subprocess.run(["rabbitmqctl", "-q", "delete_user", user], check=False, capture_output=True)
 
 
 @pytest.fixture
