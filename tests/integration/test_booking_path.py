@@ -11,7 +11,7 @@ from allocator.settings import AllocatorSettings
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
 from shared.clock import ManualClock
-from tests.conftest import ADMIN_HEADERS
+from tests.conftest import ADMIN_HEADERS, API_KEYS
 from tests.support.api import DOCTOR_BODY, book, create_doctor
 from tests.support.services import Running, eventually, start
 
@@ -134,6 +134,10 @@ async def test_a_slow_allocator_gets_202_with_a_status_url_that_later_shows_the_
         assert response.status == 202
         assert response.headers["Location"] == accepted["statusUrl"]
         assert (await api.get(accepted["statusUrl"])).status == 202
+        someone_else = await api.get(accepted["statusUrl"], headers={"X-API-Key": API_KEYS["staff"]})
+        assert someone_else.status == 404  # the receipt is its issuer's: pending is nobody else's business
+        without_receipt = await api.get(accepted["statusUrl"].partition("?")[0])
+        assert without_receipt.status == 404
 
         allocator = start(lambda stop: run_allocator(allocator_settings, stop, clock))
         try:
