@@ -31,11 +31,14 @@ def load(
         str | None, typer.Option(help="use running services (REST here; AMQP and the database from OPD_* settings)")
     ] = None,
     api_key: Annotated[str | None, typer.Option(envvar="OPD_BENCH_API_KEY", help="X-API-Key for --base-url")] = None,
+    api_key_name: Annotated[
+        str, typer.Option(envvar="OPD_BENCH_API_KEY_NAME", help="that key's name (its command ids include it)")
+    ] = "bench",
 ) -> None:
     """Load the services (started in the database opd_bench unless --base-url) and print the figures."""
     if ctx.invoked_subcommand is not None:
         return
-    options = BenchOptions(transport, shape, clients, duration, rate, base_url, api_key)
+    options = BenchOptions(transport, shape, clients, duration, rate, base_url, api_key, api_key_name)
     raise typer.Exit(asyncio.run(bench(options)))
 
 

@@ -23,4 +23,5 @@ def cancel_code(secret: bytes, token_id: UUID) -> str:
 def is_cancel_code(secret: bytes, token_id: UUID, presented: str) -> bool:
     """Case, spaces and dashes do not matter; the comparison takes constant time."""
     normalized = presented.upper().replace("-", "").replace(" ", "")
-    return hmac.compare_digest(normalized, cancel_code(secret, token_id).replace("-", ""))
+    expected = cancel_code(secret, token_id).replace("-", "")
+    return hmac.compare_digest(normalized.encode(), expected.encode())  # bytes: any text compares, in constant time

@@ -15,7 +15,7 @@ from deploy.bench.load import Mix, Run, Workload, closed_loop, open_loop
 from deploy.bench.report import print_run, print_violations
 from deploy.bench.services import Stack, bench_stack
 from deploy.bench.shapes import SHAPES, Shape, ShapeName
-from deploy.bench.transports import AmqpTransport, RestTransport, Transport
+from deploy.bench.transports import DEVELOPMENT_ISSUER, AmqpTransport, RestTransport, Transport
 from shared.command_bus import CommandBus
 from shared.settings import CommonSettings
 from shared.topology import Topology
@@ -35,6 +35,7 @@ class BenchOptions:
     rate: float | None
     base_url: str | None
     api_key: str | None = None
+    api_key_name: str = "bench"
 
 
 def make_transport(options: BenchOptions, base_url: str, amqp_url: str, topology: Topology) -> Transport:
@@ -44,7 +45,9 @@ def make_transport(options: BenchOptions, base_url: str, amqp_url: str, topology
             timeout=aiohttp.ClientTimeout(total=60),
             headers={"X-API-Key": options.api_key} if options.api_key else None,
         )
-        return RestTransport(session, base_url)
+        return RestTransport(
+            session, base_url, f"api:{options.api_key_name}" if options.api_key else DEVELOPMENT_ISSUER
+        )
     return AmqpTransport(CommandBus(amqp_url, topology, "opd-bench", publish_timeout=30.0), reply_timeout=30.0)
 
 

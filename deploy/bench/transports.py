@@ -33,7 +33,7 @@ UNANSWERED = "UNANSWERED"  # accepted, but no answer in time (AMQP reply timeout
 UNAVAILABLE = "UNAVAILABLE"  # refused before anything was queued (broker down, 503)
 CLIENT_ERROR = "CLIENT_ERROR"  # the request itself failed (connection reset, client timeout)
 
-DEVELOPMENT_ISSUER = "api:development-mode"  # the caller of a development-mode gateway, as the bench runs it
+DEVELOPMENT_ISSUER = "api:development-mode"  # a key-less caller of a development-mode gateway, as the bench runs it
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,9 +160,11 @@ def _command(kind: type[CommandBase], command_id: UUID, payload: Any) -> Command
 class RestTransport:
     """The gateway's REST API; each write carries a fresh ``Idempotency-Key``, which fixes its command id."""
 
-    def __init__(self, session: aiohttp.ClientSession, base_url: str) -> None:
+    def __init__(self, session: aiohttp.ClientSession, base_url: str, issuer: str = DEVELOPMENT_ISSUER) -> None:
+        """``issuer``: the gateway's name for this client (``api:<key name>``), which its command ids include."""
         self.session = session
         self.base_url = base_url.rstrip("/")
+        self.issuer = issuer
 
     async def create_doctor(self, body: dict[str, Any]) -> str:
         """Retried under one ``Idempotency-Key`` while the allocator is not answering yet (202)."""
@@ -188,13 +190,13 @@ class RestTransport:
     async def cancel(self, doctor_id: str, token_id: str) -> Outcome:
         path = f"/api/tokens/{token_id}/cancel"
         key = uuid4().hex
-        return await self._write("PUT", path, {"reason": "bench"}, key, rest_command_id("PUT", path, key))
+        return await self._write("PUT", path, {"reason": "bench"}, key, rest_command_id(self.issuer, "PUT", path, key))
 
     async def _patient_write(
         self, path: str, doctor_id: str, patient: Patient, day: date, extra: dict[str, Any]
     ) -> Outcome:
         key = uuid4().hex
-        command_id = rest_command_id("POST", path, key)
+        command_id = rest_command_id(self.issuer, "POST", path, key)
         body = {
             "doctorId": doctor_id,
             "patientName": patient.name,
@@ -214,8 +216,6 @@ class RestTransport:
                 answer = await response.json(content_type=None)
         except (aiohttp.ClientError, TimeoutError, ValueError):
             return Outcome(command_id, ok=False, accepted=False, code=CLIENT_ERROR)
-        if isinstance(answer, dict) and isinstance(answer.get("commandId"), str):
-            command_id = UUID(answer["commandId"])
         if status in (200, 201):
             data = answer.get("data") or {}
             return Outcome(command_id, ok=True, accepted=True, token_id=data.get("id"), status=data.get("status"))
@@ -232,7 +232,6 @@ class RestTransport:
         await self.session.close()
 
 
-def rest_command_id(method: str, path: str, key: str) -> UUID:
-    """The command id the gateway derives from an ``Idempotency-Key`` for the bench's caller (a development-mode
-    gateway's, which the bench starts; with ``--base-url`` and a key, the answer's ``commandId`` is used)."""
-    return command_id_for_key(DEVELOPMENT_ISSUER, f"{method} {path}", key)
+def rest_command_id(issuer: str, method: str, path: str, key: str) -> UUID:
+    """The command id the gateway derives from an ``Idempotency-Key`` for this caller (decision D35)."""
+    return command_id_for_key(issuer, f"{method} {path}", key)

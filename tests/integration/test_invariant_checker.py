@@ -31,7 +31,7 @@ class Booked:
 
 async def _a_morning(api: TestClient, database: str) -> Booked:
     """Bookings beyond the 3 regular seats, an emergency, and a cancellation that promotes a waiting patient."""
-    rest = RestTransport(api.session, str(api.make_url("")))
+    rest = RestTransport(api.session, str(api.make_url("")), issuer="api:admin-key")  # the api fixture's key
     doctor_id = await rest.create_doctor(DOCTOR)
     outcomes = [await rest.book(doctor_id, Patient(f"Checked {n}", 30 + n, "walkin"), MORNING.date()) for n in range(6)]
     outcomes.append(await rest.emergency(doctor_id, Patient("Checked E", 70), MORNING.date()))

@@ -165,17 +165,19 @@ def amqp_publish() -> str:
     return path
 
 
-async def test_a_command_published_by_amqp_tools_is_honoured(
+async def test_a_command_from_amqp_tools_asking_for_answers_in_its_own_queue_is_refused(
     amqp_publish: str,
     kiosk_url: str,
     topology: Topology,
     doctor_id: UUID,
     amqp_connection: aio_pika.abc.AbstractConnection,
+    pg: asyncpg.Connection,
 ) -> None:
-    # amqp-publish cannot consume direct reply-to, so its answers go to a queue the test reads.
+    """amqp-tools can neither consume direct reply-to nor set user_id, so it asks for its answer in a queue of its
+    choosing: refused, parked with the reason, and nothing is posted to that queue (the missing user_id is
+    test_authority's)."""
     channel = await amqp_connection.channel()
     replies = await channel.declare_queue(f"{topology.prefix}.amqp-tools-replies", exclusive=True)
-    command = book_command(doctor_id, "Booked From C")
     shard = shard_for(doctor_id, SHARD_COUNT)
     process = await asyncio.create_subprocess_exec(
         amqp_publish,
@@ -185,15 +187,16 @@ async def test_a_command_published_by_amqp_tools_is_honoured(
         "--persistent",
         "--content-type=application/json",
         f"--reply-to={replies.name}",
-        f"--body={encode(command).decode()}",
+        f"--body={encode(book_command(doctor_id, 'Named Queue')).decode()}",
     )
     assert await process.wait() == 0
 
-    message = await _next(replies)
-    reply = decode_reply(message.body)
-    assert reply.ok and reply.command_id == command.command_id
-    assert reply.result is not None and reply.result["token"]["patientName"] == "Booked From C"
-    assert message.correlation_id == str(command.command_id)  # no correlation id sent: the command id answers
+    parked = await _next(await channel.get_queue(topology.commands_dlq))
+    assert parked.headers["x-opd-error-code"] == "INVALID_REPLY_TO"
+    assert replies.name in str(parked.headers["x-opd-error"])
+    await asyncio.sleep(0.5)
+    assert await replies.get(fail=False) is None  # nothing was posted into the queue it named
+    assert await pg.fetchval("SELECT count(*) FROM tokens") == 0
 
 
 async def _ignore(message: aio_pika.abc.AbstractIncomingMessage) -> None:

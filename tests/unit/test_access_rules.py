@@ -67,3 +67,10 @@ def test_opd_api_key_mints_a_key_that_its_printed_entry_admits() -> None:
     ring = KeyRing(parse_entries([lines["entry"].strip()]), development=False)
     assert ring.identify(lines["key"].strip()) == Caller("desk-1", Role.STAFF)
     assert CliRunner().invoke(app, ["api-key", "--name", "a:b", "--role", "staff"]).exit_code != 0
+
+
+@given(st.binary(min_size=16, max_size=64))
+def test_a_cancel_code_with_non_ascii_text_is_simply_wrong(secret: bytes) -> None:
+    """The fuzzer's ``?code=%C2%80`` once broke the constant-time comparison (500 instead of 403)."""
+    assert not is_cancel_code(secret, uuid4(), "\x80")
+    assert not is_cancel_code(secret, uuid4(), "कोड-१२३")
