@@ -123,7 +123,7 @@ def hints(details: JSON) -> JSON:
 def reallocation_stats(result: JSON) -> JSON:
     """The original's counts: tokens given a seat or moved on, tokens that found no slot, tokens looked at."""
     return {
-        "reallocatedCount": len(result.get("promoted", [])) + len(result.get("moved", [])),
+        "reallocatedCount": len({*result.get("promoted", []), *result.get("moved", [])}),
         "failedCount": len(result.get("cancelled", [])),
         "totalTokens": result.get("activeTokens", 0),
     }

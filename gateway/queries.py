@@ -54,6 +54,7 @@ def _token_view(row: asyncpg.Record, zone: ZoneInfo) -> TokenView:
         completed_at=_local(row["completed_at"], zone),
         recalls=row["recalls"],
         created_at=row["created_at"].astimezone(zone),
+        updated_at=row["updated_at"].astimezone(zone),
     )
 
 
