@@ -94,12 +94,12 @@ async def live_queue(request: web.Request) -> web.Response:
         live = await queries.queue(connection, doctor_id, day, request.app[SETTINGS].zone, upcoming)
     show: Callable[[TokenView], dict[str, Any]] = _staff_token if caller_of(request).has(Role.STAFF) else _public_token
     serving = live["nowServing"]
-    return ok(
-        **live,
-        nowServing=show(serving) if serving is not None else None,
-        next=[show(token) for token in live["next"]],
-        waitlist=[show(token) for token in live["waitlist"]],
-    )
+    shown = {
+        "nowServing": show(serving) if serving is not None else None,
+        "next": [show(token) for token in live["next"]],
+        "waitlist": [show(token) for token in live["waitlist"]],
+    }
+    return ok(**{**live, **shown})
 
 
 @routes.get("/api/tokens/doctor/{doctorId}")

@@ -122,7 +122,7 @@ async def test_a_patient_uses_the_cancel_code_returned_at_booking(
         "booking", "PUT", f"/api/tokens/{token}/cancel", json={"cancelCode": code, "reason": "better"}
     )
     assert status == 200 and cancelled["token"]["status"] == "cancelled"
-    status, cancelled = await call("staff", "PUT", f"/api/tokens/{other['data']['id']}/cancel")  # staff: any token
+    status, cancelled = await call("staff", "PUT", f"/api/tokens/{other['token']['id']}/cancel")  # staff: any token
     assert status == 200 and cancelled["token"]["status"] == "cancelled"
 
 
