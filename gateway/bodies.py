@@ -85,6 +85,7 @@ def token(body: JSON) -> JSON:
 
 
 def token_of(view: TokenView) -> JSON:
+    """A token document from the view."""
     return token(view.model_dump(mode="json"))
 
 
@@ -100,11 +101,9 @@ def wait_minutes(estimated_time: str | None, now: datetime) -> int | None:
     return max(0, round((datetime.fromisoformat(estimated_time) - now).total_seconds() / 60))
 
 
-def _suggested_slots(suggestions: JSON) -> list[JSON]:
-    return [
-        {**item, "startTime": item["timeSlot"].split("-")[0], "endTime": item["timeSlot"].split("-")[1]}
-        for item in suggestions.get("slots", [])
-    ]
+def _suggested_slot(item: JSON) -> JSON:
+    start, end = item["timeSlot"].split("-")
+    return {**item, "startTime": start, "endTime": end}
 
 
 def hints(details: JSON) -> JSON:
@@ -112,7 +111,7 @@ def hints(details: JSON) -> JSON:
     (each doctor with ``_id``), and a duplicate's ``existingToken`` as a token document."""
     shaped = dict(details)
     if "suggestions" in shaped:
-        shaped["suggestedSlots"] = _suggested_slots(shaped.pop("suggestions"))
+        shaped["suggestedSlots"] = [_suggested_slot(item) for item in shaped.pop("suggestions").get("slots", [])]
     if isinstance(shaped.get("existingToken"), dict):
         shaped["existingToken"] = token(shaped["existingToken"])
     if "suggestedDoctors" in shaped:

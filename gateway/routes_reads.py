@@ -28,10 +28,6 @@ def _today(request: web.Request) -> date:
     return request.app[CLOCK].now().astimezone(request.app[SETTINGS].zone).date()
 
 
-def _staff_token(view: TokenView) -> dict[str, Any]:
-    return bodies.token_of(view)
-
-
 def _public_token(view: TokenView) -> dict[str, Any]:
     return public_token(view).model_dump(mode="json")
 
@@ -92,7 +88,9 @@ async def live_queue(request: web.Request) -> web.Response:
         if await queries.doctor(connection, doctor_id) is None:
             return error(ErrorCode.DOCTOR_NOT_FOUND, f"doctor {doctor_id} not found", {"doctorId": str(doctor_id)})
         live = await queries.queue(connection, doctor_id, day, request.app[SETTINGS].zone, upcoming)
-    show: Callable[[TokenView], dict[str, Any]] = _staff_token if caller_of(request).has(Role.STAFF) else _public_token
+    show: Callable[[TokenView], dict[str, Any]] = (
+        bodies.token_of if caller_of(request).has(Role.STAFF) else _public_token
+    )
     serving = live["nowServing"]
     shown = {
         "nowServing": show(serving) if serving is not None else None,
