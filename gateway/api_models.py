@@ -1,8 +1,8 @@
 """The REST API's shapes as pydantic models, for its OpenAPI document.
 
 Request bodies are the command payloads the gateway validates with, minus the fields it takes from the path
-(``rest_body``); answers wrap the shared views. A schemathesis run in the suite checks that the gateway's
-responses match these.
+(``rest_body``); answers are the shared views as ``gateway.bodies`` shapes them. A schemathesis run in the suite
+checks that the gateway's responses match these.
 """
 
 import datetime as dt
@@ -60,8 +60,34 @@ class FieldError(Contract):
     message: str | None = None
 
 
+class SuggestedSlot(Contract):
+    """Another slot of the same doctor that day with a seat for the patient."""
+
+    date: dt.date
+    time_slot: str
+    start_time: str
+    end_time: str
+    seats_left: int
+
+
+class SuggestedDoctor(Contract):
+    """A colleague of the same specialization who can see the patient that day."""
+
+    model_config = ConfigDict(extra="allow")
+
+    document_id: UUID = Field(alias="_id")
+    doctor_id: UUID
+    name: str
+    specialization: str
+    room: str | None = None
+    date: dt.date
+    time_slot: str
+    earliest_time: dt.datetime
+
+
 class ErrorBody(Contract):
-    """A refusal; details (``errors``, ``requiredRole``, ``suggestedDoctors``, ``nextSlot``…) sit alongside."""
+    """A refusal; details (``errors``, ``requiredRole``, ``nextSlot``…) sit alongside. A full slot or an
+    emergency without a seat names ``suggestedSlots`` and ``suggestedDoctors``, as the original did."""
 
     model_config = ConfigDict(extra="allow")
 
@@ -69,14 +95,63 @@ class ErrorBody(Contract):
     error: str
     code: str
     errors: list[FieldError] | None = None
+    suggested_slots: list[SuggestedSlot] | None = None
+    suggested_doctors: list[SuggestedDoctor] | None = None
 
 
 class Answer(Contract):
-    """``success`` and ``data``; hints (e.g. ``suggestions``, ``suggestedDoctors``) may sit alongside."""
+    """``success`` and what the body carries, each under its own name; hints may sit alongside."""
 
     model_config = ConfigDict(extra="allow")
 
     success: Literal[True]
+
+
+class Identified(Contract):
+    document_id: UUID = Field(alias="_id", description="the same as `id`, as the original system's clients read it")
+
+
+class WeeklySlot(Identified):
+    """A slot of the doctor's week, with today's seats taken and whether it runs today (not cancelled)."""
+
+    id: UUID
+    start_time: str
+    end_time: str
+    max_capacity: int
+    reserved_emergency_slots: int
+    quotas: dict[str, int]
+    current_count: int
+    is_active: bool
+
+
+class Doctor(Identified, DoctorView):
+    time_slots: tuple[WeeklySlot, ...]  # type: ignore[assignment]
+    created_at: dt.datetime
+
+
+class DatedSlot(Identified, SlotView):
+    tokens: list[UUID] = Field(description="ids of the tokens holding its seats (currentCount of them)")
+
+
+class Token(Identified, TokenView):
+    actual_time: dt.datetime | None = Field(description="when the patient was called in")
+    estimated_wait_time: int | None = Field(
+        None, description="on a new token: minutes until its estimated time; null while waitlisted"
+    )
+
+
+class DoctorRef(Identified):
+    id: UUID
+    name: str
+    specialization: str
+
+
+class ListedToken(Token):
+    doctor_id: DoctorRef  # type: ignore[assignment]
+
+
+class BriefDoctor(Identified, DoctorBrief):
+    pass
 
 
 class Page(Answer):
@@ -86,28 +161,24 @@ class Page(Answer):
 
 
 class DoctorPage(Page):
-    data: list[DoctorView]
+    doctors: list[Doctor]
 
 
 class DoctorAnswer(Answer):
-    data: DoctorView
-
-
-class Schedule(Contract):
-    doctor: DoctorView
-    date: dt.date
-    working_day: bool
-    slots: list[SlotView]
+    doctor: Doctor
 
 
 class ScheduleAnswer(Answer):
-    data: Schedule
+    date: dt.date
+    slots: list[DatedSlot]
+    doctor: Doctor
+    working_day: bool
 
 
-QueueToken = Annotated[TokenView | PublicToken, Field(description="with the patient for staff, else public")]
+QueueToken = Annotated[Token | PublicToken, Field(description="with the patient for staff, else public")]
 
 
-class Queue(Contract):
+class QueueAnswer(Answer):
     date: dt.date
     now_serving: QueueToken | None
     next: list[QueueToken]
@@ -118,24 +189,20 @@ class Queue(Contract):
     delay_reason: str | None
 
 
-class QueueAnswer(Answer):
-    data: Queue
-
-
 class DoctorTokensAnswer(Page):
-    data: list[TokenView]
+    tokens: list[ListedToken]
     count: int
     date: dt.date
 
 
 class TokenAnswer(Answer):
-    data: TokenView
+    token: Token
 
 
 class NotificationsAnswer(Answer):
     token_id: UUID
     token_number: str
-    data: list[NotificationView]
+    notifications: list[NotificationView]
     count: int
 
 
@@ -146,7 +213,7 @@ class BoardDoctor(Contract):
     room: str | None
 
 
-class Board(Contract):
+class BoardAnswer(Answer):
     doctor: BoardDoctor
     date: dt.date
     now_serving: PublicToken | None
@@ -157,52 +224,51 @@ class Board(Contract):
     delay_minutes: int
 
 
-class BoardAnswer(Answer):
-    data: Board
-
-
 class Done(Answer):
-    """The allocator's answer to a write."""
+    """The allocator's answer to a write, with the original's ``message``."""
 
+    message: str
     command_id: UUID
 
 
 class DoctorDone(Done):
-    data: DoctorView
+    doctor: Doctor
 
 
 class TokenDone(Done):
-    data: TokenView
-    doctor: DoctorBrief | None = None
+    token: Token
+    doctor: BriefDoctor | None = None
+    suggested_slots: list[SuggestedSlot] | None = None
+    suggested_doctors: list[SuggestedDoctor] | None = None
     cancel_code: str | None = Field(None, description="shown once, for a new token")
 
 
-class CallNextResult(Contract):
-    completed: TokenView | None
-    now_serving: TokenView | None
-    up_next: TokenView | None
+class CallNextDone(Done):
+    completed: Token | None
+    now_serving: Token | None
+    up_next: Token | None
     waiting: int
 
 
-class CallNextDone(Done):
-    data: CallNextResult
-
-
-class DayResult(Contract):
+class DayDone(Done):
     """What changed on the doctor's day."""
-
-    model_config = ConfigDict(extra="allow")
 
     doctor_id: UUID
     date: dt.date
 
 
-class DayDone(Done):
-    data: DayResult
+class ReallocationStats(Contract):
+    reallocated_count: int = Field(description="tokens promoted to a seat or moved to a later slot")
+    failed_count: int = Field(description="waiting tokens cancelled: no slot left that day")
+    total_tokens: int = Field(description="tokens waiting or holding a seat when the reallocation began")
+
+
+class ReallocateDone(DayDone):
+    stats: ReallocationStats
 
 
 class CommandOutcome(Done):
-    data: dict[str, Any]
+    """The body the write would have answered (its ``message``, ``token``, ``doctor``, ``stats``…)."""
 
 
 class Accepted(Contract):

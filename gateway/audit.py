@@ -74,7 +74,7 @@ async def token_notifications(request: web.Request) -> web.Response:
             "success": True,
             "tokenId": str(found.id),
             "tokenNumber": found.token_number,
-            "data": [view.model_dump(mode="json") for view in sent],
+            "notifications": [view.model_dump(mode="json") for view in sent],
             "count": len(sent),
         }
     )

@@ -37,16 +37,14 @@ async def board_data(request: web.Request) -> web.Response:
         live = await queries.queue(connection, doctor_id, day, request.app[SETTINGS].zone, upcoming)
     serving = live["nowServing"]
     return ok(
-        {
-            "doctor": _public_doctor(doctor),
-            "date": live["date"],
-            "nowServing": public_token(serving).model_dump(mode="json") if serving else None,
-            "next": [public_token(t).model_dump(mode="json") for t in live["next"]],
-            "waitlist": [t.short_number for t in live["waitlist"]],
-            "waiting": live["counts"]["waiting"],
-            "completed": live["counts"]["completed"],
-            "delayMinutes": live["delayMinutes"],
-        }
+        doctor=_public_doctor(doctor),
+        date=live["date"],
+        nowServing=public_token(serving).model_dump(mode="json") if serving else None,
+        next=[public_token(t).model_dump(mode="json") for t in live["next"]],
+        waitlist=[t.short_number for t in live["waitlist"]],
+        waiting=live["counts"]["waiting"],
+        completed=live["counts"]["completed"],
+        delayMinutes=live["delayMinutes"],
     )
 
 

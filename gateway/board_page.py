@@ -107,7 +107,7 @@ function render(doctorId, data) {
 async function load(doctorId) {
   try {
     const response = await fetch("/api/doctors/" + doctorId + "/board", {cache: "no-store"});
-    if (response.ok) render(doctorId, (await response.json()).data);
+    if (response.ok) render(doctorId, await response.json());
   } catch (e) { /* the next event or reconnect reloads */ }
 }
 

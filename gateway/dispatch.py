@@ -6,8 +6,9 @@ from uuid import UUID, uuid4
 from aiohttp import web
 from pydantic import BaseModel
 
+from gateway import bodies, queries
 from gateway.access import caller_of
-from gateway.context import BUS, CANCEL_SECRET, CLOCK, SETTINGS
+from gateway.context import BUS, CANCEL_SECRET, CLOCK, READER, SETTINGS
 from gateway.receipts import receipt
 from gateway.request_ids import correlation_id
 from gateway.responses import error, json_response
@@ -22,21 +23,28 @@ from shared.ids import command_id_for_key
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
-def present(reply: Reply, success_status: int = 200, cancel_secret: bytes | None = None) -> web.Response:
-    """A reply as the REST contract shows it: the token or doctor as ``data``, the rest alongside.
+async def present(
+    request: web.Request, command_type: str, reply: Reply, success_status: int = 200, issues_token: bool = False
+) -> web.Response:
+    """A reply as the REST contract shows it: the original's message and named keys (``gateway.bodies``).
 
-    With ``cancel_secret``, a new token's response also carries the patient's ``cancelCode``.
+    With ``issues_token``, a new token's response also carries the patient's ``cancelCode``.
     """
     if not reply.ok:
         assert reply.error is not None
-        return error(reply.error.code, reply.error.message, {**reply.error.details, "commandId": str(reply.command_id)})
-    result = dict(reply.result or {})
-    primary = next((key for key in ("token", "doctor") if key in result), None)
-    data = result.pop(primary) if primary else result
-    extra = result if primary else {}
-    if cancel_secret is not None and primary == "token":
-        extra["cancelCode"] = cancel_code(cancel_secret, UUID(data["id"]))
-    return json_response({"success": True, "data": data, **extra, "commandId": str(reply.command_id)}, success_status)
+        details = bodies.hints(reply.error.details)
+        return error(reply.error.code, reply.error.message, {**details, "commandId": str(reply.command_id)})
+    result = reply.result or {}
+    now = request.app[CLOCK].now()
+    facts = None
+    if "timeSlots" in result.get("doctor", {}):
+        doctor_id, today = UUID(result["doctor"]["id"]), now.astimezone(request.app[SETTINGS].zone).date()
+        async with request.app[READER].acquire() as connection:
+            facts = (await queries.doctor_facts(connection, [doctor_id], today)).get(doctor_id)
+    body = bodies.answer(command_type, result, now, facts)
+    if issues_token and "token" in result:
+        body["cancelCode"] = cancel_code(request.app[CANCEL_SECRET], UUID(result["token"]["id"]))
+    return json_response({"success": True, **body, "commandId": str(reply.command_id)}, success_status)
 
 
 def command_id(request: web.Request, part: str = "") -> UUID:
@@ -125,4 +133,4 @@ async def dispatch(
     reply = await send(request, command)
     if reply is None:
         return accepted(request, command)
-    return present(reply, success_status, request.app[CANCEL_SECRET] if issues_token else None)
+    return await present(request, command.type, reply, success_status, issues_token)

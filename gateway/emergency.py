@@ -11,7 +11,7 @@ from uuid import UUID
 from aiohttp import web
 
 from gateway import queries
-from gateway.context import CANCEL_SECRET, CLOCK, READER, SETTINGS
+from gateway.context import CLOCK, READER, SETTINGS
 from gateway.dispatch import accepted, build, present, send
 from gateway.responses import error
 from shared.contracts.commands import AddEmergency, AddEmergencyPayload
@@ -65,4 +65,4 @@ async def emergency_by_specialization(request: web.Request, body: dict[str, Any]
         if reply.ok or reply.error is None or reply.error.code != ErrorCode.NO_EMERGENCY_CAPACITY:
             break
     assert reply is not None
-    return present(reply, 201, request.app[CANCEL_SECRET])
+    return await present(request, "AddEmergency", reply, 201, issues_token=True)

@@ -129,7 +129,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("POST", "/api/tokens/reallocate/{doctorId}"): _write(
         "Housekeeping now: no-shows, roll-overs, releases, promotions",
         "tokens",
-        m.DayDone,
+        m.ReallocateDone,
         body=(m.ReallocateBody,),
         body_required=False,
     ),

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
+from gateway.bodies import DoctorFacts, SlotToday
 from shared.contracts.values import SlotStatus, SlotTemplate, TimeRange, TokenSource, TokenStatus
 from shared.contracts.views import DoctorView, SlotView, TokenView
 from shared.ids import slot_id
@@ -54,6 +55,7 @@ def _token_view(row: asyncpg.Record, zone: ZoneInfo) -> TokenView:
         completed_at=_local(row["completed_at"], zone),
         recalls=row["recalls"],
         created_at=row["created_at"].astimezone(zone),
+        updated_at=row["updated_at"].astimezone(zone),
     )
 
 
@@ -191,6 +193,39 @@ async def schedule(
             for t in found.time_slots
         ]
     return [_slot_view(found.id, day, row, zone, now, release_reserve) for row in rows]
+
+
+async def seated(connection: asyncpg.Connection, slot_ids: list[UUID]) -> dict[UUID, list[UUID]]:
+    """The tokens holding a seat (confirmed or completed) in each slot, in consultation order."""
+    rows = await connection.fetch(
+        """SELECT slot_id, id FROM tokens
+            WHERE slot_id = any($1::uuid[]) AND status IN ('confirmed', 'completed')
+            ORDER BY queue_priority, queue_position""",
+        slot_ids,
+    )
+    found: dict[UUID, list[UUID]] = {slot: [] for slot in slot_ids}
+    for row in rows:
+        found[row["slot_id"]].append(row["id"])
+    return found
+
+
+async def doctor_facts(connection: asyncpg.Connection, doctor_ids: list[UUID], today: date) -> dict[UUID, DoctorFacts]:
+    """When each doctor was created, and their slots today: seats taken, cancelled or not."""
+    rows = await connection.fetch(
+        """SELECT d.id, d.created_at, s.start_time, s.status,
+                  (SELECT count(*) FROM tokens t
+                    WHERE t.slot_id = s.id AND t.status IN ('confirmed', 'completed')) AS taken
+             FROM doctors d LEFT JOIN slots s ON s.doctor_id = d.id AND s.date = $2
+            WHERE d.id = any($1::uuid[])""",
+        doctor_ids,
+        today,
+    )
+    created = {row["id"]: row["created_at"] for row in rows}
+    slots: dict[UUID, dict[str, SlotToday]] = {doctor_id: {} for doctor_id in created}
+    for row in rows:
+        if row["start_time"] is not None:
+            slots[row["id"]][f"{row['start_time']:%H:%M}"] = SlotToday(row["taken"], row["status"] == "cancelled")
+    return {doctor_id: DoctorFacts(created[doctor_id], slots[doctor_id]) for doctor_id in created}
 
 
 def _slot_view(doctor_id: UUID, day: date, row: Any, zone: ZoneInfo, now: datetime, release_reserve: bool) -> SlotView:

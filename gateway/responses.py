@@ -1,4 +1,4 @@
-"""JSON bodies of the public REST contract: ``success`` in every body, camelCase fields."""
+"""JSON bodies of the public REST contract: ``success`` in every body, camelCase fields, named keys."""
 
 from typing import Any
 
@@ -12,8 +12,9 @@ def json_response(body: dict[str, Any], status: int = 200, headers: dict[str, st
     return web.Response(body=dumps(body), status=status, content_type="application/json", headers=headers)
 
 
-def ok(data: Any, status: int = 200, **extra: Any) -> web.Response:
-    return json_response({"success": True, "data": data, **extra}, status)
+def ok(**named: Any) -> web.Response:
+    """``{"success": true, ...}``: each part under its own name (``doctor``, ``tokens``, ``slots``…)."""
+    return json_response({"success": True, **named})
 
 
 def error(

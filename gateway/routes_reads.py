@@ -1,12 +1,12 @@
 """Read endpoints: straight from Postgres through the read-only role."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from aiohttp import web
-from pydantic import BaseModel
 
-from gateway import queries
+from gateway import bodies, queries
 from gateway.access import caller_of
 from gateway.auth import Role, patient_data, public, requires
 from gateway.context import CANCEL_SECRET, CLOCK, READER, SETTINGS
@@ -26,12 +26,12 @@ TOKEN_ISSUING_COMMANDS = frozenset({"BookToken", "AddEmergency"})
 CREATING_COMMANDS = frozenset({*TOKEN_ISSUING_COMMANDS, "CreateDoctor"})
 
 
-def _dump(views: Sequence[BaseModel]) -> list[dict[str, Any]]:
-    return [view.model_dump(mode="json") for view in views]
+def _today(request: web.Request) -> date:
+    return request.app[CLOCK].now().astimezone(request.app[SETTINGS].zone).date()
 
 
-def _identity(view: TokenView) -> BaseModel:
-    return view
+def _public_token(view: TokenView) -> dict[str, Any]:
+    return public_token(view).model_dump(mode="json")
 
 
 @routes.get("/api/doctors")
@@ -40,7 +40,8 @@ async def list_doctors(request: web.Request) -> web.Response:
     limit, offset = page(request)
     async with request.app[READER].acquire() as connection:
         found, total = await queries.doctors(connection, request.query.get("specialization"), limit, offset)
-    return json_response({"success": True, "data": _dump(found), "total": total, "limit": limit, "offset": offset})
+        facts = await queries.doctor_facts(connection, [d.id for d in found], _today(request))
+    return ok(doctors=[bodies.doctor(d, facts[d.id]) for d in found], total=total, limit=limit, offset=offset)
 
 
 @routes.get("/api/doctors/{doctorId}")
@@ -49,9 +50,10 @@ async def get_doctor(request: web.Request) -> web.Response:
     doctor_id = path_uuid(request, "doctorId")
     async with request.app[READER].acquire() as connection:
         found = await queries.doctor(connection, doctor_id)
-    if found is None:
-        return error(ErrorCode.DOCTOR_NOT_FOUND, f"doctor {doctor_id} not found", {"doctorId": str(doctor_id)})
-    return ok(found.model_dump(mode="json"))
+        if found is None:
+            return error(ErrorCode.DOCTOR_NOT_FOUND, f"doctor {doctor_id} not found", {"doctorId": str(doctor_id)})
+        facts = await queries.doctor_facts(connection, [doctor_id], _today(request))
+    return ok(doctor=bodies.doctor(found, facts[doctor_id]))
 
 
 @routes.get("/api/doctors/{doctorId}/schedule")
@@ -67,13 +69,13 @@ async def schedule(request: web.Request) -> web.Response:
         slots = await queries.schedule(
             connection, found, day, settings.zone, request.app[CLOCK].now(), settings.release_reserve_at_start
         )
+        seated = await queries.seated(connection, [s.id for s in slots])
+        facts = await queries.doctor_facts(connection, [doctor_id], _today(request))
     return ok(
-        {
-            "doctor": found.model_dump(mode="json"),
-            "date": day.isoformat(),
-            "workingDay": day.strftime("%A") in found.working_days,
-            "slots": _dump(slots),
-        }
+        date=day.isoformat(),
+        slots=[bodies.slot(s, seated[s.id]) for s in slots],
+        doctor=bodies.doctor(found, facts[doctor_id]),
+        workingDay=day.strftime("%A") in found.working_days,
     )
 
 
@@ -89,17 +91,15 @@ async def live_queue(request: web.Request) -> web.Response:
             return error(ErrorCode.DOCTOR_NOT_FOUND, f"doctor {doctor_id} not found", {"doctorId": str(doctor_id)})
         live = await queries.queue(connection, doctor_id, day, request.app[SETTINGS].zone, upcoming)
     staff = caller_of(request).has(Role.STAFF)
-    show: Callable[[TokenView], BaseModel] = _identity if staff else public_token
+    show: Callable[[TokenView], dict[str, Any]] = bodies.token_of if staff else _public_token
     serving = live["nowServing"]
-    return ok(
-        {
-            **live,
-            "nowServing": show(serving).model_dump(mode="json") if serving is not None else None,
-            "next": _dump([show(token) for token in live["next"]]),
-            "waitlist": _dump([show(token) for token in live["waitlist"]]),
-            "delayReason": live["delayReason"] if staff else public_delay_reason(live["delayReason"]),
-        }
-    )
+    shown = {
+        "nowServing": show(serving) if serving is not None else None,
+        "next": [show(token) for token in live["next"]],
+        "waitlist": [show(token) for token in live["waitlist"]],
+        "delayReason": live["delayReason"] if staff else public_delay_reason(live["delayReason"]),
+    }
+    return ok(**{**live, **shown})
 
 
 @routes.get("/api/tokens/doctor/{doctorId}")
@@ -114,20 +114,19 @@ async def doctor_tokens(request: web.Request) -> web.Response:
     except ValueError:
         raise BadRequest(f"status must be one of {[s.value for s in TokenStatus]}") from None
     async with request.app[READER].acquire() as connection:
-        if await queries.doctor(connection, doctor_id) is None:
+        found = await queries.doctor(connection, doctor_id)
+        if found is None:
             return error(ErrorCode.DOCTOR_NOT_FOUND, f"doctor {doctor_id} not found", {"doctorId": str(doctor_id)})
         tokens = await queries.doctor_tokens(connection, doctor_id, day, status, request.app[SETTINGS].zone)
     shown = tokens[offset : offset + limit]
-    return json_response(
-        {
-            "success": True,
-            "data": _dump(shown),
-            "count": len(shown),
-            "total": len(tokens),
-            "limit": limit,
-            "offset": offset,
-            "date": day.isoformat(),
-        }
+    doctor = bodies.doctor_ref(found)
+    return ok(
+        tokens=[bodies.listed_token(t, doctor) for t in shown],
+        count=len(shown),
+        total=len(tokens),
+        limit=limit,
+        offset=offset,
+        date=day.isoformat(),
     )
 
 
@@ -144,7 +143,7 @@ async def get_token(request: web.Request) -> web.Response:
         return error(ErrorCode.TOKEN_NOT_FOUND, f"token {ref} not found", {"tokenId": ref})
     if code is not None:
         check_code(request, found.id, code)
-    return ok(found.model_dump(mode="json"))
+    return ok(token=bodies.token_of(found))
 
 
 @routes.get("/api/commands/{commandId}")
@@ -175,4 +174,4 @@ async def command_status(request: web.Request) -> web.Response:
     reply = Reply.model_validate(stored.reply)
     status = 201 if stored.command_type in CREATING_COMMANDS else 200
     coded = own and stored.command_type in TOKEN_ISSUING_COMMANDS  # the patient's code: its issuer's alone
-    return present(reply, status, cancel_secret=secret if coded else None)
+    return await present(request, stored.command_type, reply, status, issues_token=coded)

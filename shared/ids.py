@@ -6,11 +6,17 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 _SLOT_NAMESPACE = uuid5(NAMESPACE_URL, "urn:opd:slot")
 _IDEMPOTENCY_NAMESPACE = uuid5(NAMESPACE_URL, "urn:opd:idempotency-key")
 _DOCTOR_NAMESPACE = uuid5(NAMESPACE_URL, "urn:opd:doctor")
+_WEEKLY_SLOT_NAMESPACE = uuid5(NAMESPACE_URL, "urn:opd:weekly-slot")
 
 
 def slot_id(doctor_id: UUID, day: date, start: time) -> UUID:
     """A dated slot's id, known before the allocator materializes it (schedules show it either way)."""
     return uuid5(_SLOT_NAMESPACE, f"{doctor_id}/{day.isoformat()}/{start:%H:%M}")
+
+
+def weekly_slot_id(doctor_id: UUID, start: str) -> UUID:
+    """A weekly slot's id: one per doctor and start time (``HH:MM``), as the templates are keyed."""
+    return uuid5(_WEEKLY_SLOT_NAMESPACE, f"{doctor_id}/{start}")
 
 
 def command_id_for_key(issuer: str, request: str, idempotency_key: str, part: str = "") -> UUID:

@@ -68,4 +68,5 @@ def token_view(day: Day, token: Token) -> TokenView:
         completed_at=_local(token.completed_at, slot.starts_at),
         recalls=token.recalls,
         created_at=token.created_at.astimezone(slot.starts_at.tzinfo),
+        updated_at=token.updated_at.astimezone(slot.starts_at.tzinfo),
     )

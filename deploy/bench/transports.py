@@ -175,7 +175,7 @@ class RestTransport:
             ) as response:
                 answer = await response.json()
                 if response.status == 201:
-                    return str(answer["data"]["id"])
+                    return str(answer["doctor"]["id"])
                 if response.status not in (202, 503):
                     raise RuntimeError(f"could not create a doctor: {response.status} {answer}")
             await asyncio.sleep(1.0)
@@ -217,8 +217,8 @@ class RestTransport:
         except (aiohttp.ClientError, TimeoutError, ValueError):
             return Outcome(command_id, ok=False, accepted=False, code=CLIENT_ERROR)
         if status in (200, 201):
-            data = answer.get("data") or {}
-            return Outcome(command_id, ok=True, accepted=True, token_id=data.get("id"), status=data.get("status"))
+            token = answer.get("token") or {}
+            return Outcome(command_id, ok=True, accepted=True, token_id=token.get("id"), status=token.get("status"))
         if status == 202:
             return Outcome(command_id, ok=False, accepted=True, code=UNANSWERED)
         if status == 503:

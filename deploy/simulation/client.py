@@ -25,7 +25,7 @@ class OpdClient:
             return payload
 
     async def create_doctor(self, **doctor: Any) -> dict[str, Any]:
-        return (await self.call("POST", "/api/doctors", doctor))["data"]
+        return (await self.call("POST", "/api/doctors", doctor))["doctor"]
 
     async def book(self, **booking: Any) -> dict[str, Any]:
         return await self.call("POST", "/api/tokens", booking)
@@ -46,24 +46,24 @@ class OpdClient:
         return await self.call("PUT", f"/api/tokens/{token_id}/check-in")
 
     async def complete(self, token_id: str) -> dict[str, Any]:
-        return (await self.call("PUT", f"/api/tokens/{token_id}/complete"))["data"]
+        return (await self.call("PUT", f"/api/tokens/{token_id}/complete"))["token"]
 
     async def call_next(self, doctor_id: str) -> dict[str, Any]:
-        return (await self.call("POST", f"/api/doctors/{doctor_id}/call-next"))["data"]
+        return await self.call("POST", f"/api/doctors/{doctor_id}/call-next")
 
     async def delay(self, doctor_id: str, minutes: int, reason: str) -> dict[str, Any]:
-        return (await self.call("POST", f"/api/doctors/{doctor_id}/delay", {"minutes": minutes, "reason": reason}))[
-            "data"
-        ]
+        return await self.call("POST", f"/api/doctors/{doctor_id}/delay", {"minutes": minutes, "reason": reason})
 
     async def queue(self, doctor_id: str) -> dict[str, Any]:
-        return (await self.call("GET", f"/api/doctors/{doctor_id}/queue"))["data"]
+        return await self.call("GET", f"/api/doctors/{doctor_id}/queue")
 
     async def schedule(self, doctor_id: str) -> dict[str, Any]:
-        return (await self.call("GET", f"/api/doctors/{doctor_id}/schedule"))["data"]
+        return await self.call("GET", f"/api/doctors/{doctor_id}/schedule")
 
     async def tokens(self, doctor_id: str) -> list[dict[str, Any]]:
-        return (await self.call("GET", f"/api/tokens/doctor/{doctor_id}"))["data"]
+        """The doctor's tokens that day; the list names the doctor in ``doctorId``, the scenario keeps its id."""
+        tokens = (await self.call("GET", f"/api/tokens/doctor/{doctor_id}"))["tokens"]
+        return [{**token, "doctorId": token["doctorId"]["id"]} for token in tokens]
 
 
 async def sink_received(session: aiohttp.ClientSession, sink_url: str) -> list[dict[str, Any]]:

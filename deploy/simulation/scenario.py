@@ -217,13 +217,13 @@ class Scenario:
             booking["timeSlot"] = f"{start:%H:%M}-{end:%H:%M}"
         at = self.clock.now()
         if patient.source == "emergency":
-            token = (await self.client.emergency(**booking))["data"]
+            token = (await self.client.emergency(**booking))["token"]
             label, how = "EMERGENCY", "at the desk"
         elif patient.source == "walkin" and self.kiosk is not None:
             token = (await self._at_kiosk(self.kiosk, booking))["token"]
             label, how = "BOOK", "walkin, at the kiosk over AMQP"
         else:
-            token = (await self.client.book(**booking, source=patient.source))["data"]
+            token = (await self.client.book(**booking, source=patient.source))["token"]
             label, how = "BOOK", f"{patient.source}, {'in the app' if patient.source == 'online' else 'at the desk'}"
         number = token["tokenNumber"]
         self.tokens[number] = token
@@ -256,7 +256,7 @@ class Scenario:
         number = token["tokenNumber"]
         at = self.clock.now()
         result = await self.client.cancel(token["id"], reason)
-        self.tokens[number] = result["data"]
+        self.tokens[number] = result["token"]
         freed = "seat freed" if result["seatFreed"] else "no seat held"
         changed = f"{self.patients[number].name}: {reason}; {freed}"
         self.note(at, "CANCEL", 0, token["shortNumber"], changed, (_kinds("cancelled"), number))
@@ -284,7 +284,7 @@ class Scenario:
         patient = self.patients[number]
         at = self.clock.now()
         result = await self.client.check_in(self.tokens[number]["id"])
-        view = self.tokens[number] = result["data"]
+        view = self.tokens[number] = result["token"]
         if result.get("lateArrival"):
             changed = f"{patient.name} arrives after the no-show: back in the queue, {token_line(view, self.zone)}"
             self.note(at, "LATE ARRIVAL", patient.doctor, view["shortNumber"], changed, (BOOKED, number))
@@ -303,7 +303,7 @@ class Scenario:
                     await self.no_show(index, token)
         for index, doctor in enumerate(self.doctors):
             at = self.clock.now()
-            result = (await self.client.reallocate(doctor["id"]))["data"]
+            result = await self.client.reallocate(doctor["id"])
             promoted = [number.rsplit("-", 1)[-1] for number in result["promoted"]]
             changed = f"{doctor['name']}: promoted {', '.join(promoted) or 'nobody (no free seat while patients wait)'}"
             self.note(at, "REALLOCATE", index, "", changed, *((_kinds("promoted"), n) for n in result["promoted"]))
@@ -313,7 +313,7 @@ class Scenario:
         number = token["tokenNumber"]
         at = self.clock.now()
         result = await self.client.no_show(token["id"])
-        self.tokens[number] = result["data"]
+        self.tokens[number] = result["token"]
         freed = "seat freed" if result["seatFreed"] else "no seat held"
         changed = f"{self.patients[number].name} has not arrived: no-show, {freed}"
         self.note(at, "NO-SHOW", doctor, token["shortNumber"], changed, (_kinds("no_show"), number))

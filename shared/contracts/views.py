@@ -87,3 +87,4 @@ class TokenView(Contract):
     completed_at: dt.datetime | None = None
     recalls: int = 0
     created_at: dt.datetime
+    updated_at: dt.datetime | None = None

@@ -63,7 +63,7 @@ async def test_the_board_shows_a_newly_called_token_within_two_seconds_without_r
     api: TestClient, allocator: Running, clock: ManualClock, browser: object
 ) -> None:
     doctor = await create_doctor(api, capacity=4, reserved=0, room="7")
-    first, second = [(await book(api, doctor["id"], name))["data"] for name in ("Asha Verma", "Ravi Kumar")]
+    first, second = [(await book(api, doctor["id"], name))["token"] for name in ("Asha Verma", "Ravi Kumar")]
     clock.set(clock.now().replace(hour=9, minute=1))
 
     await asyncio.to_thread(browser.get, str(api.make_url(f"/board?doctorIds={doctor['id']}")))  # type: ignore[attr-defined]

@@ -45,7 +45,7 @@ async def test_a_patient_uses_the_cancel_code_returned_at_booking(
         "booking", "POST", "/api/tokens", json={"doctorId": doctor["id"], "patientName": NAME, "patientAge": 50}
     )
     assert status == 201 and booked["cancelCode"]
-    token, code = booked["data"]["id"], booked["cancelCode"]
+    token, code = booked["token"]["id"], booked["cancelCode"]
     other_status, other = await call(
         "booking",
         "POST",
@@ -56,7 +56,7 @@ async def test_a_patient_uses_the_cancel_code_returned_at_booking(
 
     assert (await call("anonymous", "GET", f"/api/tokens/{token}"))[0] == 401
     status, seen = await call("anonymous", "GET", f"/api/tokens/{token}", headers={"X-Cancel-Code": code.lower()})
-    assert status == 200 and seen["data"]["patientName"] == NAME
+    assert status == 200 and seen["token"]["patientName"] == NAME
     status, refused = await call("anonymous", "GET", f"/api/tokens/{token}?code={other['cancelCode']}")
     assert (status, refused["code"]) == (403, "INVALID_CANCEL_CODE")
 
@@ -69,9 +69,9 @@ async def test_a_patient_uses_the_cancel_code_returned_at_booking(
     status, cancelled = await call(
         "booking", "PUT", f"/api/tokens/{token}/cancel", json={"cancelCode": code, "reason": "better"}
     )
-    assert status == 200 and cancelled["data"]["status"] == "cancelled"
-    status, cancelled = await call("staff", "PUT", f"/api/tokens/{other['data']['id']}/cancel")  # staff: any token
-    assert status == 200 and cancelled["data"]["status"] == "cancelled"
+    assert status == 200 and cancelled["token"]["status"] == "cancelled"
+    status, cancelled = await call("staff", "PUT", f"/api/tokens/{other['token']['id']}/cancel")  # staff: any token
+    assert status == 200 and cancelled["token"]["status"] == "cancelled"
 
 
 async def test_an_emergency_through_the_booking_endpoint_needs_staff(
@@ -82,7 +82,7 @@ async def test_an_emergency_through_the_booking_endpoint_needs_staff(
     status, refused = await call("booking", "POST", "/api/tokens", json=body)
     assert (status, refused["code"]) == (403, "FORBIDDEN")
     status, booked = await call("staff", "POST", "/api/tokens", json=body)
-    assert status == 201 and booked["data"]["isEmergency"]
+    assert status == 201 and booked["token"]["isEmergency"]
 
 
 async def test_public_reads_never_show_a_patient(
@@ -109,9 +109,9 @@ async def test_public_reads_never_show_a_patient(
             for secret in (NAME, "Zubeida", PHONE, "90000", EMAIL, "patientName", "phone"):
                 assert secret not in text, (path, secret)
     _, queue = await call("anonymous", "GET", f"/api/doctors/{doctor['id']}/queue")
-    assert queue["data"]["nowServing"]["tokenNumber"] and queue["data"]["waitlist"][0]["tokenNumber"]
+    assert queue["nowServing"]["tokenNumber"] and queue["waitlist"][0]["tokenNumber"]
     _, staff_view = await call("staff", "GET", f"/api/doctors/{doctor['id']}/queue")
-    assert staff_view["data"]["nowServing"]["patientName"] == NAME  # the doctor's desk sees who it is
+    assert staff_view["nowServing"]["patientName"] == NAME  # the doctor's desk sees who it is
 
 
 async def test_bursts_get_429_with_retry_after_per_address_and_per_key(

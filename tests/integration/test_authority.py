@@ -104,7 +104,7 @@ def _admitted(access: Access, who: str) -> bool:
 async def test_every_registered_route_admits_exactly_the_roles_it_declares(api: TestClient, allocator: Running) -> None:
     doctor = await create_doctor(api)
     booked = await book(api, doctor["id"], "Matrix Holder")
-    calls = _route_calls(doctor["id"], booked["data"]["id"], booked["commandId"])
+    calls = _route_calls(doctor["id"], booked["token"]["id"], booked["commandId"])
     routes = [r for r in api.app.router.routes() if r.method != "HEAD"]  # type: ignore[union-attr]
     registered = {(r.method, r.resource.canonical) for r in routes if r.resource is not None}
     assert registered == calls.keys(), "a route without a matrix entry, or an entry without a route"
@@ -199,7 +199,7 @@ async def test_every_command_type_is_refused_over_amqp_to_whoever_lacks_its_role
     doctor_id = UUID(doctor["id"])
     shard = shard_for(doctor_id, SHARD_COUNT)
     held = await book(api, doctor["id"], "Amqp Holder")
-    token, code = held["data"]["tokenNumber"], held["cancelCode"]
+    token, code = held["token"]["tokenNumber"], held["cancelCode"]
     assert set(_samples(doctor_id, token, shard)) == set(COMMAND_BY_TYPE) == set(LEAST_ROLE)
     relay = CommandBus(AMQP_URL, topology, "matrix-relay")  # guest: a system login that may relay
     kiosk = CommandBus(kiosk_url, topology, "matrix-kiosk", declare_topology=False)
@@ -242,7 +242,7 @@ async def test_a_kiosk_login_cannot_create_add_emergencies_delay_or_cancel_anoth
 ) -> None:
     doctor = await create_doctor(api)
     doctor_id = UUID(doctor["id"])
-    victim = (await book(api, doctor["id"], "Victim Patient Name"))["data"]
+    victim = (await book(api, doctor["id"], "Victim Patient Name"))["token"]
     samples = _samples(doctor_id, victim["tokenNumber"], shard_for(doctor_id, SHARD_COUNT))
     kiosk = CommandBus(kiosk_url, topology, "attacker-kiosk", declare_topology=False)
     try:
@@ -329,14 +329,14 @@ async def test_a_booking_key_cannot_read_a_token_without_its_cancel_code(
         await app_a.post("/api/tokens", json={"doctorId": doctor["id"], "patientName": "Own Patient", "patientAge": 30})
     ).json()
     theirs = await book(api, doctor["id"], "Somebody Private", phone="+91 90000 55555")
-    number = theirs["data"]["tokenNumber"]
+    number = theirs["token"]["tokenNumber"]
 
     for client in (app_a, app_b):
         enumerated = await client.get(f"/api/tokens/{number}")
         assert enumerated.status == 403 and "Somebody" not in await enumerated.text()
     wrong = await app_a.get(f"/api/tokens/{number}", headers={"X-Cancel-Code": mine["cancelCode"]})
     assert (wrong.status, (await wrong.json())["code"]) == (403, "INVALID_CANCEL_CODE")
-    assert (await app_a.get(f"/api/tokens/{mine['data']['id']}?code={mine['cancelCode']}")).status == 200
+    assert (await app_a.get(f"/api/tokens/{mine['token']['id']}?code={mine['cancelCode']}")).status == 200
     assert (await staff.get(f"/api/tokens/{number}")).status == 200
 
 
@@ -389,7 +389,7 @@ async def test_bodies_must_be_json_and_booleans_are_not_numbers(api: TestClient,
     numeric_text = await api.post(
         "/api/tokens", json={"doctorId": doctor["id"], "patientName": "From A Form", "patientAge": "41"}
     )
-    assert numeric_text.status == 201 and (await numeric_text.json())["data"]["patientAge"] == 41
+    assert numeric_text.status == 201 and (await numeric_text.json())["token"]["patientAge"] == 41
 
 
 async def test_live_streams_are_capped_per_address_and_the_server_header_names_no_versions(
@@ -423,6 +423,6 @@ async def test_a_delay_reason_typed_by_a_desk_is_shown_to_staff_only(api: TestCl
         assert delayed.status == 200
         queue = api.make_url(f"/api/doctors/{doctor['id']}/queue")
         async with aiohttp.ClientSession() as anonymous, anonymous.get(queue) as response:
-            seen = (await response.json())["data"]
-        staff = (await (await api.get(f"/api/doctors/{doctor['id']}/queue")).json())["data"]
+            seen = await response.json()
+        staff = await (await api.get(f"/api/doctors/{doctor['id']}/queue")).json()
         assert (seen["delayReason"], staff["delayReason"]) == (public, reason)

@@ -16,7 +16,7 @@ async def _board(api: TestClient, doctor_id: str) -> tuple[dict[str, Any], str]:
     response = await api.get(f"/api/doctors/{doctor_id}/board")
     text = await response.text()
     assert response.status == 200, text
-    return (await response.json())["data"], text
+    return await response.json(), text
 
 
 async def test_the_public_board_data_shows_numbers_now_serving_and_next_but_no_patients(
@@ -24,7 +24,7 @@ async def test_the_public_board_data_shows_numbers_now_serving_and_next_but_no_p
 ) -> None:
     doctor = await create_doctor(api, capacity=4, reserved=0, room="12B")
     tokens = [
-        (await book(api, doctor["id"], name, phone=f"+9198000000{n}", timeSlot="09:00-10:00"))["data"]
+        (await book(api, doctor["id"], name, phone=f"+9198000000{n}", timeSlot="09:00-10:00"))["token"]
         for n, name in enumerate(PATIENTS)
     ]
     before, _ = await _board(api, doctor["id"])

@@ -22,7 +22,7 @@ async def test_booked_token_is_committed_answered_published_and_notified(
     doctor = await create_doctor(api)
     body = await book(api, doctor["id"], "Asha Verma", source="online", phone="+91 98765 43210")
 
-    token = body["data"]
+    token = body["token"]
     assert body["success"] is True
     assert token["status"] == "confirmed"
     assert token["timeSlot"] == {"startTime": "09:00", "endTime": "10:00"}
@@ -53,25 +53,25 @@ async def test_booked_token_is_committed_answered_published_and_notified(
 
     read = await api.get(f"/api/tokens/{token['tokenNumber']}")
     assert read.status == 200
-    assert (await read.json())["data"] == token
+    assert {**(await read.json())["token"], "estimatedWaitTime": 60} == token
 
 
 async def test_schedule_and_token_list_follow_the_seat_rule(api: TestClient, allocator: Running) -> None:
     doctor = await create_doctor(api, capacity=3, reserved=1)
     slot = "09:00-10:00"
-    first = (await book(api, doctor["id"], "A", timeSlot=slot))["data"]
-    second = (await book(api, doctor["id"], "B", timeSlot=slot))["data"]
+    first = (await book(api, doctor["id"], "A", timeSlot=slot))["token"]
+    second = (await book(api, doctor["id"], "B", timeSlot=slot))["token"]
     waiting = await book(api, doctor["id"], "C", timeSlot=slot)
 
     assert [first["status"], second["status"]] == ["confirmed", "confirmed"]
-    assert waiting["data"]["status"] == "pending"
-    assert waiting["data"]["waitlistPosition"] == 1
-    assert waiting["suggestions"]["slots"][0]["timeSlot"] == "10:00-11:00"
+    assert waiting["token"]["status"] == "pending"
+    assert waiting["token"]["waitlistPosition"] == 1
+    assert waiting["suggestedSlots"][0]["timeSlot"] == "10:00-11:00"
 
     refused = await book(api, doctor["id"], "D", expect=409, timeSlot=slot, waitlist=False)
     assert refused["code"] == "SLOT_FULL"
 
-    schedule = (await (await api.get(f"/api/doctors/{doctor['id']}/schedule?date=2026-12-01")).json())["data"]
+    schedule = await (await api.get(f"/api/doctors/{doctor['id']}/schedule?date=2026-12-01")).json()
     morning = schedule["slots"][0]
     assert morning["currentCount"] == 2
     assert morning["regularSeatsLeft"] == 0
@@ -79,7 +79,7 @@ async def test_schedule_and_token_list_follow_the_seat_rule(api: TestClient, all
     assert morning["waitlistCount"] == 1
     assert morning["status"] == "full"
 
-    listed = (await (await api.get(f"/api/tokens/doctor/{doctor['id']}?date=2026-12-01")).json())["data"]
+    listed = (await (await api.get(f"/api/tokens/doctor/{doctor['id']}?date=2026-12-01")).json())["tokens"]
     assert [t["patientName"] for t in listed] == ["A", "B", "C"]
 
 
@@ -87,15 +87,15 @@ async def test_cancellation_promotes_the_waiting_patient(
     api: TestClient, allocator: Running, notifier: Running, pg: asyncpg.Connection
 ) -> None:
     doctor = await create_doctor(api, capacity=2, reserved=1)
-    seated = (await book(api, doctor["id"], "Seated", timeSlot="09:00-10:00"))["data"]
-    waiting = (await book(api, doctor["id"], "Waiting", timeSlot="09:00-10:00"))["data"]
+    seated = (await book(api, doctor["id"], "Seated", timeSlot="09:00-10:00"))["token"]
+    waiting = (await book(api, doctor["id"], "Waiting", timeSlot="09:00-10:00"))["token"]
     assert waiting["status"] == "pending"
 
     response = await api.put(f"/api/tokens/{seated['id']}/cancel", json={"reason": "called to cancel"})
     assert response.status == 200
     assert (await response.json())["seatFreed"] is True
 
-    promoted = (await (await api.get(f"/api/tokens/{waiting['id']}")).json())["data"]
+    promoted = (await (await api.get(f"/api/tokens/{waiting['id']}")).json())["token"]
     assert promoted["status"] == "confirmed"
     assert promoted["position"] == 1
     told = await eventually(
@@ -150,7 +150,7 @@ async def test_a_slow_allocator_gets_202_with_a_status_url_that_later_shows_the_
         finally:
             await allocator.shutdown()
     assert done["success"] is True
-    assert done["data"]["id"] == doctor_id
+    assert done["doctor"]["id"] == doctor_id
     assert done["commandId"] == accepted["commandId"]
 
 
@@ -159,7 +159,7 @@ async def test_what_a_patient_was_told_is_stored_with_the_token(
 ) -> None:
     """ETA notices compare with the ETA last announced, so it must survive a reload of the day (D33)."""
     doctor = await create_doctor(api, capacity=10, reserved=0)  # 6 consult minutes
-    walkin = (await book(api, doctor["id"], "Walk-in"))["data"]
+    walkin = (await book(api, doctor["id"], "Walk-in"))["token"]
     await book(api, doctor["id"], "Paid", source="priority")
 
     stored = await pg.fetchrow("SELECT estimated_time, announced_eta FROM tokens WHERE id = $1::uuid", walkin["id"])

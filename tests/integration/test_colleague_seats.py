@@ -34,7 +34,7 @@ async def test_seat_counts_agree_with_the_loaded_day(
     other = (await create_doctor(api, name="Dr. Other"))["id"]
     sources = ["walkin", "online", "followup", "priority", "walkin", "online", "priority", "walkin", "followup"]
     tokens = [
-        (await book(api, doctor, f"Patient {n}", source=source, timeSlot="09:00-10:00"))["data"]
+        (await book(api, doctor, f"Patient {n}", source=source, timeSlot="09:00-10:00"))["token"]
         for n, source in enumerate(sources)
     ]
     await book(api, doctor, "Late online", source="online", timeSlot="10:00-11:00")

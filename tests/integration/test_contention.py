@@ -72,7 +72,7 @@ async def test_200_concurrent_bookings_fill_exactly_the_regular_seats_and_wait_i
     assert largest_batch > 1  # the requests really met at the allocator: several decided in one transaction
     rows = await _tokens_by_arrival(pg, doctor["id"])
     assert [row["arrival"] for row in rows] == list(range(1, BOOKINGS + 1))
-    answered = {body["data"]["id"]: body["data"]["status"] for _, body in answers}
+    answered = {body["token"]["id"]: body["token"]["status"] for _, body in answers}
     assert answered == {row["id"]: row["status"] for row in rows}
 
     # Seats go to the first arrivals, whatever their source; nobody is bumped by a later, higher-priority one.
@@ -84,7 +84,7 @@ async def test_200_concurrent_bookings_fill_exactly_the_regular_seats_and_wait_i
 
     # Consultation order and waitlist: (priority, arrival), positions 1..n.
     listed = await api.get(f"/api/tokens/doctor/{doctor['id']}")
-    queue = (await listed.json())["data"]
+    queue = (await listed.json())["tokens"]
     seated = [t for t in queue if t["status"] == "confirmed"]
     waiting = [t for t in queue if t["status"] == "pending"]
     assert [t["tokenNumber"] for t in seated] == _best_first(confirmed)
@@ -104,7 +104,7 @@ async def test_200_concurrent_bookings_fill_exactly_the_regular_seats_and_wait_i
         "status": "full",
     }
     schedule = await (await api.get(f"/api/doctors/{doctor['id']}/schedule")).json()
-    morning = schedule["data"]["slots"][0]
+    morning = schedule["slots"][0]
     assert (morning["regularSeatsLeft"], morning["emergencySeatsLeft"]) == (0, RESERVED)
     assert morning["waitlistCount"] == len(pending)
 
@@ -119,7 +119,7 @@ async def test_concurrent_duplicates_of_one_patient_get_one_token(
 
     statuses = sorted(status for status, _ in answers)
     assert statuses == [201] + [409] * 49
-    winner = next(answer for status, answer in answers if status == 201)["data"]
+    winner = next(answer for status, answer in answers if status == 201)["token"]
     for status, answer in answers:
         if status == 409:
             assert (answer["code"], answer["existingToken"]["id"]) == ("DUPLICATE_TOKEN", winner["id"])

@@ -238,7 +238,7 @@ async def test_creating_a_doctor_with_an_idempotency_key_is_safe_to_retry(
     first = await api.post("/api/doctors", json=body, headers=headers)
     again = await api.post("/api/doctors", json=body, headers=headers)
     assert first.status == again.status == 201
-    assert (await first.json())["data"]["id"] == (await again.json())["data"]["id"]
+    assert (await first.json())["doctor"]["id"] == (await again.json())["doctor"]["id"]
     assert await pg.fetchval("SELECT count(*) FROM doctors") == 1
 
 

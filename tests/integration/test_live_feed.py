@@ -105,10 +105,10 @@ async def test_called_up_next_and_promoted_arrive_in_order_without_patient_data(
     def contact(n: int) -> dict[str, str]:
         return {"phone": f"{PHONE}{n}", "email": f"{n}{EMAIL}", "timeSlot": "09:00-10:00"}
 
-    a = (await book(api, doctor["id"], NAME, **contact(1)))["data"]
-    b = (await book(api, doctor["id"], f"{NAME} B", **contact(2)))["data"]
+    a = (await book(api, doctor["id"], NAME, **contact(1)))["token"]
+    b = (await book(api, doctor["id"], f"{NAME} B", **contact(2)))["token"]
     async with sse(api, f"doctorId={doctor['id']}") as feed:
-        c = (await book(api, doctor["id"], f"{NAME} C", waitlist=True, **contact(3)))["data"]
+        c = (await book(api, doctor["id"], f"{NAME} C", waitlist=True, **contact(3)))["token"]
         assert c["status"] == "pending"
         response = await api.put(f"/api/tokens/{b['id']}/cancel", json={"reason": f"{NAME} is unwell, call {PHONE}"})
         assert response.status == 200, await response.text()

@@ -90,7 +90,7 @@ async def test_logs_never_contain_a_patients_name_phone_or_email(
 ) -> None:
     doctor = await create_doctor(api)
     booked = await book(api, doctor["id"], NAME, phone=PHONE, email=EMAIL, language="en")
-    token_id = UUID(booked["data"]["id"])
+    token_id = UUID(booked["token"]["id"])
     cancelled = await api.put(f"/api/tokens/{token_id}/cancel", json={"reason": f"{NAME} went home"})
     assert cancelled.status == 200, await cancelled.text()
 

@@ -25,7 +25,7 @@ async def ticking_allocator(allocator_settings: AllocatorSettings, clock: Manual
 
 
 async def _token(api: TestClient, token_id: str) -> dict[str, Any]:
-    return (await (await api.get(f"/api/tokens/{token_id}")).json())["data"]  # type: ignore[no-any-return]
+    return (await (await api.get(f"/api/tokens/{token_id}")).json())["token"]  # type: ignore[no-any-return]
 
 
 async def _status_becomes(api: TestClient, token_id: str, status: str) -> dict[str, Any]:
@@ -62,7 +62,7 @@ async def test_a_slot_lives_its_day_release_promotion_no_show_roll_over_completi
 ) -> None:
     doctor = await create_doctor(api, capacity=3, reserved=1)
     morning = "09:00-10:00"
-    a, b, c, d = [(await book(api, doctor["id"], name, timeSlot=morning))["data"] for name in "ABCD"]
+    a, b, c, d = [(await book(api, doctor["id"], name, timeSlot=morning))["token"] for name in "ABCD"]
     assert [t["status"] for t in (a, b, c, d)] == ["confirmed", "confirmed", "pending", "pending"]
 
     clock.set(clock.now().replace(hour=9, minute=1))  # the slot starts: its reserved seat is released
@@ -73,8 +73,8 @@ async def test_a_slot_lives_its_day_release_promotion_no_show_roll_over_completi
     await _post(api, f"/api/doctors/{doctor['id']}/call-next")  # A, the checked-in one
     clock.advance(timedelta(minutes=12))
     called = await _post(api, f"/api/doctors/{doctor['id']}/call-next")
-    assert called["data"]["completed"]["tokenNumber"] == a["tokenNumber"]
-    assert called["data"]["nowServing"]["tokenNumber"] == b["tokenNumber"]
+    assert called["completed"]["tokenNumber"] == a["tokenNumber"]
+    assert called["nowServing"]["tokenNumber"] == b["tokenNumber"]
 
     clock.set(clock.now().replace(hour=10, minute=16))  # slot end + 15 min grace
     no_show = await _status_becomes(api, c["id"], "no_show")
@@ -82,7 +82,7 @@ async def test_a_slot_lives_its_day_release_promotion_no_show_roll_over_completi
     moved = await _status_becomes(api, d["id"], "confirmed")  # rolled into 10:00-11:00, where seats are free
     assert moved["timeSlot"] == {"startTime": "10:00", "endTime": "11:00"}
     assert (await _token(api, b["id"]))["status"] == "confirmed"  # in consultation: never a no-show
-    schedule = (await (await api.get(f"/api/doctors/{doctor['id']}/schedule?date=2026-12-01")).json())["data"]
+    schedule = await (await api.get(f"/api/doctors/{doctor['id']}/schedule?date=2026-12-01")).json()
     assert schedule["slots"][0]["status"] == "completed"
     assert await _events(pg, d["id"]) == ["token.waitlisted", "token.moved", "token.promoted"]
 
@@ -91,16 +91,16 @@ async def test_call_order_is_checked_in_first_then_priority_and_arrival(
     api: TestClient, ticking_allocator: Running, clock: ManualClock
 ) -> None:
     doctor = await create_doctor(api, capacity=6, reserved=1)
-    walkin = (await book(api, doctor["id"], "Walk-in", source="walkin"))["data"]
-    online = (await book(api, doctor["id"], "Online", source="online"))["data"]
-    followup = (await book(api, doctor["id"], "Follow-up", source="followup"))["data"]
+    walkin = (await book(api, doctor["id"], "Walk-in", source="walkin"))["token"]
+    online = (await book(api, doctor["id"], "Online", source="online"))["token"]
+    followup = (await book(api, doctor["id"], "Follow-up", source="followup"))["token"]
     clock.set(clock.now().replace(hour=9, minute=0))
     await _put(api, f"/api/tokens/{walkin['id']}/check-in")
 
-    first = (await _post(api, f"/api/doctors/{doctor['id']}/call-next"))["data"]
+    first = await _post(api, f"/api/doctors/{doctor['id']}/call-next")
     assert first["nowServing"]["tokenNumber"] == walkin["tokenNumber"]
     assert first["upNext"]["tokenNumber"] == followup["tokenNumber"]
-    second = (await _post(api, f"/api/doctors/{doctor['id']}/call-next"))["data"]
+    second = await _post(api, f"/api/doctors/{doctor['id']}/call-next")
     assert [second["completed"]["tokenNumber"], second["nowServing"]["tokenNumber"]] == [
         walkin["tokenNumber"],
         followup["tokenNumber"],
@@ -112,13 +112,13 @@ async def test_etas_follow_measured_consultations_and_the_queue_shows_them(
     api: TestClient, ticking_allocator: Running, clock: ManualClock
 ) -> None:
     doctor = await create_doctor(api, capacity=6, reserved=0)  # 60 min / 6 = 10 min planned per patient
-    tokens = [(await book(api, doctor["id"], f"P{n}"))["data"] for n in range(5)]
+    tokens = [(await book(api, doctor["id"], f"P{n}"))["token"] for n in range(5)]
     clock.set(clock.now().replace(hour=9, minute=0))
     for _ in range(3):  # two consultations of 4 minutes each are measured
         await _post(api, f"/api/doctors/{doctor['id']}/call-next")
         clock.advance(timedelta(minutes=4))
 
-    live = (await (await api.get(f"/api/doctors/{doctor['id']}/queue?date=2026-12-01")).json())["data"]
+    live = await (await api.get(f"/api/doctors/{doctor['id']}/queue?date=2026-12-01")).json()
     assert live["consultMinutes"] == 4.0
     assert live["nowServing"]["tokenNumber"] == tokens[2]["tokenNumber"]
     assert [t["tokenNumber"] for t in live["next"]] == [t["tokenNumber"] for t in tokens[3:]]
@@ -131,10 +131,10 @@ async def test_a_late_doctor_tells_every_waiting_patient_the_new_time(
     api: TestClient, ticking_allocator: Running, notifier: Running, pg: asyncpg.Connection
 ) -> None:
     doctor = await create_doctor(api, capacity=4, reserved=1)
-    tokens = [(await book(api, doctor["id"], f"P{n}", timeSlot="09:00-10:00"))["data"] for n in range(3)]
+    tokens = [(await book(api, doctor["id"], f"P{n}", timeSlot="09:00-10:00"))["token"] for n in range(3)]
 
     answer = await _post(api, f"/api/doctors/{doctor['id']}/delay", {"minutes": 30, "reason": "emergency surgery"})
-    assert answer["data"]["told"] == 3
+    assert answer["told"] == 3
     first = await _token(api, tokens[0]["id"])
     assert first["estimatedTime"][11:16] == "09:30"
     query = "SELECT message FROM notifications WHERE event_type = 'token.doctor_delayed' AND status = 'delivered'"
@@ -152,14 +152,14 @@ async def test_recall_requeues_then_makes_a_no_show_and_a_late_arrival_is_requeu
     api: TestClient, ticking_allocator: Running, clock: ManualClock
 ) -> None:
     doctor = await create_doctor(api, capacity=6, reserved=0)
-    tokens = [(await book(api, doctor["id"], f"P{n}"))["data"] for n in range(4)]
+    tokens = [(await book(api, doctor["id"], f"P{n}"))["token"] for n in range(4)]
     clock.set(clock.now().replace(hour=9, minute=0))
-    called = (await _post(api, f"/api/doctors/{doctor['id']}/call-next"))["data"]["nowServing"]
+    called = (await _post(api, f"/api/doctors/{doctor['id']}/call-next"))["nowServing"]
     assert called["tokenNumber"] == tokens[0]["tokenNumber"]
 
-    recalled = (await _put(api, f"/api/tokens/{tokens[0]['id']}/recall"))["data"]
+    recalled = (await _put(api, f"/api/tokens/{tokens[0]['id']}/recall"))["token"]
     assert recalled["recalls"] == 1
-    live = (await (await api.get(f"/api/doctors/{doctor['id']}/queue")).json())["data"]
+    live = await (await api.get(f"/api/doctors/{doctor['id']}/queue")).json()
     order = [t["tokenNumber"] for t in live["next"]]
     assert order == [
         tokens[1]["tokenNumber"],
@@ -170,17 +170,17 @@ async def test_recall_requeues_then_makes_a_no_show_and_a_late_arrival_is_requeu
 
     await _post(api, f"/api/doctors/{doctor['id']}/call-next")  # P1
     await _post(api, f"/api/doctors/{doctor['id']}/call-next")  # P2
-    again = (await _post(api, f"/api/doctors/{doctor['id']}/call-next"))["data"]["nowServing"]
+    again = (await _post(api, f"/api/doctors/{doctor['id']}/call-next"))["nowServing"]
     assert again["tokenNumber"] == tokens[0]["tokenNumber"]
     second = await _put(api, f"/api/tokens/{tokens[0]['id']}/recall")
-    assert second["data"]["status"] == "no_show" and second["noShow"] is True
+    assert second["token"]["status"] == "no_show" and second["noShow"] is True
 
     late = await _put(api, f"/api/tokens/{tokens[0]['id']}/check-in")
     assert late["lateArrival"] is True
-    assert late["data"]["status"] == "confirmed"
+    assert late["token"]["status"] == "confirmed"
     requeued, unarrived = await _token(api, tokens[0]["id"]), await _token(api, tokens[3]["id"])
     assert requeued["position"] > unarrived["position"]  # at the end of the walk-in class
-    live = (await (await api.get(f"/api/doctors/{doctor['id']}/queue")).json())["data"]
+    live = await (await api.get(f"/api/doctors/{doctor['id']}/queue")).json()
     # but checked in, so called before the patient who has not arrived: the queue shows the call order
     assert [t["tokenNumber"] for t in live["next"]] == [tokens[0]["tokenNumber"], tokens[3]["tokenNumber"]]
 

@@ -46,13 +46,13 @@ async def _spec(api: TestClient) -> schemathesis.BaseSchema:
 
 def _seed(session: requests.Session, base_url: str) -> dict[str, list[str]]:
     """A fresh doctor with two tokens, so that generated requests can name things that exist."""
-    doctor = session.post(f"{base_url}/api/doctors", json=DOCTOR_BODY, headers=ADMIN_HEADERS).json()["data"]["id"]
+    doctor = session.post(f"{base_url}/api/doctors", json=DOCTOR_BODY, headers=ADMIN_HEADERS).json()["doctor"]["id"]
     tokens = [
         session.post(
             f"{base_url}/api/tokens",
             json={"doctorId": doctor, "patientName": name, "patientAge": 40},
             headers=ADMIN_HEADERS,
-        ).json()["data"]["tokenNumber"]
+        ).json()["token"]["tokenNumber"]
         for name in ("Asha Verma", "Ravi Kumar")
     ]
     return {"doctorId": [doctor], "tokenId": tokens}

@@ -21,7 +21,7 @@ async def create_doctor(api: TestClient, capacity: int = 4, reserved: int = 1, *
     body = {**DOCTOR_BODY, "timeSlots": slots, **overrides}
     response = await api.post("/api/doctors", json=body)
     assert response.status == 201, await response.text()
-    return (await response.json())["data"]  # type: ignore[no-any-return]
+    return (await response.json())["doctor"]  # type: ignore[no-any-return]
 
 
 async def book(api: TestClient, doctor_id: str, name: str, expect: int = 201, **extra: Any) -> dict[str, Any]:

@@ -87,7 +87,9 @@ def run_clock(ws: Workspace, day: Day, now: datetime, reason: str) -> dict[str, 
 
 
 def reallocate(ws: Workspace, command: Reallocate, ctx: CommandContext) -> dict[str, Any]:
-    """The clock's housekeeping, on demand."""
+    """The clock's housekeeping, on demand; ``activeTokens``: how many tokens waited or held a seat before."""
     payload = command.payload
     doctor = require_doctor(ws, payload.doctor_id)
-    return run_clock(ws, ws.day(doctor, payload.date or ws.today(ctx.now)), ctx.now, reason="queue reallocated")
+    day = ws.day(doctor, payload.date or ws.today(ctx.now))
+    active = sum(1 for token in day.tokens if token.status.is_active)
+    return {**run_clock(ws, day, ctx.now, reason="queue reallocated"), "activeTokens": active}
