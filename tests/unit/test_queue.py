@@ -200,6 +200,16 @@ def test_cancelling_a_confirmed_token_promotes_the_best_waiting_token() -> None:
     assert clinic.view(walkin).waitlist_position == 1
 
 
+def test_a_seat_freed_in_a_later_slot_goes_to_its_waitlist_though_an_earlier_slot_has_none() -> None:
+    clinic = Clinic.open(template(MORNING, capacity=3), template(LATE, capacity=2))
+    seated, waiting = clinic.book(slot=LATE), clinic.book(slot=LATE)
+    assert clinic.view(waiting.short_number).status is TokenStatus.PENDING
+
+    clinic.cancel(seated.token_number)
+
+    assert clinic.view(waiting.short_number).status is TokenStatus.CONFIRMED
+
+
 def test_cancelling_a_waiting_token_frees_no_seat() -> None:
     clinic = Clinic.open(template(MORNING, capacity=3, reserved=1))
     _, _, walkin, paid = _two_seated_two_waiting(clinic)
