@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTHON ?= python3
 
-.PHONY: install simulate test lint up migrate clean
+.PHONY: install simulate test lint mutants up migrate clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ lint: install
 test: lint  ## lint, import contracts, types, then every test against the real PostgreSQL and RabbitMQ
 	$(BIN)/pytest
 
+MUTANT_JOBS ?= 2
+mutants: install  ## mutation testing of the rule and guarantee modules (slow, not in CI; docs/testing.md)
+	$(BIN)/mutmut run --max-children $(MUTANT_JOBS)
+	$(BIN)/mutmut results
+
 up: install  ## run gateway, allocator and notifier until Ctrl-C
 	$(BIN)/opd up
 
@@ -32,4 +37,4 @@ migrate: install
 	$(BIN)/opd migrate
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis mutants

@@ -6,8 +6,7 @@ event waits for the lock while the next messages arrive, and those are recorded 
 """
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 from uuid import UUID
@@ -17,7 +16,6 @@ import asyncpg
 from prometheus_client import REGISTRY
 
 from notifier import repository
-from notifier.app import run_notifier
 from notifier.channels import Delivery, DeliveryError
 from notifier.channels.log import LogChannel
 from notifier.messages import notifications_for
@@ -31,9 +29,9 @@ from tests.conftest import ZONE
 from tests.support.notifier import (
     Publisher,
     add_doctor,
-    consumers,
     fast,
     log_held,
+    notifier_consuming,
     publisher,
     ready_messages,
     recording_waits,
@@ -41,7 +39,7 @@ from tests.support.notifier import (
     token_view,
 )
 from tests.support.proxy import TcpProxy
-from tests.support.services import eventually, start
+from tests.support.services import eventually
 
 NINE = datetime(2026, 12, 1, 3, 30, tzinfo=UTC)  # 09:00 in Kolkata
 GARBAGE = b"{not json"
@@ -59,19 +57,6 @@ def eta_updates(token: TokenView, minutes: Sequence[int], sequence: int = 2) -> 
         token_event("token.eta_changed", token.model_copy(update={"estimated_time": NINE + timedelta(minutes=m)}), n)
         for n, m in enumerate(minutes, sequence)
     ]
-
-
-@asynccontextmanager
-async def notifier_consuming(
-    settings: NotifierSettings, channel: aio_pika.abc.AbstractChannel, topology: Topology
-) -> AsyncIterator[None]:
-    """A notifier running in the test's loop, subscribed to its queue (declared beforehand)."""
-    running = start(lambda stop: run_notifier(settings, stop))
-    try:
-        await eventually(lambda: consumers(channel, topology.notifier_queue))
-        yield
-    finally:
-        await running.shutdown()
 
 
 async def send(publish: Publisher, messages: Sequence[Event | bytes]) -> None:

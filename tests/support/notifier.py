@@ -14,6 +14,7 @@ import aio_pika
 import asyncpg
 from aiohttp import web
 
+from notifier.app import run_notifier
 from notifier.settings import NotifierSettings
 from shared import db
 from shared.amqp import persistent
@@ -21,6 +22,7 @@ from shared.codec import encode
 from shared.contracts.events import EVENT_ADAPTER, Event, TokenPayload
 from shared.contracts.views import TokenView
 from shared.topology import Topology, declare
+from tests.support.services import eventually, start
 
 SECRET = "test-secret"
 
@@ -98,6 +100,19 @@ async def ready_messages(channel: aio_pika.abc.AbstractChannel, queue: str) -> i
 
 async def consumers(channel: aio_pika.abc.AbstractChannel, queue: str) -> int:
     return (await channel.declare_queue(queue, passive=True)).declaration_result.consumer_count or 0
+
+
+@asynccontextmanager
+async def notifier_consuming(
+    settings: NotifierSettings, channel: aio_pika.abc.AbstractChannel, topology: Topology
+) -> AsyncIterator[None]:
+    """A notifier running in the test's loop, subscribed to its queue (declared beforehand)."""
+    running = start(lambda stop: run_notifier(settings, stop))
+    try:
+        await eventually(lambda: consumers(channel, topology.notifier_queue))
+        yield
+    finally:
+        await running.shutdown()
 
 
 @asynccontextmanager

@@ -20,7 +20,7 @@ def test_roles_include_the_ones_below() -> None:
 
 
 def test_keys_are_found_by_digest_and_unknown_keys_are_refused() -> None:
-    ring = KeyRing(parse_entries([f"desk-1:staff:{digest('s3cret')}", "# a comment", ""]), development=False)
+    ring = KeyRing(parse_entries(["# a comment", "", f"desk-1:staff:{digest('s3cret')}"]), development=False)
     assert ring.identify("s3cret") == Caller("desk-1", Role.STAFF)
     assert ring.identify("S3CRET") is None
     assert ring.identify(None) is ANONYMOUS

@@ -3,6 +3,8 @@
 from datetime import timedelta
 from uuid import uuid4
 
+from allocator.domain.model import Patient
+from allocator.domain.rules import patient_key
 from shared.contracts.events import TokenConfirmed, TokenWaitlisted
 from shared.contracts.values import SlotStatus, TokenSource, TokenStatus
 from shared.errors import ErrorCode
@@ -90,6 +92,17 @@ def test_regular_bookings_can_take_reserved_seats_once_the_slot_has_started() ->
     assert [t.status for t in tokens] == [TokenStatus.CONFIRMED] * 3 + [TokenStatus.PENDING]
 
 
+def test_a_slot_full_but_for_its_reserve_is_open_again_once_it_starts() -> None:
+    clinic = Clinic.open(template(MORNING, capacity=2, reserved=1))
+    clinic.book(slot=MORNING)
+    assert clinic.slot(MORNING).status is SlotStatus.FULL
+
+    clinic.now = at(9, 5)
+    clinic.tick()
+
+    assert clinic.slot(MORNING).status is SlotStatus.AVAILABLE
+
+
 def test_released_reserve_goes_to_the_waiting_patient_before_a_newcomer() -> None:
     clinic = Clinic.open(template(MORNING, capacity=3, reserved=1))
     clinic.book(slot=MORNING)
@@ -145,6 +158,13 @@ def test_same_name_with_another_age_is_another_patient() -> None:
     clinic.book("Asha Rao", age=34)
 
     assert clinic.book("Asha Rao", age=8).status is TokenStatus.CONFIRMED
+
+
+def test_patient_keys_keep_the_form_they_are_stored_in() -> None:
+    """Each token stores its key (``tokens.patient_key``); a new booking is matched against keys stored earlier."""
+    assert patient_key(Patient(" Asha Rao ", 34, patient_id=" MRN-12 ")) == "id:mrn-12"
+    assert patient_key(Patient("Asha Rao", 34, phone="+91 98765-43210")) == "phone:9876543210"
+    assert patient_key(Patient("  Asha \t RAO ", 34)) == "name:asha rao|34"
 
 
 def test_an_emergency_for_a_patient_with_an_active_token_is_a_duplicate() -> None:

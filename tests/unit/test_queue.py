@@ -163,11 +163,11 @@ def test_on_the_day_small_eta_shifts_are_told_once_they_add_up_to_the_threshold(
 def test_the_day_before_small_shifts_are_not_told_and_the_morning_tells_what_they_added_up_to() -> None:
     """Tomorrow's times are tentative: a notice for every few bookings ahead would be noise. From 07:00 on the
     day, the clock tells each patient whose ETA moved the threshold or more since they were told, once."""
-    clinic = Clinic.open(template(MORNING, capacity=10, reserved=0), now=at(20) - timedelta(days=1))
+    clinic = Clinic.open(template(MORNING, capacity=12, reserved=0), now=at(20) - timedelta(days=1))
     walkin = clinic.book(date=MONDAY)
     clinic.book(source=TokenSource.PRIORITY, date=MONDAY)
     clinic.book(source=TokenSource.PRIORITY, date=MONDAY)
-    assert not events_of(clinic.take_events(), TokenEtaChanged), "12 minutes later, 6 at a time"
+    assert not events_of(clinic.take_events(), TokenEtaChanged), "10 minutes later (the threshold), 5 at a time"
 
     clinic.now = at(6, 59)
     clinic.tick()
@@ -176,7 +176,8 @@ def test_the_day_before_small_shifts_are_not_told_and_the_morning_tells_what_the
     clinic.tick()
     [notice] = events_of(clinic.take_events(), TokenEtaChanged)
     assert notice.payload.token.short_number == walkin.short_number
-    assert (notice.payload.previous_estimated_time, notice.payload.token.estimated_time) == (at(9), at(9, 12))
+    assert (notice.payload.previous_estimated_time, notice.payload.token.estimated_time) == (at(9), at(9, 10))
+    assert notice.payload.reason == "the queue moved since you were last told"
     clinic.wait(seconds=5)
     clinic.tick()
     assert not events_of(clinic.take_events(), TokenEtaChanged), "told once"
@@ -197,6 +198,16 @@ def test_cancelling_a_confirmed_token_promotes_the_best_waiting_token() -> None:
     assert events[1].payload.token.short_number == paid
     assert clinic.view(paid).status is TokenStatus.CONFIRMED
     assert clinic.view(walkin).waitlist_position == 1
+
+
+def test_a_seat_freed_in_a_later_slot_goes_to_its_waitlist_though_an_earlier_slot_has_none() -> None:
+    clinic = Clinic.open(template(MORNING, capacity=3), template(LATE, capacity=2))
+    seated, waiting = clinic.book(slot=LATE), clinic.book(slot=LATE)
+    assert clinic.view(waiting.short_number).status is TokenStatus.PENDING
+
+    clinic.cancel(seated.token_number)
+
+    assert clinic.view(waiting.short_number).status is TokenStatus.CONFIRMED
 
 
 def test_cancelling_a_waiting_token_frees_no_seat() -> None:

@@ -242,6 +242,19 @@ def test_ledger_admits_a_newcomer_alike_from_runs_or_one_patient_at_a_time(
     assert (one_by_one.by_source, one_by_one.emergency) == (as_runs.by_source, as_runs.emergency)
 
 
+def test_ledger_a_waiting_patient_over_their_quota_leaves_the_seat_to_a_newcomer_and_takes_none() -> None:
+    """An earlier online patient waits only for their capped source; the walk-in behind them gets the free seat."""
+    ledger = Ledger.of(3, 0, {ONLINE: 1}, started=False, confirmed={ONLINE: 1, WALKIN: 1})
+
+    assert ledger.admits_newcomer(WALKIN, [(ONLINE, 1), (WALKIN, 1)]) is False, "the earlier walk-in takes it"
+    assert ledger.by_source == Counter({ONLINE: 1, WALKIN: 2})
+
+    ledger = Ledger.of(2, 0, {ONLINE: 1}, started=False, confirmed={ONLINE: 1})
+
+    assert ledger.admits_newcomer(WALKIN, [(ONLINE, 2)]) is True
+    assert ledger.by_source == Counter({ONLINE: 1})
+
+
 def test_ledger_emergencies_beyond_the_reserve_shrink_the_regular_seats() -> None:
     within = Ledger.of(6, 2, {}, started=False, confirmed={EMERGENCY: 2})
     beyond = Ledger.of(6, 2, {}, started=False, confirmed={EMERGENCY: 3})
