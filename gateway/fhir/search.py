@@ -114,8 +114,9 @@ def page(given: dict[str, list[str]]) -> Page:
 
 
 def _link(request: web.Request, relation: str, offset: int, count: int) -> dict[str, str]:
-    query = {name: value for name, value in request.query.items() if name not in (COUNT, OFFSET)}
-    url = request.url.with_query({**query, COUNT: str(count), OFFSET: str(offset)})
+    """The same search (repeated parameters kept) at another offset."""
+    kept = [(name, value) for name, value in request.query.items() if name not in (COUNT, OFFSET)]
+    url = request.url.with_query([*kept, (COUNT, str(count)), (OFFSET, str(offset))])
     return {"relation": relation, "url": f"{base_url(request)}{url.path_qs.removeprefix('/fhir')}"}
 
 
@@ -128,14 +129,9 @@ def searchset(request: web.Request, resources: Sequence[dict[str, Any]], total: 
     if offset + count < total:
         links.append(_link(request, "next", offset + count, count))
     root = base_url(request)
-    bundle = {
-        "resourceType": "Bundle",
-        "type": "searchset",
-        "total": total,
-        "link": links,
-        "entry": [
-            {"fullUrl": f"{root}/{r['resourceType']}/{r['id']}", "resource": r, "search": {"mode": "match"}}
-            for r in resources
-        ],
-    }
-    return fhir_response(bundle)
+    entries = [
+        {"fullUrl": f"{root}/{r['resourceType']}/{r['id']}", "resource": r, "search": {"mode": "match"}}
+        for r in resources
+    ]
+    bundle = {"resourceType": "Bundle", "type": "searchset", "total": total, "link": links}
+    return fhir_response({**bundle, "entry": entries} if entries else bundle)  # FHIR JSON has no empty arrays
