@@ -36,13 +36,12 @@ def practitioner(doctor: DoctorView) -> Resource:
 
 
 def schedule(doctor: DoctorView) -> Resource:
-    """The doctor's week: working days and weekly slots, as text and as ``weekly-slot`` extensions."""
-    days = [day.value[:3].lower() for day in doctor.working_days]
+    """The doctor's week: ``working-day`` and ``weekly-slot`` extensions, and the same as text."""
+    days = [{"url": terms.WORKING_DAY, "valueCode": day.value[:3].lower()} for day in doctor.working_days]
     weekly = [
         {
             "url": terms.WEEKLY_SLOT,
             "extension": [
-                *({"url": "dayOfWeek", "valueCode": day} for day in days),
                 {"url": "start", "valueTime": f"{t.start_time:%H:%M}:00"},
                 {"url": "end", "valueTime": f"{t.end_time:%H:%M}:00"},
                 {"url": "capacity", "valueInteger": t.max_capacity},
@@ -54,7 +53,7 @@ def schedule(doctor: DoctorView) -> Resource:
     return {
         "resourceType": "Schedule",
         "id": str(doctor.id),
-        "extension": weekly,
+        "extension": [*days, *weekly],
         "active": True,
         "specialty": _specialty(doctor.specialization),
         "actor": [{**reference("Practitioner", doctor.id), "display": doctor.name}],
