@@ -172,3 +172,17 @@ async def test_searches_page_and_refuse_what_they_do_not_support(api: TestClient
         assert error_code(await fhir_json(outcome, 404 if code == "NOT_FOUND" else 400)) == code, query
     deleted = await api.delete(f"/fhir/Appointment/{doctor['id']}")
     assert error_code(await fhir_json(deleted, 405)) == "METHOD_NOT_ALLOWED"
+
+
+async def test_a_retry_books_once_and_a_slow_allocator_gets_a_202(api: TestClient, allocator: Running) -> None:
+    doctor = await create_doctor(api)
+    body, retry = _appointment(doctor["id"], "Retrying Patient"), {"Idempotency-Key": "emr-order-7"}
+    first = await _post(api, body, {**BOOKING, **retry}, 201)
+    assert (await _post(api, body, {**BOOKING, **retry}, 201))["id"] == first["id"]
+    await allocator.shutdown()
+    slow = await api.post(
+        "/fhir/Appointment", json=_appointment(doctor["id"], "Later Patient"), headers={"Content-Type": MEDIA_TYPE}
+    )
+    outcome = await fhir_json(slow, 202)
+    assert outcome["issue"][0]["severity"] == "information"
+    assert slow.headers["Content-Location"].startswith("/api/commands/")
