@@ -21,6 +21,8 @@ def cancel_code(secret: bytes, token_id: UUID) -> str:
 
 
 def is_cancel_code(secret: bytes, token_id: UUID, presented: str) -> bool:
-    """Case, spaces and dashes do not matter; the comparison takes constant time."""
+    """Case, spaces and dashes do not matter; the comparison takes constant time. Non-ASCII text is no code."""
     normalized = presented.upper().replace("-", "").replace(" ", "")
+    if not normalized.isascii():  # hmac.compare_digest refuses non-ASCII strings
+        return False
     return hmac.compare_digest(normalized, cancel_code(secret, token_id).replace("-", ""))

@@ -95,6 +95,8 @@ async def test_the_public_sees_slots_and_practitioners_never_patients(api: TestC
     assert error_code(await fhir_json(await api.get(f"/fhir/Appointment/{token}", headers=ANONYMOUS), 401))
     wrong = await api.get(f"/fhir/Appointment/{token}", headers={**BOOKING, "X-Cancel-Code": "AAAAA-AAAAA"})
     assert error_code(await fhir_json(wrong, 403)) == "INVALID_CANCEL_CODE"
+    accented = await api.get(f"/fhir/Appointment/{token}?code=%C3%A9", headers=ANONYMOUS)  # found by the fuzzer
+    assert error_code(await fhir_json(accented, 403)) == "INVALID_CANCEL_CODE"
     own = await fhir_json(await api.get(f"/fhir/Appointment/{token}?code={code}", headers=ANONYMOUS), 200)
     assert own["participant"][0]["actor"]["display"] == "Private Person"
     slots = await api.get(f"/fhir/Slot?schedule={doctor['id']}", headers=ANONYMOUS)
