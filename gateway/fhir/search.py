@@ -63,7 +63,7 @@ def _day(text: str, name: str, today: date, request: web.Request) -> date:
             day = (moment.astimezone(zone) if moment.tzinfo else moment.replace(tzinfo=zone)).date()
         else:
             day = date.fromisoformat(text)
-    except ValueError:
+    except (ValueError, OverflowError):  # an offset can carry a dateTime past the calendar's end
         raise BadRequest(
             f"{name} must be a date (YYYY-MM-DD) or a dateTime, optionally prefixed by eq, ge, le, gt or lt"
         ) from None

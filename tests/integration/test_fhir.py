@@ -163,6 +163,7 @@ async def test_searches_page_and_refuse_what_they_do_not_support(api: TestClient
     for query, code in (
         ("/fhir/Slot?foo=1", "INVALID_REQUEST"),
         ("/fhir/Slot?start=tomorrow", "INVALID_REQUEST"),
+        ("/fhir/Slot?start=9999-12-31T23:59:59-23:59", "INVALID_REQUEST"),
         ("/fhir/Slot?status=open", "INVALID_REQUEST"),
         ("/fhir/Slot?start=ge2026-12-01&start=le2027-03-01", "INVALID_REQUEST"),
         ("/fhir/Appointment?date=2026-12-01", "INVALID_REQUEST"),
