@@ -17,7 +17,7 @@ from pydantic.json_schema import JsonSchemaMode, models_json_schema
 from gateway.access import UNMETERED
 from gateway.api_models import ErrorBody
 from gateway.auth import KEY_HEADER, Access, access_of, public
-from gateway.fhir.terms import MEDIA_TYPE
+from gateway.fhir.terms import MEDIA_TYPE, PREFIX
 from gateway.openapi_catalog import OPERATIONS, PATH_PARAMS, Answer, Operation
 from gateway.openapi_page import PAGE
 from shared.cancel_codes import CODE_HEADER
@@ -50,7 +50,6 @@ ERRORS = {
 }
 
 
-FHIR_PREFIX = "/fhir/"
 OUTCOME_SCHEMA = {
     "type": "object",
     "required": ["resourceType", "issue"],
@@ -102,7 +101,7 @@ def _operation(path: str, access: Access, handler: Any, operation: Operation, re
         errors.add(403)
     if path not in UNMETERED:
         errors.add(429)
-    kind = "F" if path.startswith(FHIR_PREFIX) else "E"  # FHIR errors are OperationOutcomes
+    kind = "F" if path.startswith(PREFIX) else "E"  # FHIR errors are OperationOutcomes
     responses: dict[str, Any] = {str(s): {"$ref": f"#/components/responses/{kind}{s}"} for s in sorted(errors)}
     for status, answer in operation.answers.items():
         responses[str(status)] = {"description": _describe(status, answer), "content": _content(answer, refs)}

@@ -13,7 +13,6 @@ from gateway.fhir import terms
 from gateway.fhir.wire import fhir_response
 from shared.codec import loads
 
-PREFIX = "/fhir/"
 ISSUE_TYPE = {
     400: "invalid",
     401: "login",
@@ -58,7 +57,11 @@ def operation_outcome(status: int, code: str, message: str, details: dict[str, A
 @web.middleware
 async def outcome_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     response = await handler(request)
-    if not request.path.startswith(PREFIX) or response.status < 400 or response.content_type != "application/json":
+    if (
+        not request.path.startswith(terms.PREFIX)
+        or response.status < 400
+        or response.content_type != "application/json"
+    ):
         return response
     assert isinstance(response, web.Response) and response.body is not None
     body = loads(bytes(response.body))

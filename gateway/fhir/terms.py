@@ -2,6 +2,7 @@
 
 from shared.contracts.values import SlotStatus, TokenStatus
 
+PREFIX = "/fhir/"
 MEDIA_TYPE = "application/fhir+json"
 FHIR_VERSION = "4.0.1"
 
