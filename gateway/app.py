@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from gateway import audit, board, health, metrics, openapi, routes_feed, routes_reads, routes_writes
+from gateway import audit, board, fhir, health, metrics, openapi, routes_feed, routes_reads, routes_writes
 from gateway.access import access_middleware
 from gateway.auth import KeyRing
 from gateway.context import (
@@ -64,7 +64,13 @@ def _configure_access(app: web.Application, settings: GatewaySettings) -> None:
 
 def create_app(settings: GatewaySettings, clock: Clock | None = None) -> web.Application:
     app = web.Application(
-        middlewares=[request_id_middleware, metrics.metrics_middleware, error_middleware, access_middleware],
+        middlewares=[
+            request_id_middleware,
+            metrics.metrics_middleware,
+            fhir.outcome_middleware,  # /fhir/ errors as OperationOutcome, whichever middleware made them
+            error_middleware,
+            access_middleware,
+        ],
         client_max_size=settings.max_body_bytes,
     )
     app.on_response_prepare.append(echo_request_id)
@@ -80,6 +86,8 @@ def create_app(settings: GatewaySettings, clock: Clock | None = None) -> web.App
     app.add_routes(health.routes)
     app.add_routes(metrics.routes)
     app.add_routes(openapi.routes)
+    app.add_routes(fhir.read_routes)
+    app.add_routes(fhir.write_routes)
     app.on_startup.append(openapi.publish)  # the OpenAPI document, once every route is in
     app.cleanup_ctx.append(_reader_pool)
     app.cleanup_ctx.append(_command_bus)

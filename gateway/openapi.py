@@ -17,6 +17,7 @@ from pydantic.json_schema import JsonSchemaMode, models_json_schema
 from gateway.access import UNMETERED
 from gateway.api_models import ErrorBody
 from gateway.auth import KEY_HEADER, Access, access_of, public
+from gateway.fhir.terms import MEDIA_TYPE, PREFIX
 from gateway.openapi_catalog import OPERATIONS, PATH_PARAMS, Answer, Operation
 from gateway.openapi_page import PAGE
 from shared.cancel_codes import CODE_HEADER
@@ -34,6 +35,7 @@ TAGS = {
     "live": "The live feed and the waiting-room board",
     "audit": "What patients were told",
     "operations": "Health, metrics and this document",
+    "fhir": "FHIR R4 scheduling (application/fhir+json; errors are OperationOutcome): see /fhir/metadata",
 }
 ERRORS = {
     400: "Malformed request: `errors` lists the fields",
@@ -45,6 +47,13 @@ ERRORS = {
     422: "Valid but impossible: not a working day, slot not in the schedule or ended, Idempotency-Key reused",
     429: "Rate limited: retry after `Retry-After` seconds",
     503: "Broker or database unavailable: nothing was done; retry after `Retry-After` seconds",
+}
+
+
+OUTCOME_SCHEMA = {
+    "type": "object",
+    "required": ["resourceType", "issue"],
+    "properties": {"resourceType": {"const": "OperationOutcome"}, "issue": {"type": "array", "minItems": 1}},
 }
 
 
@@ -92,7 +101,8 @@ def _operation(path: str, access: Access, handler: Any, operation: Operation, re
         errors.add(403)
     if path not in UNMETERED:
         errors.add(429)
-    responses: dict[str, Any] = {str(s): {"$ref": f"#/components/responses/E{s}"} for s in sorted(errors)}
+    kind = "F" if path.startswith(PREFIX) else "E"  # FHIR errors are OperationOutcomes
+    responses: dict[str, Any] = {str(s): {"$ref": f"#/components/responses/{kind}{s}"} for s in sorted(errors)}
     for status, answer in operation.answers.items():
         responses[str(status)] = {"description": _describe(status, answer), "content": _content(answer, refs)}
     role = {
@@ -112,7 +122,10 @@ def _operation(path: str, access: Access, handler: Any, operation: Operation, re
     if operation.body:
         schemas = [refs[(model, "validation")] for model in operation.body]
         schema = schemas[0] if len(schemas) == 1 else {"oneOf": schemas}
-        spec["requestBody"] = {"required": operation.body_required, "content": {"application/json": {"schema": schema}}}
+        spec["requestBody"] = {
+            "required": operation.body_required,
+            "content": {operation.body_media: {"schema": schema}},
+        }
     return spec
 
 
@@ -134,7 +147,12 @@ def document(app: web.Application) -> dict[str, Any]:
         f"E{status}": {"description": text, "content": {"application/json": {"schema": error_ref}}}
         for status, text in ERRORS.items()
     }
-    responses["E429"]["headers"] = {"Retry-After": {"schema": {"type": "string"}, "required": True}}
+    responses |= {
+        f"F{status}": {"description": text, "content": {MEDIA_TYPE: {"schema": OUTCOME_SCHEMA}}}
+        for status, text in ERRORS.items()
+    }
+    for throttled in ("E429", "F429"):
+        responses[throttled]["headers"] = {"Retry-After": {"schema": {"type": "string"}, "required": True}}
     return {
         "openapi": "3.1.0",
         "info": {

@@ -12,6 +12,8 @@ from pydantic import BaseModel
 
 from gateway import api_models as m
 from gateway.dispatch import IDEMPOTENCY_HEADER
+from gateway.fhir.inbound import AppointmentIn, JsonPatch
+from gateway.fhir.terms import APPOINTMENT_STATUSES, MEDIA_TYPE, SLOT_STATUSES
 from gateway.requests import MAX_DAYS_AWAY, MAX_OFFSET
 from shared.cancel_codes import CODE_HEADER
 from shared.contracts.commands import AddEmergencyPayload, BookTokenPayload
@@ -42,6 +44,7 @@ class Operation:
     body: tuple[type[BaseModel], ...] = ()  # one model, or alternatives
     body_required: bool = True
     params: tuple[Param, ...] = ()
+    body_media: str = "application/json"
 
 
 def _page(default: int, most: int) -> tuple[Param, Param]:
@@ -60,6 +63,7 @@ PATH_PARAMS: dict[str, tuple[dict[str, Any], str]] = {
     "doctorId": (UUID_SCHEMA, "the doctor's id"),
     "commandId": (UUID_SCHEMA, "the command id of a 202 answer"),
     "tokenId": ({"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[^/]+$"}, "token id or tokenNumber"),
+    "id": ({"type": "string", "pattern": "^[A-Za-z0-9\\-\\.]{1,64}$"}, "the FHIR resource id"),
 }
 DATE = Param(
     "date", "query", {"type": "string", "format": "date"}, f"YYYY-MM-DD within {MAX_DAYS_AWAY} days; default today"
@@ -178,4 +182,78 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         "This document", "operations", {200: ("application/json", {"type": "object"})}
     ),
     ("GET", "/api/docs"): Operation("This document as a page", "operations", {200: HTML}),
+}
+
+
+def _fhir(resource_type: str) -> Raw:
+    return (
+        MEDIA_TYPE,
+        {"type": "object", "required": ["resourceType"], "properties": {"resourceType": {"const": resource_type}}},
+    )
+
+
+def _fhir_search(summary: str, *params: Param) -> Operation:
+    paging = (
+        Param("_count", "query", {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}, "page size"),
+        Param("_offset", "query", {"type": "integer", "minimum": 0, "maximum": 100_000, "default": 0}, "to skip"),
+    )
+    return Operation(summary, "fhir", {200: _fhir("Bundle")}, (400, 503), params=(*params, *paging))
+
+
+def _fhir_token(name: str, codes: tuple[str, ...]) -> Param:
+    return Param(name, "query", {"type": "string", "enum": list(codes)}, "one status, or several comma-separated")
+
+
+FHIR_DATE = Param("start", "query", {"type": "string", "format": "date"}, "a day, or prefixed ge/le/gt/lt")
+FHIR_WRITE_ERRORS = (*WRITE_ERRORS, 403)
+OPERATIONS |= {
+    ("GET", "/fhir/metadata"): Operation("FHIR CapabilityStatement", "fhir", {200: _fhir("CapabilityStatement")}),
+    ("GET", "/fhir/Practitioner"): _fhir_search(
+        "FHIR: search doctors", Param("specialty", "query", {"type": "string"}, "a specialization")
+    ),
+    ("GET", "/fhir/Practitioner/{id}"): Operation("FHIR: a doctor", "fhir", {200: _fhir("Practitioner")}, READ_ERRORS),
+    ("GET", "/fhir/Schedule/{id}"): Operation("FHIR: a doctor's week", "fhir", {200: _fhir("Schedule")}, READ_ERRORS),
+    ("GET", "/fhir/Slot"): _fhir_search(
+        "FHIR: search dated slots",
+        Param("schedule", "query", {"type": "string"}, "Schedule/<id> (a doctor's id)"),
+        FHIR_DATE,
+        _fhir_token("status", SLOT_STATUSES),
+    ),
+    ("GET", "/fhir/Slot/{id}"): Operation("FHIR: a dated slot", "fhir", {200: _fhir("Slot")}, READ_ERRORS),
+    ("GET", "/fhir/Appointment"): _fhir_search(
+        "FHIR: search a doctor's tokens",
+        Param("practitioner", "query", {"type": "string"}, "Practitioner/<id>", True),
+        Param("date", "query", {"type": "string", "format": "date"}, "a day, or prefixed ge/le/gt/lt"),
+        _fhir_token("status", APPOINTMENT_STATUSES),
+    ),
+    ("GET", "/fhir/Appointment/{id}"): Operation(
+        "FHIR: a token", "fhir", {200: _fhir("Appointment")}, (400, 403, 404, 503), params=(CODE, CODE_QUERY)
+    ),
+    ("POST", "/fhir/Appointment"): Operation(
+        "FHIR: book a token",
+        "fhir",
+        {201: _fhir("Appointment"), 202: _fhir("OperationOutcome")},
+        FHIR_WRITE_ERRORS,
+        body=(AppointmentIn,),
+        params=(IDEMPOTENCY,),
+        body_media=MEDIA_TYPE,
+    ),
+    ("PUT", "/fhir/Appointment/{id}"): Operation(
+        "FHIR: cancel a token (status cancelled)",
+        "fhir",
+        {200: _fhir("Appointment"), 202: _fhir("OperationOutcome")},
+        FHIR_WRITE_ERRORS,
+        body=(AppointmentIn,),
+        params=(IDEMPOTENCY, CODE, CODE_QUERY),
+        body_media=MEDIA_TYPE,
+    ),
+    ("PATCH", "/fhir/Appointment/{id}"): Operation(
+        "FHIR: cancel a token (JSON Patch of status)",
+        "fhir",
+        {200: _fhir("Appointment"), 202: _fhir("OperationOutcome")},
+        FHIR_WRITE_ERRORS,
+        body=(JsonPatch,),
+        params=(IDEMPOTENCY, CODE, CODE_QUERY),
+        body_media="application/json-patch+json",
+    ),
 }

@@ -33,6 +33,7 @@ from tests.conftest import AMQP_URL, API_KEYS, SHARD_COUNT, key_entries
 from tests.support.api import book, create_doctor
 from tests.support.services import Running
 
+AGE = "urn:opd:fhir:extension:patient-age"
 RANK = {"anonymous": -1, **{role.value: role.rank for role in Role}}
 SLOTS = {"timeSlots": [{"startTime": "09:00", "endTime": "10:00", "maxCapacity": 4}]}
 
@@ -51,10 +52,19 @@ ROUTE_COMMANDS = {
     ("POST", "/api/doctors/{doctorId}/call-next"): "CallNext",
     ("POST", "/api/doctors/{doctorId}/delay"): "DelayDoctor",
     ("POST", "/api/tokens/reallocate/{doctorId}"): "Reallocate",
+    ("POST", "/fhir/Appointment"): "BookToken",
+    ("PUT", "/fhir/Appointment/{id}"): "CancelToken",
+    ("PATCH", "/fhir/Appointment/{id}"): "CancelToken",
 }
 
 
-def _route_calls(doctor: str, token: str, command: str) -> dict[tuple[str, str], tuple[str, dict[str, Any] | None]]:
+def _fhir_booking(doctor: str) -> dict[str, Any]:
+    patient = {"actor": {"type": "Patient", "display": "Matrix Fhir"}, "extension": [{"url": AGE, "valueInteger": 30}]}
+    practitioner = {"actor": {"reference": f"Practitioner/{doctor}"}}
+    return {"resourceType": "Appointment", "status": "booked", "participant": [patient, practitioner]}
+
+
+def _route_calls(doctor: str, token: str, command: str) -> dict[tuple[str, str], tuple[str, Any]]:
     """How to call each route: (method, template) → (path, body)."""
     patient = {"doctorId": doctor, "patientName": "Matrix Patient", "patientAge": 30}
     return {
@@ -90,7 +100,36 @@ def _route_calls(doctor: str, token: str, command: str) -> dict[tuple[str, str],
         ("GET", "/metrics"): ("/metrics", None),
         ("GET", "/api/openapi.json"): ("/api/openapi.json", None),
         ("GET", "/api/docs"): ("/api/docs", None),
+        ("GET", "/fhir/metadata"): ("/fhir/metadata", None),
+        ("GET", "/fhir/Practitioner"): ("/fhir/Practitioner?specialty=ENT", None),
+        ("GET", "/fhir/Practitioner/{id}"): (f"/fhir/Practitioner/{doctor}", None),
+        ("GET", "/fhir/Schedule/{id}"): (f"/fhir/Schedule/{doctor}", None),
+        ("GET", "/fhir/Slot"): (f"/fhir/Slot?schedule={doctor}", None),
+        ("GET", "/fhir/Slot/{id}"): (f"/fhir/Slot/{doctor}-20261201-0900-1000", None),
+        ("GET", "/fhir/Appointment"): (f"/fhir/Appointment?practitioner={doctor}", None),
+        ("GET", "/fhir/Appointment/{id}"): (f"/fhir/Appointment/{token}", None),
+        ("POST", "/fhir/Appointment"): ("/fhir/Appointment", _fhir_booking(doctor)),
+        ("PUT", "/fhir/Appointment/{id}"): (
+            f"/fhir/Appointment/{token}",
+            {**_fhir_booking(doctor), "status": "cancelled"},
+        ),
+        ("PATCH", "/fhir/Appointment/{id}"): (
+            f"/fhir/Appointment/{token}",
+            [{"op": "replace", "path": "/status", "value": "cancelled"}],
+        ),
     }
+
+
+async def _error_body(response: aiohttp.ClientResponse) -> dict[str, Any]:
+    """A JSON body as is; an OperationOutcome (the FHIR routes) as the REST error's ``code``; else nothing."""
+    if response.content_type == "application/json":
+        body: dict[str, Any] = await response.json()
+        return body
+    if response.content_type == "application/fhir+json":
+        outcome = await response.json(content_type=None)
+        if outcome.get("resourceType") == "OperationOutcome":
+            return {"code": outcome["issue"][0].get("details", {}).get("coding", [{}])[0].get("code")}
+    return {}
 
 
 def _admitted(access: Access, who: str) -> bool:
@@ -124,7 +163,7 @@ async def test_every_registered_route_admits_exactly_the_roles_it_declares(api: 
                     headers["X-API-Key"] = API_KEYS.get(who, "not-a-key")
                 async with session.request(method, api.make_url(path), json=body, headers=headers) as response:
                     status = response.status
-                    answer = await response.json() if response.content_type == "application/json" else {}
+                    answer = await _error_body(response)
                 where = (who, method, template, status, answer)
                 if who == "invalid":
                     assert (status, answer.get("code")) == (401, "INVALID_API_KEY"), where

@@ -35,7 +35,7 @@ CHECKS = [
     response_schema_conformance,
 ]
 ENDLESS = {"GET /api/events/stream"}  # an SSE stream never ends; tests/integration/test_live_feed.py covers it
-pytestmark = pytest.mark.timeout(120)
+pytestmark = pytest.mark.timeout(300)  # some forty operations, 80 + 15 examples each, on a shared CI machine
 
 
 async def _spec(api: TestClient) -> schemathesis.BaseSchema:
