@@ -31,9 +31,7 @@ async def present(
     With ``issues_token``, a new token's response also carries the patient's ``cancelCode``.
     """
     if not reply.ok:
-        assert reply.error is not None
-        details = bodies.hints(reply.error.details)
-        return error(reply.error.code, reply.error.message, {**details, "commandId": str(reply.command_id)})
+        return refusal(reply)
     result = reply.result or {}
     now = request.app[CLOCK].now()
     facts = None
@@ -45,6 +43,13 @@ async def present(
     if issues_token and "token" in result:
         body["cancelCode"] = cancel_code(request.app[CANCEL_SECRET], UUID(result["token"]["id"]))
     return json_response({"success": True, **body, "commandId": str(reply.command_id)}, success_status)
+
+
+def refusal(reply: Reply) -> web.Response:
+    """A refused command as the REST contract shows it: the error, the original's hints, the command id."""
+    assert reply.error is not None
+    details = bodies.hints(reply.error.details)
+    return error(reply.error.code, reply.error.message, {**details, "commandId": str(reply.command_id)})
 
 
 def command_id(request: web.Request, part: str = "") -> UUID:

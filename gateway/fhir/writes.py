@@ -8,7 +8,7 @@ from aiohttp import web
 from gateway import queries
 from gateway.auth import Role, requires
 from gateway.context import CANCEL_SECRET, READER, SETTINGS
-from gateway.dispatch import accepted, build, present, send
+from gateway.dispatch import accepted, build, refusal, send
 from gateway.fhir import mapping, terms
 from gateway.fhir.inbound import AppointmentIn, JsonPatch, booking, cancellation
 from gateway.fhir.outcomes import operation_outcome
@@ -35,7 +35,7 @@ def _pending(request: web.Request, command: CommandBase) -> web.Response:
 async def _answer(request: web.Request, reply: Reply, status: int, with_code: bool = False) -> web.Response:
     """The token after the command, as an Appointment (read back from the read side, committed by now)."""
     if not reply.ok:
-        return present(reply)
+        return refusal(reply)
     token_id = str((reply.result or {})["token"]["id"])
     zone = request.app[SETTINGS].zone
     async with request.app[READER].acquire() as connection:
