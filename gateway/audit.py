@@ -10,10 +10,9 @@ from uuid import UUID
 import asyncpg
 from aiohttp import web
 
-from gateway import queries
-from gateway.auth import Role, patient_data
+from gateway.auth import patient_data
 from gateway.context import READER, SETTINGS
-from gateway.patient_access import check_code, needs_code, presented_code, require_code
+from gateway.patient_access import readable_token
 from gateway.responses import error, json_response
 from shared.contracts.base import Contract
 from shared.errors import ErrorCode
@@ -60,14 +59,10 @@ async def token_notifications(request: web.Request) -> web.Response:
     """The token's messages, oldest first; ``:tokenId`` is the id or the tokenNumber. Staff, or the cancel code."""
     ref = request.match_info["tokenId"]
     zone = request.app[SETTINGS].zone
-    coded = needs_code(request, Role.STAFF)
-    code = require_code(request, presented_code(request)) if coded else None
     async with request.app[READER].acquire() as connection:
-        found = await queries.token(connection, ref, zone)
+        found = await readable_token(request, connection, ref)
         if found is None:
             return error(ErrorCode.TOKEN_NOT_FOUND, f"token {ref} not found", {"tokenId": ref})
-        if code is not None:
-            check_code(request, found.id, code)
         sent = await notifications(connection, found.id, zone)
     return json_response(
         {

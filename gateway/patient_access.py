@@ -1,13 +1,16 @@
-"""A patient's own token: keys with a role see and change any token, a patient needs the token's cancel code."""
+"""A patient's own token: staff see and change any token; anyone else (a booking key too) needs its cancel code."""
 
 from uuid import UUID
 
+import asyncpg
 from aiohttp import web
 
+from gateway import queries
 from gateway.access import caller_of
 from gateway.auth import Role
-from gateway.context import CANCEL_SECRET
+from gateway.context import CANCEL_SECRET, SETTINGS
 from shared.cancel_codes import CODE_HEADER, is_cancel_code
+from shared.contracts.views import TokenView
 from shared.errors import ErrorCode, Rejection
 
 
@@ -36,3 +39,15 @@ def require_code(request: web.Request, code: str | None) -> str:
 def check_code(request: web.Request, token_id: UUID, code: str) -> None:
     if not is_cancel_code(request.app[CANCEL_SECRET], token_id, code):
         raise Rejection(ErrorCode.INVALID_CANCEL_CODE, "the cancel code does not match this token")
+
+
+async def readable_token(request: web.Request, connection: asyncpg.Connection, ref: str) -> TokenView | None:
+    """Token ``ref`` (id or number) if the caller may read it: staff, or with its cancel code (refused otherwise).
+
+    None when there is no such token. Without a code, a caller below staff is refused before any lookup.
+    """
+    code = require_code(request, presented_code(request)) if needs_code(request, Role.STAFF) else None
+    found = await queries.token(connection, ref, request.app[SETTINGS].zone)
+    if found is not None and code is not None:
+        check_code(request, found.id, code)
+    return found

@@ -11,7 +11,7 @@ from gateway.access import caller_of
 from gateway.auth import Role, patient_data, public, requires
 from gateway.context import CANCEL_SECRET, CLOCK, READER, SETTINGS
 from gateway.dispatch import present
-from gateway.patient_access import check_code, needs_code, presented_code, require_code
+from gateway.patient_access import readable_token
 from gateway.public import public_delay_reason, public_token
 from gateway.receipts import is_pending_receipt
 from gateway.requests import BadRequest, page, path_uuid, query_date, query_int
@@ -135,14 +135,10 @@ async def doctor_tokens(request: web.Request) -> web.Response:
 async def get_token(request: web.Request) -> web.Response:
     """A patient's token: for staff, or with the token's cancel code (booking keys too: no enumeration)."""
     ref = request.match_info["tokenId"]
-    coded = needs_code(request, Role.STAFF)
-    code = require_code(request, presented_code(request)) if coded else None
     async with request.app[READER].acquire() as connection:
-        found = await queries.token(connection, ref, request.app[SETTINGS].zone)
+        found = await readable_token(request, connection, ref)
     if found is None:
         return error(ErrorCode.TOKEN_NOT_FOUND, f"token {ref} not found", {"tokenId": ref})
-    if code is not None:
-        check_code(request, found.id, code)
     return ok(token=bodies.token_of(found))
 
 

@@ -11,7 +11,7 @@ from gateway.context import CLOCK, READER, SETTINGS
 from gateway.fhir import mapping, search, terms
 from gateway.fhir.capability import capability_statement
 from gateway.fhir.wire import fhir_response
-from gateway.patient_access import check_code, needs_code, presented_code, require_code
+from gateway.patient_access import readable_token
 from gateway.requests import BadRequest
 from gateway.responses import error
 from shared.contracts.views import DoctorView
@@ -135,13 +135,10 @@ async def search_slots(request: web.Request) -> web.Response:
 async def read_appointment(request: web.Request) -> web.Response:
     """A token: for staff, or with the token's cancel code (``X-Cancel-Code`` or ``?code=``), as REST."""
     resource_id = request.match_info["id"]
-    code = require_code(request, presented_code(request)) if needs_code(request, Role.STAFF) else None
     async with request.app[READER].acquire() as connection:
-        found = await queries.token(connection, resource_id, request.app[SETTINGS].zone)
+        found = await readable_token(request, connection, resource_id)
     if found is None:
         return error(ErrorCode.TOKEN_NOT_FOUND, f"Appointment/{resource_id} not found", {"id": resource_id})
-    if code is not None:
-        check_code(request, found.id, code)
     return fhir_response(mapping.appointment(found, request.app[SETTINGS].zone))
 
 
