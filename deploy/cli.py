@@ -1,7 +1,8 @@
 """The ``opd`` command: migrate, run one service or all of them, simulate an OPD day."""
 
 import asyncio
-import sys
+import os
+from importlib.metadata import version
 from pathlib import Path
 from typing import Annotated
 
@@ -16,6 +17,7 @@ from deploy.cli_migrate import migrate_database
 from shared import db
 from shared.lifecycle import configure_logging
 from shared.settings import CommonSettings
+from shared.startup import DEBUG_VARIABLE, explained
 
 app = typer.Typer(help="OPD token allocation system", no_args_is_help=True, add_completion=False)
 app.add_typer(bench_app, name="bench")
@@ -23,6 +25,26 @@ app.add_typer(kiosk_app, name="kiosk")
 app.command()(schemas)
 app.command("broker-definitions")(broker_definitions)
 app.command("api-key")(api_key)
+
+
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        typer.echo(f"opd {version('opd-token-system')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def options(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="tracebacks instead of one-line explanations (also for the services)")
+    ] = False,
+    show_version: Annotated[
+        bool, typer.Option("--version", callback=_print_version, is_eager=True, help="print the version and exit")
+    ] = False,
+) -> None:
+    """OPD token allocation system."""
+    if debug:
+        os.environ[DEBUG_VARIABLE] = "1"  # the services started from here inherit it
 
 
 @app.command()
@@ -158,5 +180,11 @@ def sink(port: int = typer.Option(8081, help="port to listen on")) -> None:
     serve(port)
 
 
+def main() -> None:
+    """The ``opd`` entry point: configuration and connection failures as one or two lines, not a traceback."""
+    with explained("opd"):
+        app()
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(app())
+    main()

@@ -8,7 +8,7 @@ from shared.migrate import migrate
 
 async def migrate_database(dsn: str) -> list[int]:
     await db.ensure_database(dsn)
-    connection = await db.connect(dsn)
+    connection = await db.connect_explained(dsn)
     try:
         return await migrate(connection)
     finally:

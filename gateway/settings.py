@@ -21,6 +21,11 @@ class GatewaySettings(CommonSettings):
     def reader_dsn(self) -> str:
         return self.reader_database_url or with_user(self.database_url, "opd_reader")
 
+    @property
+    def reader_setting(self) -> str:
+        """The variable ``reader_dsn`` comes from, for error messages."""
+        return "OPD_READER_DATABASE_URL" if self.reader_database_url else "OPD_DATABASE_URL"
+
     auth_mode: Literal["keys", "development"] = Field(
         "keys", description="development: requests without a key act as admin (never on a network)"
     )

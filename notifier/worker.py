@@ -14,10 +14,10 @@ from datetime import UTC, datetime
 import asyncpg
 
 from notifier import metrics, repository
-from notifier.backoff import backoff_seconds
 from notifier.channels import Channel, Delivery, DeliveryError
 from notifier.repository import Outcome
 from shared import db
+from shared.backoff import backoff_seconds
 from shared.lifecycle import sleep_unless
 
 log = logging.getLogger(__name__)

@@ -48,6 +48,7 @@ def configure_logging(level: str, service: str) -> None:
     logging.basicConfig(level=level.upper(), handlers=[handler], force=True)
     logging.getLogger("aiormq").setLevel(logging.WARNING)
     logging.getLogger("aio_pika").setLevel(logging.WARNING)
+    logging.getLogger("aiormq.connection").setLevel(logging.CRITICAL)  # our own line names the setting instead
     logging.getLogger(service).info("starting %s", service)
 
 

@@ -8,13 +8,15 @@ from importlib import resources
 
 import asyncpg
 
+from shared.startup import StartupError
+
 log = logging.getLogger(__name__)
 
 MIGRATION_LOCK = 0x0_0D_70_4B_E7  # "opd token" — any constant shared by every migrator
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
 
-class MigrationError(RuntimeError):
+class MigrationError(StartupError):
     """An applied migration was edited, or the recorded history does not match the files."""
 
 
@@ -65,7 +67,8 @@ async def migrate(connection: asyncpg.Connection, migrations: list[Migration] | 
             if recorded is not None:
                 if recorded != migration.checksum:
                     raise MigrationError(
-                        f"migration {migration.version:04d}_{migration.name} was edited after it was applied"
+                        f"migration {migration.version:04d}_{migration.name} was edited after it was applied; "
+                        "restore the file as it was released (the database keeps its checksum)"
                     )
                 continue
             async with connection.transaction():
