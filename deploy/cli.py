@@ -104,10 +104,15 @@ def notifier_redrive(
 
 @app.command()
 def up() -> None:
-    """Migrate, then run allocator, notifier and gateway as processes until Ctrl-C or SIGTERM."""
+    """Migrate, then run allocator, notifier and gateway as processes until Ctrl-C or SIGTERM, restarting one that
+    exits (with backoff)."""
+    from deploy.urls import served_urls
+
     migrate()
-    processes = supervisor.start_services()
-    raise typer.Exit(supervisor.run_until_signal(processes))
+    urls = served_urls()
+    width = max(len(what) for what, _ in urls)
+    typer.echo("\n".join(f"  {what:<{width}}  {url}" for what, url in urls) + "\nCtrl-C stops them all.")
+    raise typer.Exit(supervisor.supervise())
 
 
 @app.command()
