@@ -10,6 +10,7 @@ from aiohttp import web
 from gateway import audit, board, health, metrics, openapi, routes_feed, routes_reads, routes_writes
 from gateway.access import access_middleware
 from gateway.auth import InvalidKeyConfig, KeyRing
+from gateway.client_address import TrustedProxies, parse_proxies
 from gateway.context import BUS, CANCEL_SECRET, CLOCK, FEED, IP_LIMITER, KEY_LIMITER, KEYS, READER, SETTINGS
 from gateway.errors import error_middleware
 from gateway.live_feed import LiveFeed
@@ -53,8 +54,15 @@ def _configure_access(app: web.Application, settings: GatewaySettings) -> None:
 
 
 def create_app(settings: GatewaySettings, clock: Clock | None = None) -> web.Application:
+    proxies = TrustedProxies(parse_proxies(settings.trusted_proxies))
     app = web.Application(
-        middlewares=[request_id_middleware, metrics.metrics_middleware, error_middleware, access_middleware],
+        middlewares=[
+            request_id_middleware,
+            metrics.metrics_middleware,
+            error_middleware,
+            proxies.middleware,
+            access_middleware,
+        ],
         client_max_size=settings.max_body_bytes,
     )
     app.on_response_prepare.append(echo_request_id)
