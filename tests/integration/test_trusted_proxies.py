@@ -63,5 +63,5 @@ async def test_a_malformed_header_from_a_proxy_is_a_400(gateway: Gateway) -> Non
 def test_proxies_are_addresses_or_networks() -> None:
     proxies = TrustedProxies(["10.0.0.5", "172.16.0.0/12", "::1"])
     assert proxies.trusts("172.20.1.1") and proxies.trusts("::1") and not proxies.trusts("10.0.0.6")
-    with pytest.raises(ValidationError, match="'proxy.internal' is not IPv4 or IPv6 address or network"):
+    with pytest.raises(ValidationError, match=r"'proxy\.internal' is not IPv4 or IPv6 address or network"):
         GatewaySettings(trusted_proxies="10.0.0.5, proxy.internal")
