@@ -13,7 +13,7 @@ from deploy.cli_bench import bench_app
 from deploy.cli_generated import broker_definitions, schemas
 from deploy.cli_keys import api_key
 from deploy.cli_kiosk import kiosk_app
-from deploy.cli_migrate import migrate_database
+from deploy.cli_migrate import migrate_database, role_passwords
 from shared import db
 from shared.lifecycle import configure_logging
 from shared.settings import CommonSettings
@@ -48,12 +48,20 @@ def options(
 
 
 @app.command()
-def migrate() -> None:
+def migrate(
+    set_role_passwords: Annotated[
+        bool,
+        typer.Option("--role-passwords", help="also set the service logins' passwords from OPD_DB_PASSWORD_<SERVICE>"),
+    ] = False,
+) -> None:
     """Create the database if needed and apply the numbered SQL migrations."""
     settings = CommonSettings()
     configure_logging(settings.log_level, "migrate")
-    applied = asyncio.run(migrate_database(settings.database_url))
+    passwords = role_passwords() if set_role_passwords else None
+    applied = asyncio.run(migrate_database(settings.database_url, passwords))
     typer.echo(f"applied migrations: {applied}" if applied else "schema is up to date")
+    if passwords:
+        typer.echo(f"set the passwords of {', '.join(passwords)}")
 
 
 @app.command()
@@ -108,7 +116,7 @@ def up() -> None:
     exits (with backoff)."""
     from deploy.urls import served_urls
 
-    migrate()
+    migrate(set_role_passwords=False)
     urls = served_urls()
     width = max(len(what) for what, _ in urls)
     typer.echo("\n".join(f"  {what:<{width}}  {url}" for what, url in urls) + "\nCtrl-C stops them all.")

@@ -1,16 +1,37 @@
 """Creating and migrating a database, for ``opd migrate``, the simulation and the benchmark."""
 
+import os
+
 import asyncpg
 
 from shared import db
 from shared.migrate import migrate
+from shared.startup import StartupError
+
+SERVICE_ROLES = {"opd_reader": "READER", "opd_allocator": "ALLOCATOR", "opd_notifier": "NOTIFIER"}
 
 
-async def migrate_database(dsn: str) -> list[int]:
+def role_passwords() -> dict[str, str]:
+    """Each service login's password from ``OPD_DB_PASSWORD_<SERVICE>``; a missing one is named."""
+    variables = {role: f"OPD_DB_PASSWORD_{suffix}" for role, suffix in SERVICE_ROLES.items()}
+    missing = [name for name in variables.values() if not os.environ.get(name)]
+    if missing:
+        raise StartupError(f"--role-passwords needs {', '.join(missing)} (see .env.example)")
+    return {role: os.environ[name] for role, name in variables.items()}
+
+
+async def migrate_database(dsn: str, passwords: dict[str, str] | None = None) -> list[int]:
+    """Apply the migrations; then give the service logins these passwords (role → password), if any."""
     await db.ensure_database(dsn)
     connection = await db.connect_explained(dsn)
     try:
-        return await migrate(connection)
+        applied = await migrate(connection)
+        for role, password in (passwords or {}).items():
+            statement = await connection.fetchval(
+                "SELECT format('ALTER ROLE %I PASSWORD %L', $1::text, $2::text)", role, password
+            )
+            await connection.execute(statement)
+        return applied
     finally:
         await connection.close()
 
