@@ -13,7 +13,7 @@ from deploy.cli_bench import bench_app
 from deploy.cli_generated import broker_definitions, schemas
 from deploy.cli_keys import api_key
 from deploy.cli_kiosk import kiosk_app
-from deploy.cli_migrate import migrate_database, role_passwords
+from deploy.cli_migrate import describe, migrate_database, migration_status, role_passwords
 from shared import db
 from shared.lifecycle import configure_logging
 from shared.settings import CommonSettings
@@ -53,15 +53,35 @@ def migrate(
         bool,
         typer.Option("--role-passwords", help="also set the service logins' passwords from OPD_DB_PASSWORD_<SERVICE>"),
     ] = False,
+    show_status: Annotated[
+        bool,
+        typer.Option(
+            "--status", help="only list applied and pending migrations and checksum mismatches (exit 1 unless current)"
+        ),
+    ] = False,
 ) -> None:
     """Create the database if needed and apply the numbered SQL migrations."""
     settings = CommonSettings()
+    if show_status:
+        state = asyncio.run(migration_status(settings.database_url))
+        typer.echo("\n".join(describe(state)))
+        raise typer.Exit(0 if state.current else 1)
     configure_logging(settings.log_level, "migrate")
     passwords = role_passwords() if set_role_passwords else None
     applied = asyncio.run(migrate_database(settings.database_url, passwords))
     typer.echo(f"applied migrations: {applied}" if applied else "schema is up to date")
     if passwords:
         typer.echo(f"set the passwords of {', '.join(passwords)}")
+
+
+@app.command()
+def check() -> None:
+    """Check the database's invariants (seat rule, counters, quotas, duplicates, outcomes): after a restore."""
+    from deploy.bench.invariants import CHECKS, check_invariants
+
+    violations = asyncio.run(check_invariants(CommonSettings().database_url))
+    typer.echo("\n".join(str(violation) for violation in violations) or f"all {len(CHECKS)} invariants hold")
+    raise typer.Exit(1 if violations else 0)
 
 
 @app.command()
@@ -116,7 +136,7 @@ def up() -> None:
     exits (with backoff)."""
     from deploy.urls import served_urls
 
-    migrate(set_role_passwords=False)
+    migrate(set_role_passwords=False, show_status=False)
     urls = served_urls()
     width = max(len(what) for what, _ in urls)
     typer.echo("\n".join(f"  {what:<{width}}  {url}" for what, url in urls) + "\nCtrl-C stops them all.")

@@ -5,7 +5,7 @@ import os
 import asyncpg
 
 from shared import db
-from shared.migrate import migrate
+from shared.migrate import Status, migrate, status
 from shared.startup import StartupError
 
 SERVICE_ROLES = {"opd_reader": "READER", "opd_allocator": "ALLOCATOR", "opd_notifier": "NOTIFIER"}
@@ -34,6 +34,30 @@ async def migrate_database(dsn: str, passwords: dict[str, str] | None = None) ->
         return applied
     finally:
         await connection.close()
+
+
+async def migration_status(dsn: str) -> Status:
+    connection = await db.connect_explained(dsn)
+    try:
+        return await status(connection)
+    finally:
+        await connection.close()
+
+
+def describe(state: Status) -> list[str]:
+    """``opd migrate --status``: one line per migration, applied (when, edited?) or pending."""
+    lines = [
+        f"applied  {entry.version:04d}_{entry.name}  {entry.applied_at:%Y-%m-%d %H:%M %Z}"
+        + ("  CHECKSUM MISMATCH: the file was edited after it was applied" if entry.edited else "")
+        for entry in state.applied
+    ]
+    lines += [f"pending  {migration.version:04d}_{migration.name}" for migration in state.pending]
+    lines += [f"unknown  {version:04d}  applied by a newer release than this one" for version in state.unknown]
+    if state.current:
+        lines.append("schema is up to date")
+    elif state.pending and not state.unknown:
+        lines.append(f"{len(state.pending)} pending: run `opd migrate`")
+    return lines
 
 
 async def fresh_database(dsn: str) -> None:
