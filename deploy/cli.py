@@ -1,6 +1,7 @@
 """The ``opd`` command: migrate, run one service or all of them, simulate an OPD day."""
 
 import asyncio
+import logging
 import os
 from importlib.metadata import version
 from pathlib import Path
@@ -120,7 +121,8 @@ def notifier_redrive(
     from notifier.settings import NotifierSettings
 
     async def run() -> list[int]:
-        pool = await db.create_pool(NotifierSettings().writer_dsn, max_size=2)
+        settings = NotifierSettings()
+        pool = await db.create_pool_explained(settings.writer_dsn, settings.writer_setting, max_size=2)
         try:
             return await redrive(pool, None if all_dead else ids)
         finally:
@@ -215,6 +217,7 @@ def sink(port: int = typer.Option(8081, help="port to listen on")) -> None:
 
 def main() -> None:
     """The ``opd`` entry point: configuration and connection failures as one or two lines, not a traceback."""
+    logging.getLogger("aiormq.connection").setLevel(logging.CRITICAL)  # our own line names the setting instead
     with explained("opd"):
         app()
 

@@ -2,8 +2,6 @@
 
 import os
 
-import asyncpg
-
 from shared import db
 from shared.migrate import Status, migrate, status
 from shared.startup import StartupError
@@ -62,7 +60,7 @@ def describe(state: Status) -> list[str]:
 
 async def fresh_database(dsn: str) -> None:
     """Drop the URL's database if it exists, create it and apply the migrations: a run from a clean slate."""
-    admin = await asyncpg.connect(db.with_database(dsn, "postgres"))
+    admin = await db.connect_explained(db.with_database(dsn, "postgres"))
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{db.database_name(dsn)}" WITH (FORCE)')
     finally:

@@ -121,6 +121,14 @@ async def connect_explained(dsn: str, setting: str = "OPD_DATABASE_URL", **kwarg
         raise StartupError(database_problem(exc, dsn, setting)) from exc
 
 
+async def create_pool_explained(dsn: str, setting: str, **kwargs: Any) -> asyncpg.Pool:
+    """``create_pool`` for commands that fail fast: any connection failure is a ``StartupError``."""
+    try:
+        return await create_pool(dsn, **kwargs)
+    except (OSError, asyncpg.PostgresError) as exc:
+        raise StartupError(database_problem(exc, dsn, setting)) from exc
+
+
 async def watch_database(
     pool: asyncpg.Pool, dsn: str, setting: str, readiness: Readiness, stop: asyncio.Event, seconds: float = 5.0
 ) -> None:

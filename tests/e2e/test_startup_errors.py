@@ -5,6 +5,7 @@ import asyncio
 import os
 import subprocess
 import sys
+from uuid import uuid4
 
 import aiohttp
 import pytest
@@ -79,17 +80,19 @@ async def test_the_allocators_readyz_says_the_broker_is_unreachable_then_ready(
     common = {"OPD_DATABASE_URL": database, "OPD_BROKER_PREFIX": broker_prefix, "OPD_METRICS_PORT": str(port)}
     url = f"http://127.0.0.1:{port}/readyz"
 
-    async def readiness(process: asyncio.subprocess.Process, expected: int) -> dict[str, str]:
+    async def readiness(process: asyncio.subprocess.Process, expected: int, settled: str) -> dict[str, str]:
+        """The checks once the answer has ``expected`` status and the broker's line starts with ``settled``."""
+
         async def probe() -> dict[str, str] | None:
             try:
                 async with aiohttp.ClientSession() as session, session.get(url) as response:
-                    body = await response.json()
-                    return body["checks"] if response.status == expected else None  # type: ignore[no-any-return]
+                    checks: dict[str, str] = (await response.json())["checks"]
             except aiohttp.ClientError:
                 return None
+            return checks if response.status == expected and checks["broker"].startswith(settled) else None
 
         try:
-            return await eventually(probe, timeout=20, interval=0.2)
+            return await eventually(probe, timeout=40, interval=0.2)
         finally:
             process.terminate()
             await process.wait()
@@ -97,10 +100,18 @@ async def test_the_allocators_readyz_says_the_broker_is_unreachable_then_ready(
     unreachable = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "allocator", env={**env, **common, "OPD_AMQP_URL": "amqp://guest:guest@127.0.0.1:1/"}
     )
-    checks = await readiness(unreachable, 503)
+    checks = await readiness(unreachable, 503, "cannot reach")
     assert checks["database"] == "ok"
     assert checks["broker"].startswith("cannot reach RabbitMQ at 127.0.0.1:1 (OPD_AMQP_URL): connection refused.")
     healthy = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "allocator", env={**env, **common, "OPD_AMQP_URL": AMQP_URL}
     )
-    assert await readiness(healthy, 200) == {"database": "ok", "broker": "ok"}
+    assert await readiness(healthy, 200, "ok") == {"database": "ok", "broker": "ok"}
+
+
+def test_a_kiosk_with_a_wrong_password_and_a_redrive_with_a_wrong_port_explain_themselves() -> None:
+    wrong = AMQP_URL.replace("guest:guest@", "guest:not-the-password@")
+    kiosk = _opd("kiosk", "book", "--doctor", str(uuid4()), "--name", "X", "--age", "3", OPD_AMQP_URL=wrong)
+    assert _explanation(kiosk).startswith("opd: RabbitMQ refused to log in user 'guest' (OPD_AMQP_URL)")
+    redrive = _opd("notifier-redrive", "--all-dead", OPD_DATABASE_URL="postgresql://postgres@127.0.0.1:1/opd")
+    assert _explanation(redrive).startswith("opd: cannot reach PostgreSQL at 127.0.0.1:1 (OPD_DATABASE_URL)")
