@@ -20,6 +20,7 @@ from allocator.settings import AllocatorSettings
 from shared import amqp, db
 from shared.authority import parse_broker_users
 from shared.clock import Clock, clock_from_settings
+from shared.readiness import Readiness
 from shared.topology import Topology
 
 log = logging.getLogger("allocator")
@@ -37,15 +38,25 @@ def build_policy(settings: AllocatorSettings) -> Policy:
     )
 
 
-async def open_pool(settings: AllocatorSettings, stop: asyncio.Event) -> asyncpg.Pool | None:
+async def open_pool(
+    settings: AllocatorSettings, stop: asyncio.Event, readiness: Readiness | None = None
+) -> asyncpg.Pool | None:
     """The allocator's sessions (as ``opd_allocator``, with its session settings); None if asked to stop first."""
     return await db.wait_for_pool(
-        settings.writer_dsn, stop, settings.pool_size, server_settings=settings.session_settings
+        settings.writer_dsn,
+        stop,
+        settings.pool_size,
+        settings.writer_setting,
+        readiness,
+        server_settings=settings.session_settings,
     )
 
 
-async def run_allocator(settings: AllocatorSettings, stop: asyncio.Event, clock: Clock | None = None) -> None:
+async def run_allocator(
+    settings: AllocatorSettings, stop: asyncio.Event, clock: Clock | None = None, readiness: Readiness | None = None
+) -> None:
     """Serve the configured shards until ``stop`` is set; survive broker and database outages."""
+    readiness = readiness or Readiness("database", "broker")
     clock = clock or clock_from_settings(settings.clock_start, settings.clock_speed, settings.clock_origin)
     topology = Topology(settings.broker_prefix, settings.shard_count)
     holder = settings.holder_name or f"{socket.gethostname()}:{os.getpid()}"
@@ -54,7 +65,7 @@ async def run_allocator(settings: AllocatorSettings, stop: asyncio.Event, clock:
     broker_users = parse_broker_users(settings.broker_users)
     secret = settings.cancel_code_secret.get_secret_value().encode() if settings.cancel_code_secret else None
     async with AsyncExitStack() as stack:
-        pool = await open_pool(settings, stop)
+        pool = await open_pool(settings, stop, readiness)
         if pool is None:
             return
         stack.push_async_callback(pool.close)
@@ -82,5 +93,8 @@ async def run_allocator(settings: AllocatorSettings, stop: asyncio.Event, clock:
 
         async with asyncio.TaskGroup() as tasks:
             tasks.create_task(watch_outbox(pool, stop))
-            tasks.create_task(amqp.serve_connected(settings.amqp_url, f"allocator {holder}", topology, serve, stop))
+            tasks.create_task(db.watch_database(pool, settings.writer_dsn, settings.writer_setting, readiness, stop))
+            tasks.create_task(
+                amqp.serve_connected(settings.amqp_url, f"allocator {holder}", topology, serve, stop, readiness)
+            )
     log.info("allocator stopped")

@@ -47,6 +47,11 @@ class AllocatorSettings(CommonSettings):
     def writer_dsn(self) -> str:
         return self.writer_database_url or with_user(self.database_url, "opd_allocator")
 
+    @property
+    def writer_setting(self) -> str:
+        """The variable ``writer_dsn`` comes from, for error messages."""
+        return "OPD_WRITER_DATABASE_URL" if self.writer_database_url else "OPD_DATABASE_URL"
+
     def shard_list(self) -> list[int]:
         if self.shards.strip() == "all":
             return list(range(self.shard_count))

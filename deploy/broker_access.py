@@ -14,6 +14,7 @@ import hashlib
 import os
 import re
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,11 +57,16 @@ def password_matches(password: str, stored: str) -> bool:
     return password_hash(password, raw[:4]) == stored
 
 
-def definitions(prefix: str = "opd") -> dict[str, Any]:
-    """Users (development passwords), the vhost and permissions, for ``load_definitions``."""
-    users = [{"name": "guest", "password": "guest", "tags": ["administrator"]}]  # the management UI, dev only
-    users += [{"name": role, "password": role + DEV_PASSWORD_SUFFIX, "tags": []} for role in ROLES]
-    permissions = [{"user": "guest", "vhost": "/", "configure": ".*", "write": ".*", "read": ".*"}]
+def definitions(prefix: str = "opd", passwords: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Users, the vhost and permissions, for ``load_definitions``: development passwords and guest (for the
+    management UI) by default; with ``passwords`` (role → password) those and no guest, for production."""
+    if passwords is None:
+        users = [{"name": "guest", "password": "guest", "tags": ["administrator"]}]  # the management UI, dev only
+        users += [{"name": role, "password": role + DEV_PASSWORD_SUFFIX, "tags": []} for role in ROLES]
+        permissions = [{"user": "guest", "vhost": "/", "configure": ".*", "write": ".*", "read": ".*"}]
+    else:
+        users = [{"name": role, "password": passwords[role], "tags": []} for role in ROLES]
+        permissions = []
     for role in ROLES:
         rule = permission(role, prefix)
         permissions.append(

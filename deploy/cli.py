@@ -1,7 +1,9 @@
 """The ``opd`` command: migrate, run one service or all of them, simulate an OPD day."""
 
 import asyncio
-import sys
+import logging
+import os
+from importlib.metadata import version
 from pathlib import Path
 from typing import Annotated
 
@@ -12,10 +14,11 @@ from deploy.cli_bench import bench_app
 from deploy.cli_generated import broker_definitions, schemas
 from deploy.cli_keys import api_key
 from deploy.cli_kiosk import kiosk_app
-from deploy.cli_migrate import migrate_database
+from deploy.cli_migrate import describe, migrate_database, migration_status, role_passwords
 from shared import db
 from shared.lifecycle import configure_logging
 from shared.settings import CommonSettings
+from shared.startup import DEBUG_VARIABLE, explained
 
 app = typer.Typer(help="OPD token allocation system", no_args_is_help=True, add_completion=False)
 app.add_typer(bench_app, name="bench")
@@ -25,13 +28,61 @@ app.command("broker-definitions")(broker_definitions)
 app.command("api-key")(api_key)
 
 
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        typer.echo(f"opd {version('opd-token-system')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def options(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="tracebacks instead of one-line explanations (also for the services)")
+    ] = False,
+    show_version: Annotated[
+        bool, typer.Option("--version", callback=_print_version, is_eager=True, help="print the version and exit")
+    ] = False,
+) -> None:
+    """OPD token allocation system."""
+    if debug:
+        os.environ[DEBUG_VARIABLE] = "1"  # the services started from here inherit it
+
+
 @app.command()
-def migrate() -> None:
+def migrate(
+    set_role_passwords: Annotated[
+        bool,
+        typer.Option("--role-passwords", help="also set the service logins' passwords from OPD_DB_PASSWORD_<SERVICE>"),
+    ] = False,
+    show_status: Annotated[
+        bool,
+        typer.Option(
+            "--status", help="only list applied and pending migrations and checksum mismatches (exit 1 unless current)"
+        ),
+    ] = False,
+) -> None:
     """Create the database if needed and apply the numbered SQL migrations."""
     settings = CommonSettings()
+    if show_status:
+        state = asyncio.run(migration_status(settings.database_url))
+        typer.echo("\n".join(describe(state)))
+        raise typer.Exit(0 if state.current else 1)
     configure_logging(settings.log_level, "migrate")
-    applied = asyncio.run(migrate_database(settings.database_url))
+    passwords = role_passwords() if set_role_passwords else None
+    applied = asyncio.run(migrate_database(settings.database_url, passwords))
     typer.echo(f"applied migrations: {applied}" if applied else "schema is up to date")
+    if passwords:
+        typer.echo(f"set the passwords of {', '.join(passwords)}")
+
+
+@app.command()
+def check() -> None:
+    """Check the database's invariants (seat rule, counters, quotas, duplicates, outcomes): after a restore."""
+    from deploy.bench.invariants import CHECKS, check_invariants
+
+    violations = asyncio.run(check_invariants(CommonSettings().database_url))
+    typer.echo("\n".join(str(violation) for violation in violations) or f"all {len(CHECKS)} invariants hold")
+    raise typer.Exit(1 if violations else 0)
 
 
 @app.command()
@@ -70,7 +121,8 @@ def notifier_redrive(
     from notifier.settings import NotifierSettings
 
     async def run() -> list[int]:
-        pool = await db.create_pool(NotifierSettings().writer_dsn, max_size=2)
+        settings = NotifierSettings()
+        pool = await db.create_pool_explained(settings.writer_dsn, settings.writer_setting, max_size=2)
         try:
             return await redrive(pool, None if all_dead else ids)
         finally:
@@ -82,10 +134,15 @@ def notifier_redrive(
 
 @app.command()
 def up() -> None:
-    """Migrate, then run allocator, notifier and gateway as processes until Ctrl-C or SIGTERM."""
-    migrate()
-    processes = supervisor.start_services()
-    raise typer.Exit(supervisor.run_until_signal(processes))
+    """Migrate, then run allocator, notifier and gateway as processes until Ctrl-C or SIGTERM, restarting one that
+    exits (with backoff)."""
+    from deploy.urls import served_urls
+
+    migrate(set_role_passwords=False, show_status=False)
+    urls = served_urls()
+    width = max(len(what) for what, _ in urls)
+    typer.echo("\n".join(f"  {what:<{width}}  {url}" for what, url in urls) + "\nCtrl-C stops them all.")
+    raise typer.Exit(supervisor.supervise())
 
 
 @app.command()
@@ -158,5 +215,12 @@ def sink(port: int = typer.Option(8081, help="port to listen on")) -> None:
     serve(port)
 
 
+def main() -> None:
+    """The ``opd`` entry point: configuration and connection failures as one or two lines, not a traceback."""
+    logging.getLogger("aiormq.connection").setLevel(logging.CRITICAL)  # our own line names the setting instead
+    with explained("opd"):
+        app()
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(app())
+    main()

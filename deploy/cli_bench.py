@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from deploy.bench.drill_plan import RESTART_FLAG, plan
 from deploy.bench.drills import DRILLS
 from deploy.bench.runner import BenchOptions, TransportName, bench
 from deploy.bench.shapes import ShapeName
@@ -69,10 +70,26 @@ def drills(
     only: Annotated[str | None, typer.Option(help=f"one drill: {', '.join(DRILLS)}")] = None,
     rate: Annotated[float, typer.Option(min=1, help="requests/s during the drill")] = 200.0,
     duration: Annotated[float, typer.Option(min=4, help="seconds of load per drill")] = 12.0,
+    restart_postgres: Annotated[
+        bool,
+        typer.Option(
+            RESTART_FLAG, help="allow the postgres drill to restart the local PostgreSQL server (others' too)"
+        ),
+    ] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="only say what each drill would do")] = False,
 ) -> None:
-    """Faults under load (allocator killed, failover, PostgreSQL restart, broker connections dropped)."""
+    """Faults under load (allocator killed, failover, PostgreSQL restart, broker connections dropped).
+
+    Says first what each drill will do; the PostgreSQL restart runs only with --restart-postgres.
+    """
     from deploy.bench.drills import run_drills
 
     if only is not None and only not in DRILLS:
         raise typer.BadParameter(f"unknown drill {only!r}; choose from {', '.join(DRILLS)}")
-    raise typer.Exit(asyncio.run(run_drills([only] if only else list(DRILLS), rate, duration)))
+    runnable, lines = plan([only] if only else list(DRILLS), restart_postgres)
+    typer.echo("\n".join(lines))
+    if not runnable:
+        raise typer.Exit(2)
+    if dry_run:
+        raise typer.Exit(0)
+    raise typer.Exit(asyncio.run(run_drills(runnable, rate, duration)))

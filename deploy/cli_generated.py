@@ -1,6 +1,7 @@
 """``opd schemas`` and ``opd broker-definitions``: files generated from code, with ``--check`` for CI."""
 
 import json
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -8,6 +9,7 @@ import typer
 
 from deploy.broker_access import ROLES, definitions, password_matches, permission
 from shared.contracts.schemas import contract_schemas
+from shared.startup import StartupError
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS_DIR = ROOT / "docs" / "schemas"
@@ -59,8 +61,29 @@ def schemas(check: CheckOption = False) -> None:
     typer.echo(f"wrote {len(contract_schemas())} schemas to {SCHEMAS_DIR}")
 
 
-def broker_definitions(check: CheckOption = False) -> None:
+def production_passwords() -> dict[str, str]:
+    """Each broker user's password from ``OPD_BROKER_PASSWORD_<ROLE>``; a missing one is named."""
+    variables = {role: f"OPD_BROKER_PASSWORD_{role.upper()}" for role in ROLES}
+    missing = [name for name in variables.values() if not os.environ.get(name)]
+    if missing:
+        raise StartupError(f"set {', '.join(missing)} (see .env.example) to write production broker definitions")
+    return {role: os.environ[name] for role, name in variables.items()}
+
+
+def broker_definitions(
+    check: CheckOption = False,
+    production: Annotated[
+        Path | None,
+        typer.Option(help="write definitions with the OPD_BROKER_PASSWORD_<ROLE> passwords and no guest user here"),
+    ] = None,
+) -> None:
     """Write deploy/rabbitmq/definitions.json: per-service users and the kiosk user (development passwords)."""
+    if production is not None:
+        production.parent.mkdir(parents=True, exist_ok=True)
+        production.write_text(render(definitions(passwords=production_passwords())))
+        production.chmod(0o600)
+        typer.echo(f"wrote {production} (contains password hashes: keep it out of version control)")
+        return
     if check:
         drift = definitions_drift()
         if drift:

@@ -13,8 +13,10 @@ import typer
 
 from deploy.kiosk.client import Kiosk, KioskError, Refused, RetrySafely
 from deploy.kiosk.slip import cancellation_note, token_slip
+from shared.command_bus import BrokerUnavailable
 from shared.contracts.values import TimeRange, TokenSource
 from shared.settings import CommonSettings
+from shared.startup import StartupError, broker_problem
 
 kiosk_app = typer.Typer(help="Act as a registration kiosk: commands straight to RabbitMQ.", no_args_is_help=True)
 
@@ -40,6 +42,8 @@ def _run(
 
     try:
         result = asyncio.run(go())
+    except BrokerUnavailable as exc:  # connecting failed: say which setting to fix
+        raise StartupError(broker_problem(exc.__cause__ or exc, settings.amqp_url)) from exc
     except RetrySafely as exc:
         typer.echo(f"Not confirmed: {exc}", err=True)
         raise typer.Exit(3) from exc

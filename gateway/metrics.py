@@ -1,4 +1,6 @@
-"""The gateway's Prometheus metrics: HTTP requests by route template, and ``GET /metrics``."""
+"""The gateway's Prometheus metrics (HTTP requests by route template, and ``GET /metrics``) and its access log: a
+line per request at INFO (method, path, status, duration; the request and correlation ids are stamped on it),
+probes (``/healthz``, ``/readyz``, ``/metrics``) at DEBUG."""
 
 import logging
 import time
@@ -9,7 +11,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Histogram,
 from gateway.auth import public
 from gateway.errors import Handler
 
-log = logging.getLogger(__name__)
+ACCESS_LOG = logging.getLogger("gateway.access")
+PROBES = frozenset({"/healthz", "/readyz", "/metrics"})
 UNMATCHED = "unmatched"  # no route: a label per unknown path would let anyone grow the series without bound
 
 HTTP_REQUESTS = Counter("opd_http_requests", "HTTP requests answered", ["method", "route", "status"])
@@ -45,7 +48,20 @@ def _observe(request: web.Request, status: int, started: float) -> None:
     route = route_of(request)
     HTTP_REQUESTS.labels(method=request.method, route=route, status=str(status)).inc()
     HTTP_SECONDS.labels(method=request.method, route=route).observe(seconds)
-    log.debug("%s %s answered %d in %.3fs", request.method, route, status, seconds)
+    ACCESS_LOG.log(
+        logging.DEBUG if request.path in PROBES else logging.INFO,
+        "%s %s %d %.1f ms",
+        request.method,
+        request.path,  # never the query string: a search may name a patient
+        status,
+        seconds * 1000,
+        extra={
+            "method": request.method,
+            "path": request.path,
+            "status": status,
+            "durationMs": round(seconds * 1000, 1),
+        },
+    )
 
 
 @routes.get("/metrics")

@@ -3,8 +3,9 @@
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
+from gateway.client_address import parse_proxies
 from shared.db import with_user
 from shared.settings import CommonSettings
 
@@ -21,6 +22,11 @@ class GatewaySettings(CommonSettings):
     def reader_dsn(self) -> str:
         return self.reader_database_url or with_user(self.database_url, "opd_reader")
 
+    @property
+    def reader_setting(self) -> str:
+        """The variable ``reader_dsn`` comes from, for error messages."""
+        return "OPD_READER_DATABASE_URL" if self.reader_database_url else "OPD_DATABASE_URL"
+
     auth_mode: Literal["keys", "development"] = Field(
         "keys", description="development: requests without a key act as admin (never on a network)"
     )
@@ -30,6 +36,15 @@ class GatewaySettings(CommonSettings):
     rate_limit_burst_per_key: int = Field(100, ge=1)
     rate_limit_per_ip: float = Field(10.0, gt=0, description="requests per second per address without a key")
     rate_limit_burst_per_ip: int = Field(30, ge=1)
+    trusted_proxies: str = Field(
+        "", description="reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For is honoured"
+    )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_parse(cls, value: str) -> str:
+        parse_proxies(value)
+        return value
 
     feed_heartbeat_seconds: float = Field(15.0, gt=0, le=300, description="SSE comment line interval")
     feed_buffer_size: int = Field(256, ge=1, description="events buffered per SSE client before it is dropped")

@@ -16,6 +16,7 @@ from notifier.metrics import watch_pending
 from notifier.settings import NotifierSettings
 from notifier.worker import DeliveryWorker, RetryPolicy
 from shared import amqp, db
+from shared.readiness import Readiness
 from shared.topology import Topology
 
 log = logging.getLogger("notifier")
@@ -53,15 +54,23 @@ def build_worker(settings: NotifierSettings, pool: asyncpg.Pool, channels: dict[
     )
 
 
-async def consume_events(settings: NotifierSettings, consumer: EventConsumer, stop: asyncio.Event) -> None:
+async def consume_events(
+    settings: NotifierSettings, consumer: EventConsumer, stop: asyncio.Event, readiness: Readiness
+) -> None:
     """Consume ``opd.events`` until ``stop``, reconnecting to the broker as needed."""
     await amqp.serve_connected(
-        settings.amqp_url, "notifier", consumer.topology, lambda connection: consumer.run(connection, stop), stop
+        settings.amqp_url,
+        "notifier",
+        consumer.topology,
+        lambda connection: consumer.run(connection, stop),
+        stop,
+        readiness,
     )
 
 
-async def run_notifier(settings: NotifierSettings, stop: asyncio.Event) -> None:
-    pool = await db.wait_for_pool(settings.writer_dsn, stop, max_size=4)
+async def run_notifier(settings: NotifierSettings, stop: asyncio.Event, readiness: Readiness | None = None) -> None:
+    readiness = readiness or Readiness("database", "broker")
+    pool = await db.wait_for_pool(settings.writer_dsn, stop, 4, settings.writer_setting, readiness)
     if pool is None:
         return
     async with contextlib.AsyncExitStack() as stack:
@@ -84,5 +93,6 @@ async def run_notifier(settings: NotifierSettings, stop: asyncio.Event) -> None:
         async with asyncio.TaskGroup() as tasks:
             tasks.create_task(worker.run(stop))
             tasks.create_task(watch_pending(pool, channels, stop))
-            tasks.create_task(consume_events(settings, consumer, stop))
+            tasks.create_task(db.watch_database(pool, settings.writer_dsn, settings.writer_setting, readiness, stop))
+            tasks.create_task(consume_events(settings, consumer, stop, readiness))
     log.info("notifier stopped")

@@ -34,6 +34,7 @@ class Notification:
     language: str = "en"
     subject: str | None = None
     token_number: str | None = None
+    correlation_id: UUID | None = None
 
 
 def _when(instant: datetime | None, zone: ZoneInfo) -> str | None:
@@ -91,6 +92,7 @@ def notifications_for(
             language=language,
             subject=subject(language, token.short_number),
             token_number=token.token_number,
+            correlation_id=event.correlation_id,
         )
         for channel, recipient in recipients(token, channels)
     ]

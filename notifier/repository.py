@@ -31,8 +31,8 @@ async def record(connection: asyncpg.Connection, notification: Notification, coa
     """
     notification_id: int | None = await connection.fetchval(
         """INSERT INTO notifications (event_id, event_type, doctor_id, token_id, token_number, channel, recipient,
-                                      message, subject, language, status)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending')
+                                      message, subject, language, correlation_id, status)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'pending')
            ON CONFLICT (event_id, channel, recipient) DO NOTHING
            RETURNING id""",
         notification.event_id,
@@ -45,6 +45,7 @@ async def record(connection: asyncpg.Connection, notification: Notification, coa
         notification.text,
         notification.subject,
         notification.language,
+        notification.correlation_id,
     )
     if notification_id is None or notification.token_id is None:
         return Recorded(notification_id, 0)
@@ -114,6 +115,7 @@ async def claim_due(connection: asyncpg.Connection, holder: str, lease_seconds: 
             subject=row["subject"],
             text=row["message"],
             interrupted=row["interrupted"],
+            correlation_id=row["correlation_id"],
         )
         for row in sorted(rows, key=lambda r: r["id"])
     ]

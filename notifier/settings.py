@@ -42,3 +42,8 @@ class NotifierSettings(CommonSettings):
     @property
     def writer_dsn(self) -> str:
         return self.writer_database_url or with_user(self.database_url, "opd_notifier")
+
+    @property
+    def writer_setting(self) -> str:
+        """The variable ``writer_dsn`` comes from, for error messages."""
+        return "OPD_WRITER_DATABASE_URL" if self.writer_database_url else "OPD_DATABASE_URL"

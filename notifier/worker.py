@@ -14,10 +14,10 @@ from datetime import UTC, datetime
 import asyncpg
 
 from notifier import metrics, repository
-from notifier.backoff import backoff_seconds
 from notifier.channels import Channel, Delivery, DeliveryError
 from notifier.repository import Outcome
-from shared import db
+from shared import db, log_context
+from shared.backoff import backoff_seconds
 from shared.lifecycle import sleep_unless
 
 log = logging.getLogger(__name__)
@@ -89,6 +89,10 @@ class DeliveryWorker:
             self.wake.clear()
 
     async def _attempt(self, delivery: Delivery) -> Outcome:
+        with log_context.bound(correlation_id=delivery.correlation_id):
+            return await self._attempt_bound(delivery)
+
+    async def _attempt_bound(self, delivery: Delivery) -> Outcome:
         started, began = datetime.now(UTC), time.monotonic()
         failure: Failure | None = None
         channel = self.channels.get(delivery.channel)

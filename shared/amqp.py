@@ -8,9 +8,12 @@ import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage
 from yarl import URL
 
+from shared.backoff import backoff_seconds
 from shared.codec import CONTENT_TYPE, encode
 from shared.contracts.replies import Reply
 from shared.lifecycle import sleep_unless
+from shared.readiness import Readiness
+from shared.startup import StartupError, broker_fatal, broker_problem
 from shared.topology import Topology, declare
 
 log = logging.getLogger(__name__)
@@ -104,7 +107,8 @@ async def dead_letter(
     await message.ack()
 
 
-RECONNECT_SECONDS = 1.0
+RECONNECT_INITIAL_SECONDS = 1.0
+RECONNECT_MAX_SECONDS = 30.0
 
 
 async def serve_connected(
@@ -113,19 +117,39 @@ async def serve_connected(
     topology: Topology,
     serve: Callable[[AbstractConnection], Awaitable[None]],
     stop: asyncio.Event,
+    readiness: Readiness | None = None,
 ) -> None:
-    """Connect, declare the topology, run ``serve``; on any broker failure reconnect, until ``stop``."""
+    """Connect, declare the topology, run ``serve``; on any broker failure reconnect with backoff, until ``stop``.
+
+    Until the first connection succeeds, a refused login or virtual host is a ``StartupError``: waiting would not
+    fix it. Later (a broker restarting may refuse logins for a moment) it is retried like any outage.
+    """
+    attempt = 0
+    connected_once = False
     while not stop.is_set():
         try:
             connection = await connect(url, name)
         except AMQP_ERRORS as exc:
-            log.warning("broker unavailable (%r); retrying", exc)
-            await sleep_unless(stop, RECONNECT_SECONDS)
+            problem = broker_problem(exc, url)
+            if broker_fatal(exc) and not connected_once:
+                raise StartupError(problem) from exc
+            attempt += 1
+            delay = backoff_seconds(attempt, RECONNECT_INITIAL_SECONDS, RECONNECT_MAX_SECONDS)
+            if readiness is not None:
+                readiness.down("broker", problem)
+            log.warning("%s Retrying in %.1f s.", problem, delay)
+            await sleep_unless(stop, delay)
             continue
+        connected_once = True
+        attempt = 0
         try:
             async with connection:
                 await declare(await connection.channel(), topology)
+                if readiness is not None:
+                    readiness.up("broker")
                 await serve(connection)
         except* AMQP_ERRORS as group:
+            if readiness is not None:
+                readiness.down("broker", f"connection to RabbitMQ lost: {group.exceptions[0]!r}; reconnecting")
             log.warning("broker connection lost (%r); reconnecting", group.exceptions[0])
-            await sleep_unless(stop, RECONNECT_SECONDS)
+            await sleep_unless(stop, RECONNECT_INITIAL_SECONDS)

@@ -47,6 +47,7 @@ class CommandBus:
         self.connect_timeout = connect_timeout
         self.publish_timeout = publish_timeout
         self._down_until = 0.0
+        self._last_failure: BaseException | None = None
         self._connection: AbstractConnection | None = None
         self._channel: AbstractChannel | None = None
         self._exchange: AbstractExchange | None = None
@@ -63,7 +64,7 @@ class CommandBus:
                 return self._channel, self._exchange
             await self._close_quietly()
             if time.monotonic() < self._down_until:
-                raise BrokerUnavailable("broker unavailable (recent connection failure)")
+                raise BrokerUnavailable("broker unavailable (recent connection failure)") from self._last_failure
             try:
                 self._connection = await amqp.connect(self.url, self.name, timeout=self.connect_timeout)
                 channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
@@ -77,6 +78,7 @@ class CommandBus:
             except amqp.AMQP_ERRORS as exc:
                 await self._close_quietly()
                 self._down_until = time.monotonic() + RETRY_CONNECT_AFTER
+                self._last_failure = exc
                 raise BrokerUnavailable(f"broker unavailable: {exc!r}") from exc
             return channel, self._exchange
 

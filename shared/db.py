@@ -8,9 +8,14 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import orjson
 
+from shared.backoff import backoff_seconds
 from shared.lifecycle import sleep_unless
+from shared.readiness import Readiness
+from shared.startup import StartupError, database_fatal, database_problem
 
 log = logging.getLogger(__name__)
+RETRY_INITIAL_SECONDS = 1.0
+RETRY_MAX_SECONDS = 30.0
 
 
 def _encode_json(value: Any) -> str:
@@ -59,7 +64,10 @@ def database_name(dsn: str) -> str:
 async def ensure_database(dsn: str) -> bool:
     """Create the URL's database if it does not exist yet; True when it was created."""
     name = database_name(dsn)
-    admin = await asyncpg.connect(with_database(dsn, "postgres"))
+    try:
+        admin = await asyncpg.connect(with_database(dsn, "postgres"))
+    except (OSError, asyncpg.PostgresError) as exc:
+        raise StartupError(database_problem(exc, dsn, "OPD_DATABASE_URL")) from exc
     try:
         if await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
             return False
@@ -73,16 +81,67 @@ async def ensure_database(dsn: str) -> bool:
 
 
 async def wait_for_pool(
-    dsn: str, stop: asyncio.Event, max_size: int, retry_seconds: float = 1.0, **kwargs: Any
+    dsn: str,
+    stop: asyncio.Event,
+    max_size: int,
+    setting: str = "OPD_DATABASE_URL",
+    readiness: Readiness | None = None,
+    **kwargs: Any,
 ) -> asyncpg.Pool | None:
-    """Open a pool, retrying while the database is down; None if asked to stop first."""
+    """Open a pool, waiting with backoff while the server is unreachable; None if asked to stop first.
+
+    A refused login or a missing database is a ``StartupError`` at once: waiting would not fix it.
+    """
+    attempt = 0
     while not stop.is_set():
         try:
-            return await create_pool(dsn, min_size=1, max_size=max_size, **kwargs)
+            pool = await create_pool(dsn, min_size=1, max_size=max_size, **kwargs)
         except (OSError, asyncpg.PostgresError) as exc:
-            log.warning("database unavailable (%r); retrying", exc)
-            await sleep_unless(stop, retry_seconds)
+            problem = database_problem(exc, dsn, setting)
+            if database_fatal(exc):
+                raise StartupError(problem) from exc
+            attempt += 1
+            delay = backoff_seconds(attempt, RETRY_INITIAL_SECONDS, RETRY_MAX_SECONDS)
+            if readiness is not None:
+                readiness.down("database", problem)
+            log.warning("%s Retrying in %.1f s.", problem, delay)
+            await sleep_unless(stop, delay)
+        else:
+            if readiness is not None:
+                readiness.up("database")
+            return pool
     return None
+
+
+async def connect_explained(dsn: str, setting: str = "OPD_DATABASE_URL", **kwargs: Any) -> asyncpg.Connection:
+    """``connect`` for commands that fail fast (``opd migrate``): any connection failure is a ``StartupError``."""
+    try:
+        return await connect(dsn, **kwargs)
+    except (OSError, asyncpg.PostgresError) as exc:
+        raise StartupError(database_problem(exc, dsn, setting)) from exc
+
+
+async def create_pool_explained(dsn: str, setting: str, **kwargs: Any) -> asyncpg.Pool:
+    """``create_pool`` for commands that fail fast: any connection failure is a ``StartupError``."""
+    try:
+        return await create_pool(dsn, **kwargs)
+    except (OSError, asyncpg.PostgresError) as exc:
+        raise StartupError(database_problem(exc, dsn, setting)) from exc
+
+
+async def watch_database(
+    pool: asyncpg.Pool, dsn: str, setting: str, readiness: Readiness, stop: asyncio.Event, seconds: float = 5.0
+) -> None:
+    """Keep the database's line of ``readiness`` current: a ``SELECT 1`` every few seconds."""
+    while not stop.is_set():
+        try:
+            async with pool.acquire(timeout=seconds) as connection:
+                await connection.fetchval("SELECT 1", timeout=seconds)
+        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            readiness.down("database", database_problem(exc, dsn, setting))
+        else:
+            readiness.up("database")
+        await sleep_unless(stop, seconds)
 
 
 # Failures that say "the database is not reachable right now", as opposed to "this statement is wrong".

@@ -6,39 +6,29 @@ import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 
-import orjson
+from pythonjsonlogger.orjson import OrjsonFormatter
 
 from shared import log_context
 
-# Attributes every LogRecord has; anything else on a record came from ``extra=`` and is logged as a field.
-_STANDARD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
 
-
-class JsonFormatter(logging.Formatter):
-    """One JSON object per line: easy to ship, easy to grep.
-
-    Carries the service and every field given with ``extra=`` or stamped on the record: the request, command
-    and correlation ids of the context it was logged in (``log_context.stamp_records``).
+class JsonFormatter(OrjsonFormatter):
+    """One JSON object per line: ``time`` (RFC 3339, milliseconds, UTC offset), ``level``, ``logger``, ``message``,
+    ``service``, then every field given with ``extra=`` or stamped on the record: the request, command and
+    correlation ids of the context it was logged in (``log_context.stamp_records``); ``exception`` for a traceback.
     """
 
     def __init__(self, service: str | None = None) -> None:
-        super().__init__()
-        self.service = service
+        super().__init__(
+            "{asctime}{levelname}{name}{message}",
+            style="{",
+            rename_fields={"asctime": "time", "levelname": "level", "name": "logger", "exc_info": "exception"},
+            static_fields={"service": service} if service else {},
+        )
 
-    def format(self, record: logging.LogRecord) -> str:
-        entry: dict[str, object] = {
-            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        if self.service:
-            entry["service"] = self.service
-        entry.update((key, value) for key, value in vars(record).items() if key not in _STANDARD_ATTRIBUTES)
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
-        return orjson.dumps(entry, default=str).decode()
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        return datetime.fromtimestamp(record.created).astimezone().isoformat(timespec="milliseconds")
 
 
 def configure_logging(level: str, service: str) -> None:
@@ -48,6 +38,7 @@ def configure_logging(level: str, service: str) -> None:
     logging.basicConfig(level=level.upper(), handlers=[handler], force=True)
     logging.getLogger("aiormq").setLevel(logging.WARNING)
     logging.getLogger("aio_pika").setLevel(logging.WARNING)
+    logging.getLogger("aiormq.connection").setLevel(logging.CRITICAL)  # our own line names the setting instead
     logging.getLogger(service).info("starting %s", service)
 
 

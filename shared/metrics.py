@@ -1,23 +1,48 @@
-"""Prometheus plumbing the allocator and notifier share: the ``/metrics`` listener and periodic samplers.
+"""Prometheus plumbing the allocator and notifier share: the ``/metrics`` (and ``/readyz``) listener and
+periodic samplers.
 
 Collectors live in each service's own metrics module, in the default registry, defined once at import.
 """
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
-from wsgiref.simple_server import WSGIServer
+import threading
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from prometheus_client import start_http_server
+from prometheus_client import make_wsgi_app
+from prometheus_client.exposition import ThreadingWSGIServer
 
 from shared.lifecycle import sleep_unless
+from shared.readiness import Readiness
 
 log = logging.getLogger(__name__)
 SAMPLE_SECONDS = 5.0
 
 
-def serve_metrics(port: int, host: str = "0.0.0.0") -> WSGIServer | None:
-    """Serve the default registry at ``http://host:port/metrics`` from a daemon thread; ``port=0`` disables it.
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        """Scrapes and probes every few seconds are not worth a log line."""
+
+
+def _routes(readiness: Readiness | None) -> Callable[[dict[str, Any], Any], Iterable[bytes]]:
+    """``/readyz`` from ``readiness`` (when given); anything else is Prometheus' ``/metrics``."""
+    metrics = make_wsgi_app()
+
+    def app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        if readiness is None or environ.get("PATH_INFO") != "/readyz":
+            return metrics(environ, start_response)  # type: ignore[no-any-return]
+        ready, body = readiness.report()
+        start_response("200 OK" if ready else "503 Service Unavailable", [("Content-Type", "application/json")])
+        return [body]
+
+    return app
+
+
+def serve_metrics(port: int, host: str = "0.0.0.0", readiness: Readiness | None = None) -> WSGIServer | None:
+    """Serve the default registry at ``http://host:port/metrics`` (and ``/readyz`` when ``readiness`` is given)
+    from a daemon thread; ``port=0`` disables it.
 
     A port already in use is logged and ignored: metrics never stop a service from running. Returns the server
     (``shutdown()`` stops it), or None.
@@ -25,11 +50,12 @@ def serve_metrics(port: int, host: str = "0.0.0.0") -> WSGIServer | None:
     if port == 0:
         return None
     try:
-        server, _ = start_http_server(port, host)
+        server = make_server(host, port, _routes(readiness), ThreadingWSGIServer, handler_class=_QuietHandler)
     except OSError as exc:
         log.warning("metrics not served on port %d: %r", port, exc)
         return None
-    log.info("metrics at http://%s:%d/metrics", host, port)
+    threading.Thread(target=server.serve_forever, name="metrics", daemon=True).start()
+    log.info("metrics at http://%s:%d/metrics, readiness at /readyz", host, port)
     return server
 
 

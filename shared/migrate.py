@@ -4,9 +4,12 @@ import hashlib
 import logging
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from importlib import resources
 
 import asyncpg
+
+from shared.startup import StartupError
 
 log = logging.getLogger(__name__)
 
@@ -14,7 +17,7 @@ MIGRATION_LOCK = 0x0_0D_70_4B_E7  # "opd token" — any constant shared by every
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
 
-class MigrationError(RuntimeError):
+class MigrationError(StartupError):
     """An applied migration was edited, or the recorded history does not match the files."""
 
 
@@ -65,7 +68,8 @@ async def migrate(connection: asyncpg.Connection, migrations: list[Migration] | 
             if recorded is not None:
                 if recorded != migration.checksum:
                     raise MigrationError(
-                        f"migration {migration.version:04d}_{migration.name} was edited after it was applied"
+                        f"migration {migration.version:04d}_{migration.name} was edited after it was applied; "
+                        "restore the file as it was released (the database keeps its checksum)"
                     )
                 continue
             async with connection.transaction():
@@ -81,3 +85,50 @@ async def migrate(connection: asyncpg.Connection, migrations: list[Migration] | 
         return done
     finally:
         await connection.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK)
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    version: int
+    name: str
+    applied_at: datetime
+    edited: bool  # the file's checksum differs from the one recorded when it was applied
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    """Where a database stands against the migrations shipped with this release."""
+
+    applied: list[Applied]
+    pending: list[Migration]
+    unknown: list[int]  # recorded, but not shipped here: the database was migrated by a newer release
+
+    @property
+    def current(self) -> bool:
+        return not self.pending and not self.unknown and not any(entry.edited for entry in self.applied)
+
+
+async def status(connection: asyncpg.Connection, migrations: list[Migration] | None = None) -> Status:
+    """Compare the recorded history with the files, changing nothing."""
+    migrations = bundled_migrations() if migrations is None else migrations
+    exists = await connection.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL")
+    rows = (
+        await connection.fetch("SELECT version, name, checksum, applied_at FROM schema_migrations ORDER BY version")
+        if exists
+        else []
+    )
+    shipped = {migration.version: migration for migration in migrations}
+    recorded = {row["version"] for row in rows}
+    return Status(
+        applied=[
+            Applied(
+                row["version"],
+                row["name"],
+                row["applied_at"],
+                row["version"] in shipped and shipped[row["version"]].checksum != row["checksum"],
+            )
+            for row in rows
+        ],
+        pending=[migration for migration in migrations if migration.version not in recorded],
+        unknown=sorted(recorded - shipped.keys()),
+    )

@@ -22,6 +22,7 @@ from allocator.domain.context import CommandContext
 from allocator.domain.handlers import handle
 from allocator.domain.policy import Policy
 from allocator.domain.workspace import Changes, Workspace
+from deploy.bench.progress import timed_progress
 from shared.contracts.commands import (
     AddEmergency,
     AddEmergencyPayload,
@@ -170,22 +171,32 @@ SCENARIOS: dict[str, tuple[Scenario, Callable[[DayShape], int]]] = {
 
 
 def measure(
-    scenario: Scenario, decisions: Callable[[DayShape], int], shape: DayShape, seconds: float
+    scenario: Scenario,
+    decisions: Callable[[DayShape], int],
+    shape: DayShape,
+    seconds: float,
+    timed: Callable[[float], None] = lambda seconds: None,
 ) -> tuple[int, float]:
-    """Run the scenario on fresh doctors until ``seconds`` of timed decisions; (decisions, timed seconds)."""
+    """Run the scenario on fresh doctors until ``seconds`` of timed decisions; (decisions, timed seconds).
+    ``timed`` hears of each round's timed seconds (for a progress bar)."""
     rng = random.Random(11)
     doctors: Iterator[int] = count(1)
     done, elapsed = 0, 0.0
     while elapsed < seconds:
-        elapsed += scenario(Desk(shape, next(doctors)), shape, rng)
+        took = scenario(Desk(shape, next(doctors)), shape, rng)
+        timed(min(took, seconds - elapsed))
+        elapsed += took
         done += decisions(shape)
     return done, elapsed
 
 
 def run_core(seconds: float) -> None:
+    shapes = (OPD_DAY, HOT_DAY)
     print(f"{'day':<8} {'operation':<10} {'decisions':>9} {'timed s':>8} {'per s':>9} {'µs each':>8}")
-    for shape in (OPD_DAY, HOT_DAY):
-        for name, (scenario, decisions) in SCENARIOS.items():
-            done, elapsed = measure(scenario, decisions, shape, seconds)
-            rate, each = done / elapsed, 1e6 * elapsed / done
-            print(f"{shape.name:<8} {name:<10} {done:>9} {elapsed:>8.2f} {rate:>9.0f} {each:>8.1f}")
+    with timed_progress(seconds * len(shapes) * len(SCENARIOS)) as advance:
+        for shape in shapes:
+            for name, (scenario, decisions) in SCENARIOS.items():
+                label = f"{shape.name} {name}"
+                done, elapsed = measure(scenario, decisions, shape, seconds, lambda took, at=label: advance(took, at))
+                rate, each = done / elapsed, 1e6 * elapsed / done
+                print(f"{shape.name:<8} {name:<10} {done:>9} {elapsed:>8.2f} {rate:>9.0f} {each:>8.1f}")

@@ -103,7 +103,7 @@ async def _offences(connection: asyncpg.Connection, rule: str, query: str, *args
 
 async def check_invariants(dsn: str) -> list[Violation]:
     """Every rule in ``CHECKS``; an empty list means the database is consistent."""
-    connection = await db.connect(dsn)
+    connection = await db.connect_explained(dsn)
     try:
         found = [await _offences(connection, rule, query) for rule, query in CHECKS]
     finally:

@@ -23,6 +23,7 @@ class Delivery:
     subject: str | None
     text: str
     interrupted: bool = False  # an earlier claim ended without an outcome (the notifier stopped)
+    correlation_id: UUID | None = None  # the causing event's: every log line of the attempt carries it
 
 
 class DeliveryError(Exception):

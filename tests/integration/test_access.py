@@ -10,6 +10,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
 from shared.clock import ManualClock
+from shared.startup import StartupError
 from tests.conftest import API_KEYS
 from tests.support.api import book, create_doctor
 from tests.support.services import Running
@@ -157,5 +158,5 @@ async def test_development_mode_lets_anonymous_callers_act_but_still_refuses_bad
 
 
 def test_keys_without_a_cancel_code_secret_refuse_to_start(gateway_settings: GatewaySettings) -> None:
-    with pytest.raises(ValueError, match="OPD_CANCEL_CODE_SECRET"):
+    with pytest.raises(StartupError, match="OPD_CANCEL_CODE_SECRET"):
         create_app(gateway_settings.model_copy(update={"cancel_code_secret": None}))

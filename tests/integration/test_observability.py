@@ -143,3 +143,40 @@ async def test_a_missing_or_unsafe_request_id_is_replaced_by_a_new_uuid(api: Tes
     error = await api.get(f"/api/tokens/{uuid4()}", headers={"X-Request-ID": "err-1"})
     assert error.status == 404
     assert error.headers["X-Request-ID"] == "err-1"
+
+
+async def test_each_request_has_an_access_line_at_info_without_patient_data(
+    api: TestClient, allocator: Running, caplog: pytest.LogCaptureFixture, stamped: None
+) -> None:
+    doctor = await create_doctor(api)
+    caplog.set_level(logging.INFO, logger="gateway.access")
+    response = await api.post(
+        "/api/tokens?note=Priya%20Sharma",
+        json={"doctorId": doctor["id"], "patientName": "Priya Sharma", "patientAge": 41, "phone": "+919800000001"},
+        headers={"X-Request-ID": "kiosk-3.walkin_9"},
+    )
+    assert response.status == 201
+    (line,) = [r for r in caplog.records if r.name == "gateway.access" and r.levelno == logging.INFO]
+    assert (line.method, line.path, line.status) == ("POST", "/api/tokens", 201)  # type: ignore[attr-defined]
+    assert line.durationMs > 0  # type: ignore[attr-defined]
+    assert line.correlationId == str(correlation_id_for("kiosk-3.walkin_9"))  # type: ignore[attr-defined]
+    assert "Priya" not in line.getMessage() and "98000" not in line.getMessage()
+
+
+async def test_the_notifiers_delivery_lines_carry_the_requests_correlation_id(
+    api: TestClient, allocator: Running, notifier: Running, caplog: pytest.LogCaptureFixture, stamped: None
+) -> None:
+    doctor = await create_doctor(api)
+    caplog.set_level(logging.INFO, logger="notifier.deliveries")
+    response = await api.post(
+        "/api/tokens",
+        json={"doctorId": doctor["id"], "patientName": "Followed Patient", "patientAge": 52},
+        headers={"X-Request-ID": "desk-2.booking_7"},
+    )
+    assert response.status == 201
+
+    async def delivered() -> list[logging.LogRecord]:
+        return [r for r in caplog.records if r.name == "notifier.deliveries"]
+
+    lines = await eventually(delivered, timeout=10)
+    assert all(r.correlationId == str(correlation_id_for("desk-2.booking_7")) for r in lines)  # type: ignore[attr-defined]

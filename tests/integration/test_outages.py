@@ -67,7 +67,11 @@ async def test_gateway_answers_503_and_publishes_nothing_while_the_broker_is_unr
             "code": "BROKER_UNAVAILABLE",
             "error": "the command service is unavailable; nothing was done",
         }
-        assert (await api.get("/readyz")).status == 503
+        not_ready = await api.get("/readyz")
+        assert not_ready.status == 503
+        assert (await not_ready.json())["checks"]["broker"].startswith(
+            f"cannot reach RabbitMQ at 127.0.0.1:{broker_proxy.port} (OPD_AMQP_URL): connection refused."
+        )
 
         await broker_proxy.restore()
 

@@ -1,7 +1,10 @@
 """The JSON log line: service, the ids of the context it was written in, and ``extra`` fields."""
 
 import logging
+import re
+import sys
 from collections.abc import Iterator
+from datetime import datetime
 from uuid import uuid4
 
 import orjson
@@ -62,3 +65,16 @@ def test_a_uuid_request_id_is_its_own_correlation_id_and_others_map_to_a_stable_
     assert correlation_id_for(str(given)) == given
     assert correlation_id_for("checkout-42") == correlation_id_for("checkout-42") != correlation_id_for("checkout-43")
     assert correlation_id_for("checkout-42").version == 5
+
+
+def test_the_time_is_rfc_3339_with_milliseconds_and_offset_and_a_traceback_is_one_field() -> None:
+    line = _line(JsonFormatter("gateway"), "hello")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d", str(line["time"]))
+    assert datetime.fromisoformat(str(line["time"])).utcoffset() is not None
+    assert list(line)[:5] == ["time", "level", "logger", "message", "service"]
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError:
+        record = logging.getLogger("t").makeRecord("t", logging.ERROR, __file__, 1, "failed", (), sys.exc_info())
+    entry = orjson.loads(JsonFormatter().format(record))
+    assert "RuntimeError: boom" in entry["exception"]

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from notifier.backoff import backoff_seconds
 from notifier.channels.webhook import signature
 from notifier.messages import DoctorInfo, notifications_for
 from notifier.templates import ENGLISH, HINDI, choose_language
+from shared.backoff import backoff_seconds
 from tests.support.notifier import token_event, token_view
 
 ZONE = ZoneInfo("Asia/Kolkata")
