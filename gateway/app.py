@@ -20,12 +20,14 @@ from gateway.context import (
     KEY_LIMITER,
     KEYS,
     READER,
+    READINESS,
     SETTINGS,
     STREAMS,
 )
 from gateway.errors import error_middleware
 from gateway.live_feed import LiveFeed
 from gateway.rate_limit import RateLimiter
+from gateway.readiness import CachedReadiness
 from gateway.request_ids import echo_request_id, request_id_middleware
 from gateway.responses import hide_versions
 from gateway.settings import GatewaySettings
@@ -66,6 +68,7 @@ def _configure_access(app: web.Application, settings: GatewaySettings) -> None:
     app[KEY_LIMITER] = RateLimiter(settings.rate_limit_per_key, settings.rate_limit_burst_per_key)
     app[IP_LIMITER] = RateLimiter(settings.rate_limit_per_ip, settings.rate_limit_burst_per_ip)
     app[STREAMS] = StreamLimits(settings.feed_max_streams, settings.feed_max_streams_per_address)
+    app[READINESS] = CachedReadiness(settings.readiness_cache_seconds)
 
 
 def create_app(settings: GatewaySettings, clock: Clock | None = None) -> web.Application:

@@ -6,6 +6,7 @@ from aiohttp import web
 from gateway.auth import KeyRing
 from gateway.live_feed import LiveFeed
 from gateway.rate_limit import RateLimiter
+from gateway.readiness import CachedReadiness
 from gateway.settings import GatewaySettings
 from gateway.stream_limits import StreamLimits
 from shared.clock import Clock
@@ -21,3 +22,4 @@ KEY_LIMITER = web.AppKey("key_limiter", RateLimiter)
 IP_LIMITER = web.AppKey("ip_limiter", RateLimiter)
 CANCEL_SECRET = web.AppKey("cancel_secret", bytes)
 STREAMS = web.AppKey("streams", StreamLimits)
+READINESS = web.AppKey("readiness", CachedReadiness)

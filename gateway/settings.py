@@ -48,5 +48,6 @@ class GatewaySettings(CommonSettings):
 
     feed_heartbeat_seconds: float = Field(15.0, gt=0, le=300, description="SSE comment line interval")
     feed_buffer_size: int = Field(256, ge=1, description="events buffered per SSE client before it is dropped")
+    readiness_cache_seconds: float = Field(1.0, ge=0, le=60, description="how long a /readyz verdict is reused")
     feed_max_streams: int = Field(1000, ge=1, description="live streams open at once, in all")
     feed_max_streams_per_address: int = Field(20, ge=1, description="live streams open at once from one address")

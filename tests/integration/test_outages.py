@@ -48,7 +48,7 @@ async def test_gateway_answers_503_and_publishes_nothing_while_the_broker_is_unr
     amqp_connection: aio_pika.abc.AbstractConnection,
 ) -> None:
     proxied = urlsplit(AMQP_URL)._replace(netloc=f"guest:guest@127.0.0.1:{broker_proxy.port}").geturl()
-    settings = gateway_settings.model_copy(update={"amqp_url": proxied})
+    settings = gateway_settings.model_copy(update={"amqp_url": proxied, "readiness_cache_seconds": 0})
     channel = await amqp_connection.channel()
     await declare(channel, topology)
     async with TestClient(TestServer(create_app(settings, clock)), headers=ADMIN_HEADERS) as api:
