@@ -4,20 +4,15 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING
 from uuid import UUID
 
 from allocator.domain.index import SEATED, TokenIndex
 from allocator.domain.model import Doctor, Slot, Token
+from allocator.domain.walk import Call, Walk
 from shared.contracts.values import SlotStatus, TokenSource, TokenStatus
 from shared.seats import Ledger
 
-if TYPE_CHECKING:
-    from allocator.domain.eta import Walk
-
 __all__ = ["SEATED", "Call", "Day", "Occupancy"]
-
-Call = tuple[Token, Slot]  # a patient the doctor will call, with their slot
 
 
 @dataclass(slots=True)
@@ -40,7 +35,7 @@ class Day:
     _seat_answers: dict[Slot, tuple[tuple[object, ...], bool]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
-    eta_walk: "Walk | None" = field(default=None, init=False, repr=False, compare=False)  # the last ETA walk
+    eta_walk: Walk | None = field(default=None, init=False, repr=False, compare=False)  # the last ETA walk
 
     def slot(self, slot_id: UUID) -> Slot:
         """The day's slot with that id (slots are only ever added, so the index is rebuilt on a miss)."""
