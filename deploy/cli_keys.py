@@ -5,7 +5,8 @@ from typing import Annotated
 
 import typer
 
-from gateway.auth import Role, digest
+from gateway.auth import digest
+from shared.contracts.caller import Role
 
 
 def api_key(

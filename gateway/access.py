@@ -15,7 +15,8 @@ CHALLENGE = {"WWW-Authenticate": 'Bearer realm="opd", charset="UTF-8"'}
 
 
 def caller_of(request: web.Request) -> Caller:
-    return request.get(CALLER, ANONYMOUS)
+    caller: Caller = request.get(CALLER, ANONYMOUS)
+    return caller
 
 
 @web.middleware

@@ -15,7 +15,7 @@ from shared.command_bus import CommandBus
 SETTINGS = web.AppKey("settings", GatewaySettings)
 BUS = web.AppKey("bus", CommandBus)
 READER = web.AppKey("reader", asyncpg.Pool)
-CLOCK = web.AppKey("clock", Clock)  # type: ignore[type-abstract]
+CLOCK = web.AppKey("clock", Clock)
 FEED = web.AppKey("feed", LiveFeed)
 KEYS = web.AppKey("keys", KeyRing)
 KEY_LIMITER = web.AppKey("key_limiter", RateLimiter)

@@ -7,9 +7,9 @@ from aiohttp import web
 
 from gateway import queries
 from gateway.access import caller_of
-from gateway.auth import Role
 from gateway.context import CANCEL_SECRET, SETTINGS
 from shared.cancel_codes import CODE_HEADER, is_cancel_code
+from shared.contracts.caller import Role
 from shared.contracts.views import TokenView
 from shared.errors import ErrorCode, Rejection
 

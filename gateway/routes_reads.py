@@ -8,7 +8,7 @@ from aiohttp import web
 
 from gateway import bodies, queries
 from gateway.access import caller_of
-from gateway.auth import Role, patient_data, public, requires
+from gateway.auth import patient_data, public, requires
 from gateway.context import CANCEL_SECRET, CLOCK, READER, SETTINGS
 from gateway.dispatch import present
 from gateway.patient_access import readable_token
@@ -16,6 +16,7 @@ from gateway.public import public_delay_reason, public_token
 from gateway.receipts import is_pending_receipt
 from gateway.requests import BadRequest, page, path_uuid, query_date, query_int
 from gateway.responses import error, json_response, ok
+from shared.contracts.caller import Role
 from shared.contracts.replies import Reply
 from shared.contracts.values import TokenStatus
 from shared.contracts.views import TokenView

@@ -6,7 +6,7 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from gateway.access import caller_of
-from gateway.auth import Role, requires
+from gateway.auth import requires
 from gateway.context import READER
 from gateway.dispatch import IDEMPOTENCY_HEADER, dispatch
 from gateway.emergency import emergency_by_specialization
@@ -14,6 +14,7 @@ from gateway.patient_access import check_code, needs_code, presented_code, requi
 from gateway.queries import token_doctor
 from gateway.requests import json_body, path_uuid
 from gateway.responses import error
+from shared.contracts.caller import Role
 from shared.contracts.commands import (
     AddEmergency,
     AddEmergencyPayload,

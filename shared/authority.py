@@ -35,7 +35,7 @@ CODE_FREE_ROLE = Role.STAFF
 
 def required_role(command: CommandBase) -> Role | None:
     """The least role that may send this command; None: nobody may (a type without a declared role)."""
-    kind: str = command.type  # type: ignore[attr-defined]
+    kind: str = command.type
     least = LEAST_ROLE.get(kind)
     if least is None:
         return None
@@ -124,7 +124,7 @@ def principal_of(user_id: str | None, command: CommandBase, users: dict[str, Bro
 def authorize(principal: Principal, command: CommandBase) -> None:
     """Raise Unauthorized unless the principal's role reaches the command's least role."""
     needed = required_role(command)
-    kind = command.type  # type: ignore[attr-defined]
+    kind = command.type
     if needed is None:
         raise Unauthorized(f"{kind} declares no role: nobody may send it")
     if not principal.may(needed):

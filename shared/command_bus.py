@@ -111,7 +111,7 @@ class CommandBus:
             message_id=str(command.command_id),
             correlation_id=key,
             reply_to=REPLY_TO,
-            type=command.type,  # type: ignore[attr-defined]
+            type=command.type,
             user_id=self.user,
         )
         try:

@@ -76,7 +76,7 @@ async def store_replies(connection: asyncpg.Connection, rows: list[InboxRow], if
         [
             (
                 row.command.command_id,
-                row.command.type,  # type: ignore[attr-defined]
+                row.command.type,
                 row.payload_hash,
                 row.shard,
                 row.epoch,
@@ -94,7 +94,7 @@ async def append_outbox(connection: asyncpg.Connection, events: list[EventBase])
     await connection.executemany(
         """INSERT INTO outbox (event_id, routing_key, doctor_id, sequence, body)
            VALUES ($1, $2, $3, $4, $5)""",
-        [(e.event_id, e.type, e.doctor_id, e.sequence, encode(e)) for e in events],  # type: ignore[attr-defined]
+        [(e.event_id, e.type, e.doctor_id, e.sequence, encode(e)) for e in events],
     )
 
 

@@ -202,7 +202,7 @@ class ShardConsumer:
             owner = command.shard(self.topology.shard_count)
             if owner != self.shard:
                 reason = f"this command belongs to shard {owner}, not {self.shard}"
-                details = {"shard": owner}
+                details: dict[str, object] = {"shard": owner}
                 await self._refuse(channel, message, ErrorCode.INVALID_COMMAND, reason, details, command, principal)
                 continue
             items.append((message, command, principal))

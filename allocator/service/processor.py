@@ -70,7 +70,7 @@ class BatchConflict(Exception):
 
 
 def payload_hash(command: CommandBase) -> str:
-    return hashlib.sha256(command.type.encode() + b"\0" + encode(command.payload)).hexdigest()  # type: ignore[attr-defined]
+    return hashlib.sha256(command.type.encode() + b"\0" + encode(command.payload)).hexdigest()
 
 
 class ShardProcessor:
@@ -260,7 +260,7 @@ class ShardProcessor:
         doctor = ws.doctors.get(command.doctor_id)
         if body is None or "suggestedDoctors" not in body or doctor is None:
             return reply
-        payload = command.payload  # type: ignore[attr-defined]
+        payload = command.payload
         day = getattr(payload, "date", None) or ws.today(now)
         source = (
             TokenSource.EMERGENCY

@@ -77,7 +77,7 @@ def _ctx(command: CommandBase, now: datetime = NOW, code: str | None = None) -> 
 
 
 def _command(kind: type[CommandBase], payload: object) -> CommandBase:
-    return kind(command_id=uuid4(), issued_at=NOW, source="bench", payload=payload)  # type: ignore[call-arg]
+    return kind(command_id=uuid4(), issued_at=NOW, source="bench", payload=payload)
 
 
 class Desk:
@@ -170,6 +170,11 @@ SCENARIOS: dict[str, tuple[Scenario, Callable[[DayShape], int]]] = {
 }
 
 
+def _reporting(advance: Callable[[float, str], None], label: str) -> Callable[[float], None]:
+    """Tell the progress bar of each round's timed seconds, under ``label``."""
+    return lambda took: advance(took, label)
+
+
 def measure(
     scenario: Scenario,
     decisions: Callable[[DayShape], int],
@@ -197,6 +202,6 @@ def run_core(seconds: float) -> None:
         for shape in shapes:
             for name, (scenario, decisions) in SCENARIOS.items():
                 label = f"{shape.name} {name}"
-                done, elapsed = measure(scenario, decisions, shape, seconds, lambda took, at=label: advance(took, at))
+                done, elapsed = measure(scenario, decisions, shape, seconds, _reporting(advance, label))
                 rate, each = done / elapsed, 1e6 * elapsed / done
                 print(f"{shape.name:<8} {name:<10} {done:>9} {elapsed:>8.2f} {rate:>9.0f} {each:>8.1f}")

@@ -154,7 +154,7 @@ class AmqpTransport:
 
 
 def _command(kind: type[CommandBase], command_id: UUID, payload: Any) -> CommandBase:
-    return kind(command_id=command_id, issued_at=datetime.now(UTC), source="bench", payload=payload)  # type: ignore[call-arg]
+    return kind(command_id=command_id, issued_at=datetime.now(UTC), source="bench", payload=payload)
 
 
 class RestTransport:

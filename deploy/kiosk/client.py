@@ -137,7 +137,7 @@ class Kiosk:
             command_id=command_id or uuid4(),
             issued_at=datetime.now(UTC),
             source=self.name,
-            payload=payload,  # type: ignore[call-arg]
+            payload=payload,
         )
         try:
             reply = await self._bus.request(command, self.timeout)

@@ -25,7 +25,8 @@ class OpdClient:
             return payload
 
     async def create_doctor(self, **doctor: Any) -> dict[str, Any]:
-        return (await self.call("POST", "/api/doctors", doctor))["doctor"]
+        created: dict[str, Any] = (await self.call("POST", "/api/doctors", doctor))["doctor"]
+        return created
 
     async def book(self, **booking: Any) -> dict[str, Any]:
         return await self.call("POST", "/api/tokens", booking)
@@ -46,7 +47,8 @@ class OpdClient:
         return await self.call("PUT", f"/api/tokens/{token_id}/check-in")
 
     async def complete(self, token_id: str) -> dict[str, Any]:
-        return (await self.call("PUT", f"/api/tokens/{token_id}/complete"))["token"]
+        completed: dict[str, Any] = (await self.call("PUT", f"/api/tokens/{token_id}/complete"))["token"]
+        return completed
 
     async def call_next(self, doctor_id: str) -> dict[str, Any]:
         return await self.call("POST", f"/api/doctors/{doctor_id}/call-next")

@@ -217,7 +217,7 @@ class Scenario:
             booking["timeSlot"] = f"{start:%H:%M}-{end:%H:%M}"
         at = self.clock.now()
         if patient.source == "emergency":
-            token = (await self.client.emergency(**booking))["token"]
+            token: dict[str, Any] = (await self.client.emergency(**booking))["token"]
             label, how = "EMERGENCY", "at the desk"
         elif patient.source == "walkin" and self.kiosk is not None:
             token = (await self._at_kiosk(self.kiosk, booking))["token"]

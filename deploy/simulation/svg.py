@@ -24,7 +24,7 @@ def _nice_top(value: float) -> float:
     if value <= 1:
         return 1.0
     magnitude = 10 ** math.floor(math.log10(value))
-    return next(step * magnitude for step in (1, 2, 5, 10) if step * magnitude >= value)
+    return float(next(step * magnitude for step in (1, 2, 5, 10) if step * magnitude >= value))
 
 
 def chart(

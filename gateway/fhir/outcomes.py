@@ -63,7 +63,7 @@ async def outcome_middleware(request: web.Request, handler: Handler) -> web.Stre
         or response.content_type != "application/json"
     ):
         return response
-    assert isinstance(response, web.Response) and response.body is not None
+    assert isinstance(response, web.Response) and isinstance(response.body, bytes | bytearray)
     body = loads(bytes(response.body))
     outcome = operation_outcome(response.status, str(body.get("code")), str(body.get("error")), body)
     headers = {name: response.headers[name] for name in KEPT_HEADERS if name in response.headers}

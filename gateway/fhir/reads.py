@@ -6,7 +6,7 @@ from uuid import UUID
 from aiohttp import web
 
 from gateway import queries
-from gateway.auth import Role, patient_data, public, requires
+from gateway.auth import patient_data, public, requires
 from gateway.context import CLOCK, READER, SETTINGS
 from gateway.fhir import mapping, search, terms
 from gateway.fhir.capability import capability_statement
@@ -14,6 +14,7 @@ from gateway.fhir.wire import fhir_response
 from gateway.patient_access import readable_token
 from gateway.requests import BadRequest
 from gateway.responses import error
+from shared.contracts.caller import Role
 from shared.contracts.views import DoctorView
 from shared.errors import ErrorCode
 

@@ -6,7 +6,7 @@ from typing import Any
 from aiohttp import web
 
 from gateway import queries
-from gateway.auth import Role, requires
+from gateway.auth import requires
 from gateway.context import CANCEL_SECRET, READER, SETTINGS
 from gateway.dispatch import accepted, build, refusal, send
 from gateway.fhir import mapping, terms
@@ -17,6 +17,7 @@ from gateway.patient_access import check_code, needs_code, presented_code, requi
 from gateway.requests import BadRequest
 from gateway.responses import error
 from shared.cancel_codes import cancel_code
+from shared.contracts.caller import Role
 from shared.contracts.commands import BookToken, BookTokenPayload, CancelToken, CancelTokenPayload, CommandBase
 from shared.contracts.replies import Reply
 from shared.errors import ErrorCode

@@ -2,7 +2,7 @@
 
 import datetime as dt
 import itertools
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import AfterValidator, Field, StrictBool, TypeAdapter, model_validator
@@ -168,10 +168,14 @@ class CommandBase(Contract):
     caller: Caller | None = Field(
         None, description="the API caller a relay (the gateway) acts for; refused from any other publisher"
     )
+    if TYPE_CHECKING:  # every command type declares both; typed here for code that handles any command
+        type: str = ""
+        payload: Any
 
     @property
     def doctor_id(self) -> UUID:
-        return self.payload.doctor_id  # type: ignore[attr-defined,no-any-return]
+        doctor_id: UUID = self.payload.doctor_id
+        return doctor_id
 
     def shard(self, shard_count: int) -> int:
         """The command queue that owns this command: its doctor's shard."""

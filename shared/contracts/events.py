@@ -1,7 +1,7 @@
 """Events: what happened, published on ``opd.events`` with the type as routing key."""
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import Field, TypeAdapter
@@ -29,6 +29,9 @@ class EventBase(Contract):
     sequence: Annotated[int, Field(ge=1, description="per-doctor, gap-free, in publish order")]
     causation_id: UUID | None = None
     correlation_id: UUID | None = None
+    if TYPE_CHECKING:  # every event type declares both; typed here for code that handles any event
+        type: str = ""
+        payload: Any
 
 
 class DoctorCreated(EventBase):
