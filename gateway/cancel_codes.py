@@ -1,25 +1,7 @@
-"""Cancel codes: what a patient holds to read or cancel their own token without a staff key.
+"""Cancel codes at the gateway: the header a patient presents them in; the code itself is in ``shared``."""
 
-A code is an HMAC of the token id under the gateway's secret, so every gateway replica computes and checks it
-without storing anything; it is shown once, in the booking response.
-"""
-
-import base64
-import hashlib
-import hmac
-from uuid import UUID
+from shared.cancel_codes import cancel_code, is_cancel_code
 
 CODE_HEADER = "X-Cancel-Code"
 
-
-def cancel_code(secret: bytes, token_id: UUID) -> str:
-    """Ten base-32 characters in two groups, e.g. ``K7Q2M-9XDAB`` (50 bits)."""
-    mac = hmac.new(secret, token_id.bytes, hashlib.sha256).digest()
-    text = base64.b32encode(mac).decode()[:10]
-    return f"{text[:5]}-{text[5:]}"
-
-
-def is_cancel_code(secret: bytes, token_id: UUID, presented: str) -> bool:
-    """Case, spaces and dashes do not matter; the comparison takes constant time."""
-    normalized = presented.upper().replace("-", "").replace(" ", "")
-    return hmac.compare_digest(normalized, cancel_code(secret, token_id).replace("-", ""))
+__all__ = ["CODE_HEADER", "cancel_code", "is_cancel_code"]

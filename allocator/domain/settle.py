@@ -13,6 +13,7 @@ from allocator.domain.model import Token
 from allocator.domain.views import token_view
 from allocator.domain.workspace import EventDraft, Workspace
 from shared.contracts.events import TokenEtaChanged, TokenPayload, TokenPromoted
+from shared.contracts.reasons import Cause
 from shared.contracts.values import SlotStatus, TokenSource, TokenStatus
 
 
@@ -59,12 +60,12 @@ def _telling_drift(ws: Workspace, day: Day, now: datetime) -> bool:
     return day.date == local.date() and local.time() >= ws.policy.day_updates_from
 
 
-def _eta_notice(day: Day, token: Token, reason: str, previous: datetime | None) -> EventDraft:
-    payload = TokenPayload(token=token_view(day, token), reason=reason, previous_estimated_time=previous)
+def _eta_notice(day: Day, token: Token, cause: Cause, previous: datetime | None) -> EventDraft:
+    payload = TokenPayload.of(token_view(day, token), cause, previous_estimated_time=previous)
     return EventDraft(TokenEtaChanged, day.doctor.id, payload)
 
 
-def settle(ws: Workspace, day: Day, now: datetime, reason: str, told: Collection[UUID] = ()) -> list[EventDraft]:
+def settle(ws: Workspace, day: Day, now: datetime, cause: Cause, told: Collection[UUID] = ()) -> list[EventDraft]:
     """``told``: patients already getting their own message from this command (no second notice)."""
     promoted = _promote_waitlist(ws, day, now)
     refresh_slot_status(ws, day, now)
@@ -72,8 +73,7 @@ def settle(ws: Workspace, day: Day, now: datetime, reason: str, told: Collection
     for token, _ in eta_changes:
         ws.touch_token(token, now)
     notices = [
-        EventDraft(TokenPromoted, day.doctor.id, TokenPayload(token=token_view(day, token), reason=reason))
-        for token in promoted
+        EventDraft(TokenPromoted, day.doctor.id, TokenPayload.of(token_view(day, token), cause)) for token in promoted
     ]
     promoted_ids = {token.id for token in promoted}
     threshold = ws.policy.eta_notice_threshold
@@ -84,18 +84,18 @@ def settle(ws: Workspace, day: Day, now: datetime, reason: str, told: Collection
         if baseline is not None and current is not None and abs(current - baseline) < threshold:
             continue  # a small change (on the day: still close to what the patient was told)
         if token.id not in told and token.id not in promoted_ids and token.status is TokenStatus.CONFIRMED:
-            notices.append(_eta_notice(day, token, reason, baseline))
+            notices.append(_eta_notice(day, token, cause, baseline))
     return notices
 
 
-def drift_notices(ws: Workspace, day: Day, now: datetime, reason: str, told: Collection[UUID]) -> list[EventDraft]:
+def drift_notices(ws: Workspace, day: Day, now: datetime, cause: Cause, told: Collection[UUID]) -> list[EventDraft]:
     """On the day, every patient waiting whose ETA is the notice threshold or more from what they were last told:
     the moves of the days before, each too small to tell, that add up. Repeating it tells nobody twice."""
     if not _telling_drift(ws, day, now):
         return []
     threshold = ws.policy.eta_notice_threshold
     return [
-        _eta_notice(day, token, reason, token.announced_eta)
+        _eta_notice(day, token, cause, token.announced_eta)
         for token in day.waiting()
         if token.id not in told
         and token.estimated_time is not None

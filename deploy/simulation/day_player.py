@@ -26,7 +26,7 @@ from allocator.domain.workspace import Changes, Workspace
 from deploy.simulation.day_model import NO_SHOW_ROUND, DayScript, PatientPlan
 from deploy.simulation.policies import PlayPolicy
 from deploy.simulation.record import DayRecord, DoctorSheet, SlotSheet, TokenEvent, TokenFact
-from notifier.templates import ENGLISH
+from notifier.templates import MESSAGES
 from shared.contracts.base import Contract
 from shared.contracts.commands import (
     AddEmergency,
@@ -113,7 +113,7 @@ class _Player:
                 code = self.codes[draft.doctor_id]
                 slot = token.time_slot.label()
                 self.events.append(TokenEvent(now, code, kind, token.token_number, token.status.value, slot))
-                if kind in ENGLISH:  # the notifier has a message for it
+                if kind in MESSAGES:  # the notifier has a message for it
                     self.messages += 1
         self.ws.changes = Changes()
 

@@ -70,6 +70,6 @@ async def test_a_patient_with_an_email_address_gets_the_message(
     assert message["Content-Language"] == "en"
     body = message.get_content().strip()
     assert body == (
-        "Token T001 is on the waitlist for Dr. Asha Rao, 09:00-10:00 on 2026-12-01, position 2. "
-        "We will tell you when a seat frees up."
+        "Token T001 is number 2 on the waiting list for Dr. Asha Rao (room 12) on Tue, 1 Dec, 9:00 AM-10:00 AM. "
+        "We will message you when a seat is free."
     )
