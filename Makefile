@@ -36,4 +36,4 @@ clean:
 
 catalogs: install  ## after changing a patient text: extract the template, merge it into every language's catalog
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k NN_:1,2 -k _ --no-location --omit-header --sort-output -o shared/i18n/locales/opd.pot .
-	$(BIN)/pybabel update -i shared/i18n/locales/opd.pot -d shared/i18n/locales -D opd --no-location --omit-header --ignore-obsolete
+	$(BIN)/pybabel update -i shared/i18n/locales/opd.pot -d shared/i18n/locales -D opd --ignore-obsolete --ignore-pot-creation-date

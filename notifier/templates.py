@@ -50,10 +50,10 @@ MESSAGES: dict[str, str] = {
         "Token {token} with {doctor} on {day}, {slot} is cancelled. Please book again or ask at the reception desk."
     ),
     "token.doctor_delayed": N_("Token {token}: {doctor} is running late. Your new expected time is {eta}."),
+    # token.checked_in: none; the patient is at the desk, which says it, and the board shows the times.
     "token.no_show": N_(
         "Token {token} was marked as not arrived for {day}, {slot}. If you are here, please go to the reception desk."
     ),
-    "token.checked_in": N_("Token {token}: you are checked in for {doctor}. Expected time: {eta}."),
 }
 ETA_MOVED = N_("Token {token}: your expected time on {day} is now {eta} instead of {previous}.")
 DOCTOR = N_("the doctor")

@@ -30,7 +30,6 @@ PATIENT_EVENTS = [
     "token.cancelled",
     "token.doctor_delayed",
     "token.no_show",
-    "token.checked_in",
 ]
 DOCTOR = DoctorInfo(name="Dr. Asha Rao", room="12")
 
@@ -110,8 +109,10 @@ def test_channels_follow_from_what_is_known_about_the_patient() -> None:
     assert webhook.subject == "Your OPD token T001"
 
 
-def test_completed_consultations_tell_nobody() -> None:
-    assert notifications_for(token_event("token.completed", _token()), ZONE) == []
+@pytest.mark.parametrize("event_type", ["token.completed", "token.checked_in"])
+def test_completed_consultations_and_check_ins_tell_nobody(event_type: str) -> None:
+    """At check-in the patient is at the desk, which tells them; the board shows the times."""
+    assert notifications_for(token_event(event_type, _token()), ZONE) == []
 
 
 def test_backoff_grows_exponentially_is_capped_and_jittered() -> None:

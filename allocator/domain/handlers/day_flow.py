@@ -7,7 +7,7 @@ from allocator.domain.context import CommandContext
 from allocator.domain.day import Day
 from allocator.domain.handlers.common import invalid_transition, refuse_duplicate, require_doctor, require_token
 from allocator.domain.model import Doctor, Token
-from allocator.domain.settle import settle
+from allocator.domain.settle import settle, worth_telling
 from allocator.domain.views import token_view
 from allocator.domain.workspace import Workspace
 from shared.contracts.commands import CallNext, CheckIn, CompleteToken, DelayDoctor, RecallToken
@@ -174,7 +174,8 @@ def recall_token(ws: Workspace, command: RecallToken, ctx: CommandContext) -> di
 
 def delay_doctor(ws: Workspace, command: DelayDoctor, ctx: CommandContext) -> dict[str, Any]:
     """The doctor runs ``minutes`` late (before the day starts) or pauses for ``minutes`` from now: nobody is
-    seen before the doctor resumes; every waiting patient's estimated time moves, and each is told."""
+    seen before the doctor resumes. Each waiting patient whose time really moved from what they were told is told
+    their own new time; the others (later in the day, where the slot's start still holds) hear nothing."""
     payload = command.payload
     doctor = require_doctor(ws, payload.doctor_id)
     day = ws.day(doctor, payload.date or ws.today(ctx.now))
@@ -189,6 +190,8 @@ def delay_doctor(ws: Workspace, command: DelayDoctor, ctx: CommandContext) -> di
     late = Cause(ReasonCode.DOCTOR_LATE, text, {"minutes": payload.minutes})
     waiting = day.waiting()
     _settle_and_tell(ws, day, ctx.now, late, {t.id for t in waiting})
-    for token in waiting:
-        _tell(ws, day, TokenDoctorDelayed, token, late)
-    return {"doctorId": str(doctor.id), "date": str(day.date), "delayMinutes": payload.minutes, "told": len(waiting)}
+    moved = [t for t in waiting if worth_telling(ws, ctx.now, t.estimated_time, t.announced_eta)]
+    for token in moved:
+        notice = TokenPayload.of(token_view(day, token), late, previous_estimated_time=token.announced_eta)
+        ws.emit(TokenDoctorDelayed, day.doctor.id, notice)
+    return {"doctorId": str(doctor.id), "date": str(day.date), "delayMinutes": payload.minutes, "told": len(moved)}
