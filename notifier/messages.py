@@ -10,6 +10,7 @@ from shared.contracts.events import Event, TokenPayload
 from shared.contracts.views import TokenView
 from shared.i18n.catalogs import choose_language, translator
 from shared.i18n.times import LocalTimes
+from shared.ids import hall_number
 
 LOG_CHANNEL = "log"
 WEBHOOK_CHANNEL = "webhook"
@@ -40,7 +41,7 @@ class Notification:
 def facts_for(payload: TokenPayload, doctor: DoctorInfo | None) -> Facts:
     token = payload.token
     return Facts(
-        token=token.short_number,
+        token=hall_number(token.token_number),
         day=token.date,
         start=token.time_slot.start_time,
         end=token.time_slot.end_time,
@@ -91,7 +92,7 @@ def notifications_for(
             recipient=recipient,
             text=f"[{token.token_number}] {text}" if channel == LOG_CHANNEL else text,
             language=language.language,
-            subject=subject(language, token.short_number),
+            subject=subject(language, hall_number(token.token_number)),
             token_number=token.token_number,
         )
         for channel, recipient in recipients(token, channels)

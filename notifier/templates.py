@@ -16,7 +16,7 @@ from shared.i18n.times import LocalTimes
 class Facts:
     """What a message may mention, as data: the templates format it for the reader's locale and zone."""
 
-    token: str  # the short number called out in the waiting room, e.g. T007
+    token: str  # as the waiting hall calls it, e.g. D3-T007
     day: date
     start: time
     end: time

@@ -13,6 +13,13 @@ def slot_id(doctor_id: UUID, day: date, start: time) -> UUID:
     return uuid5(_SLOT_NAMESPACE, f"{doctor_id}/{day.isoformat()}/{start:%H:%M}")
 
 
+def hall_number(token_number: str) -> str:
+    """What the waiting hall calls a token: the doctor's code and the short number, ``D3-T007`` for
+    ``D3-20261125-T007``. Every doctor's queue starts at T001, so the short number alone is ambiguous in a hall."""
+    parts = token_number.split("-")
+    return f"{parts[0]}-{parts[-1]}"
+
+
 def command_id_for_key(idempotency_key: str) -> UUID:
     """The command id of a request carrying an ``Idempotency-Key``: retries map to the same command."""
     return uuid5(_IDEMPOTENCY_NAMESPACE, idempotency_key)

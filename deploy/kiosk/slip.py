@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from shared.i18n.catalogs import N_, Translator, choose_language, translator
 from shared.i18n.times import LocalTimes
+from shared.ids import hall_number
 
 WIDTH = 40
 
@@ -35,7 +36,7 @@ def _rows(result: dict[str, Any], language: Translator, times: LocalTimes, code:
     eta = token.get("estimatedTime")
     span = times.span(time.fromisoformat(slot["startTime"]), time.fromisoformat(slot["endTime"]))
     rows = [
-        (language.text(N_("Token")), token["shortNumber"]),
+        (language.text(N_("Token")), hall_number(token["tokenNumber"])),
         (language.text(N_("Doctor")), f"{doctor.get('name', '-')}, {doctor.get('specialization', '-')}"),
         (language.text(N_("Room")), doctor.get("room") or "-"),
         (language.text(N_("Day")), times.day(date.fromisoformat(token["date"]))),

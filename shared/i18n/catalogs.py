@@ -48,7 +48,11 @@ class Translator:
     messages: gettext.GNUTranslations
 
     def text(self, message: str, **params: object) -> str:
-        return self.messages.gettext(message).format(**params)
+        return self.blank(message).format(**params)
+
+    def blank(self, message: str) -> str:
+        """The translation with its ``{blanks}`` left in, for a page's script to fill."""
+        return self.messages.gettext(message)
 
     def plural(self, singular: str, plural: str, count: int, **params: object) -> str:
         return self.messages.ngettext(singular, plural, count).format(count=count, **params)

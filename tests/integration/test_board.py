@@ -36,7 +36,13 @@ async def test_the_public_board_data_shows_numbers_now_serving_and_next_but_no_p
     assert response.status == 200, await response.text()
     data, text = await _board(api, doctor["id"])
 
-    assert data["doctor"] == {"id": doctor["id"], "name": "Dr. Test", "specialization": "Cardiology", "room": "12B"}
+    assert data["doctor"] == {
+        "id": doctor["id"],
+        "code": doctor["code"],
+        "name": "Dr. Test",
+        "specialization": "Cardiology",
+        "room": "12B",
+    }
     assert data["nowServing"]["tokenNumber"] == tokens[0]["tokenNumber"]
     assert data["nowServing"]["shortNumber"] == tokens[0]["shortNumber"]
     assert [t["tokenNumber"] for t in data["next"]] == [t["tokenNumber"] for t in tokens[1:]]
@@ -59,6 +65,8 @@ async def test_the_board_page_is_self_contained_html_without_patient_names(api: 
     assert first["id"] in page and second["id"] in page and "Dr. Anand" in page
     assert "new EventSource(" in page and "/api/events/stream" in page and "/board" in page
     assert not re.search(r"""(src|href)\s*=|https?://|@import""", page)  # no external assets
+    assert '<span lang="en">Now serving</span><span lang="hi">अभी अंदर</span>' in page  # labels in both languages
+    assert '"zone":"Asia/Kolkata"' in page  # times in the hospital's zone, whatever the TV's
     for name in PATIENTS:
         assert name not in page
 

@@ -42,8 +42,8 @@ async def test_eta_updates_to_one_patient_are_coalesced_within_the_window(
         finally:
             await notifier.shutdown()
     assert [m.body["text"] for m in receiver.received] == [
-        "Token T001: your expected time on Tue, 1 Dec is now 9:10 AM. The queue has changed.",
-        "Token T001: your expected time on Tue, 1 Dec is now 9:30 AM. The queue has changed.",
+        "Token D1-T001: your expected time on Tue, 1 Dec is now 9:10 AM. The queue has changed.",
+        "Token D1-T001: your expected time on Tue, 1 Dec is now 9:30 AM. The queue has changed.",
     ]
     assert receiver.received[1].at - receiver.received[0].at >= 0.9  # waited for the window
     rows = await pg.fetch(

@@ -90,7 +90,7 @@ def test_every_message_with_every_reason_reads_in_one_language(language: str, ev
         params = {"patients": 2} if code is ReasonCode.RECALLED else PARAMS.get(code or ReasonCode.QUEUE_CHANGED, {})
         event = token_event(event_type, token, reason="token T009 added", code=code, params=params)
         [note] = notifications_for(event, ZONE, doctor=DoctorInfo("Dr. Rao", "12"))
-        text = note.text.split("] ", 1)[1].replace("T001", "").replace("Dr. Rao", "")
+        text = note.text.split("] ", 1)[1].replace("D1-T001", "").replace("Dr. Rao", "")
         for period in translator(language).locale.day_periods["format"]["abbreviated"].values():
             text = text.replace(period, "")  # the locale's own "am"/"pm" (CLDR writes them so in Hindi too)
         assert not FOREIGN[language].search(text), text

@@ -58,7 +58,7 @@ def test_each_message_names_the_token_and_fills_every_blank(event_type: str, lan
 def test_a_confirmation_tells_doctor_room_slot_and_estimated_time() -> None:
     [note] = notifications_for(token_event("token.confirmed", _token()), ZONE, doctor=DOCTOR)
     assert note.text == (
-        "[D1-20261201-T001] Token T001 is confirmed with Dr. Asha Rao (room 12) on Tue, 1 Dec, 9:00 AM-10:00 AM. "
+        "[D1-20261201-T001] Token D1-T001 is confirmed with Dr. Asha Rao (room 12) on Tue, 1 Dec, 9:00 AM-10:00 AM. "
         "Expected time: 9:40 AM."
     )
 
@@ -90,7 +90,7 @@ def test_the_language_is_the_patients_else_the_hospitals_default() -> None:
     assert choose_language("fr", "en") == "en"
     assert choose_language(None, "fr") == "en"
     [note] = notifications_for(token_event("token.called", _token()), ZONE, doctor=DOCTOR, default_language="hi")
-    assert note.text.endswith("टोकन T001: कृपया अभी Dr. Asha Rao (कमरा 12) के पास अंदर जाएँ।")
+    assert note.text.endswith("टोकन D1-T001: कृपया अभी Dr. Asha Rao (कमरा 12) के पास अंदर जाएँ।")
 
 
 def test_channels_follow_from_what_is_known_about_the_patient() -> None:
@@ -106,7 +106,7 @@ def test_channels_follow_from_what_is_known_about_the_patient() -> None:
     assert [n.channel for n in notifications_for(anonymous, ZONE, channels=every)] == ["log"]
     webhook = next(n for n in notifications_for(event, ZONE, channels=every) if n.channel == "webhook")
     assert not webhook.text.startswith("[")
-    assert webhook.subject == "Your OPD token T001"
+    assert webhook.subject == "Your OPD token D1-T001"
 
 
 @pytest.mark.parametrize("event_type", ["token.completed", "token.checked_in"])
