@@ -36,13 +36,7 @@ def install(app: web.Application) -> None:
 
 
 def _public_doctor(doctor: DoctorView) -> dict[str, Any]:
-    return {
-        "id": str(doctor.id),
-        "code": doctor.code,
-        "name": doctor.name,
-        "specialization": doctor.specialization,
-        "room": doctor.room,
-    }
+    return {"id": str(doctor.id), "name": doctor.name, "specialization": doctor.specialization, "room": doctor.room}
 
 
 @routes.get("/api/doctors/{doctorId}/board")
@@ -92,7 +86,8 @@ async def board_page(request: web.Request) -> web.Response:
         return error(ErrorCode.DOCTOR_NOT_FOUND, f"no doctors for specialization {specialization!r}")
     doctors = sorted(found, key=lambda d: (d.name, str(d.id)))
     title = specialization or ", ".join(d.name for d in doctors)
-    context = page_context(request.app[BOARD_LOOK], title, [_public_doctor(d) for d in doctors], sorted(EVENT_TYPES))
+    cards = [{**_public_doctor(d), "code": d.code} for d in doctors]  # the code: a badge on the doctor's card
+    context = page_context(request.app[BOARD_LOOK], title, cards, sorted(EVENT_TYPES))
     response = aiohttp_jinja2.render_template("board.html", request, context)
     response.headers["Cache-Control"] = "no-cache"
     return response

@@ -17,14 +17,18 @@ from pydantic.json_schema import JsonSchemaMode, models_json_schema
 from gateway.access import UNMETERED
 from gateway.api_models import ErrorBody
 from gateway.auth import KEY_HEADER, Access, access_of, public
+from gateway.cancel_codes import CODE_HEADER
 from gateway.openapi_catalog import OPERATIONS, PATH_PARAMS, Answer, Operation
-from gateway.openapi_page import PAGE
+from gateway.openapi_examples import example
+from gateway.openapi_page import ASSETS, PAGE, SERVED
 from shared.codec import dumps
 
 routes = web.RouteTableDef()
 DOCUMENT = web.AppKey("openapi_document", bytes)
 REF = "#/components/schemas/{model}"
 KEYED: list[dict[str, list[str]]] = [{"apiKey": []}, {"bearer": []}]
+CODED = [*KEYED, {"cancelCode": []}]  # a key with the role, or the token's own cancel code
+RST_LITERAL = re.compile(r"``([^`]+)``")
 TAGS = {
     "doctors": "Doctors, their weekly slots and dated schedules",
     "tokens": "Booking, emergencies, cancelling and reading tokens",
@@ -32,6 +36,17 @@ TAGS = {
     "live": "The live feed and the waiting-room board",
     "audit": "What patients were told",
     "operations": "Health, metrics and this document",
+}
+ERROR_CODES = {  # the example of each refusal
+    400: "INVALID_REQUEST",
+    401: "UNAUTHENTICATED",
+    403: "FORBIDDEN",
+    404: "TOKEN_NOT_FOUND",
+    409: "DUPLICATE_TOKEN",
+    413: "INVALID_REQUEST",
+    422: "SLOT_ENDED",
+    429: "RATE_LIMITED",
+    503: "BROKER_UNAVAILABLE",
 }
 ERRORS = {
     400: "Malformed request: `errors` lists the fields",
@@ -72,9 +87,38 @@ def _models(operations: list[Operation]) -> list[tuple[type[BaseModel], JsonSche
     return list(dict.fromkeys(wanted))
 
 
-def _content(answer: Answer, refs: dict[Any, Any]) -> dict[str, Any]:
-    media, schema = answer if isinstance(answer, tuple) else ("application/json", refs[(answer, "serialization")])
-    return {media: {"schema": schema}}
+def _content(answer: Answer, refs: dict[Any, Any], components: dict[str, Any]) -> dict[str, Any]:
+    if isinstance(answer, tuple):
+        media, schema = answer
+        return {media: {"schema": schema}}
+    schema = refs[(answer, "serialization")]
+    return {"application/json": {"schema": schema, "example": example(schema, components)}}
+
+
+def _markdown(text: str) -> str:
+    """Docstrings write code as reST ``literals``; the page renders Markdown."""
+    return RST_LITERAL.sub(r"`\1`", text)
+
+
+def _markdown_descriptions(node: Any) -> Any:
+    """The models' docstrings, in every schema's ``description``, as Markdown."""
+    if isinstance(node, dict):
+        return {
+            k: _markdown(v) if k == "description" and isinstance(v, str) else _markdown_descriptions(v)
+            for k, v in node.items()
+        }
+    if isinstance(node, list):
+        return [_markdown_descriptions(item) for item in node]
+    return node
+
+
+def _security(access: Access, operation: Operation) -> tuple[list[dict[str, list[str]]], str]:
+    """The security requirement and who may call, as the route enforces it."""
+    if operation.code_role is not None:
+        return CODED, f"the `{operation.code_role}` role (or higher), or the token's cancel code"
+    if access is Access.PUBLIC:
+        return [], "public"
+    return KEYED, f"the `{access.value}` role (or higher)"
 
 
 def _parameters(path: str, operation: Operation) -> list[dict[str, Any]]:
@@ -84,37 +128,46 @@ def _parameters(path: str, operation: Operation) -> list[dict[str, Any]]:
     return [dict(zip(keys, values, strict=True)) for values in given]
 
 
-def _operation(path: str, access: Access, handler: Any, operation: Operation, refs: dict[Any, Any]) -> dict[str, Any]:
+def _operation(
+    path: str, access: Access, handler: Any, operation: Operation, refs: dict[Any, Any], components: dict[str, Any]
+) -> dict[str, Any]:
+    security, who = _security(access, operation)
     errors = {401, *operation.errors}
-    if access is not Access.PUBLIC:
+    if security:
         errors.add(403)
     if path not in UNMETERED:
         errors.add(429)
     responses: dict[str, Any] = {str(s): {"$ref": f"#/components/responses/E{s}"} for s in sorted(errors)}
     for status, answer in operation.answers.items():
-        responses[str(status)] = {"description": _describe(status, answer), "content": _content(answer, refs)}
-    role = "public" if access is Access.PUBLIC else f"the `{access.value}` role (or higher)"
+        content = _content(answer, refs, components)
+        responses[str(status)] = {"description": _describe(status, answer), "content": content}
     spec: dict[str, Any] = {
         "operationId": handler.__name__,
         "tags": [operation.tag],
         "summary": operation.summary,
-        "description": f"{inspect.getdoc(handler) or operation.summary}\n\nWho: {role}.",
-        "x-required-role": access.value,
-        "security": [] if access is Access.PUBLIC else KEYED,
+        "description": _markdown(f"{inspect.getdoc(handler) or operation.summary}\n\n**Who:** {who}."),
+        "x-required-role": operation.code_role or access.value,
+        "security": security,
         "parameters": _parameters(path, operation),
         "responses": dict(sorted(responses.items())),
     }
     if operation.body:
         schemas = [refs[(model, "validation")] for model in operation.body]
-        schema = schemas[0] if len(schemas) == 1 else {"oneOf": schemas}
-        spec["requestBody"] = {"required": operation.body_required, "content": {"application/json": {"schema": schema}}}
+        media: dict[str, Any] = {"schema": schemas[0] if len(schemas) == 1 else {"oneOf": schemas}}
+        if len(schemas) == 1:
+            media["example"] = example(schemas[0], components)
+        else:
+            media["examples"] = {
+                m.__name__: {"value": example(s, components)} for m, s in zip(operation.body, schemas, strict=True)
+            }
+        spec["requestBody"] = {"required": operation.body_required, "content": {"application/json": media}}
     return spec
 
 
 def _describe(status: int, answer: Answer) -> str:
     """The status phrase, and the model's own docstring (not an inherited one)."""
     own = None if isinstance(answer, tuple) else answer.__doc__
-    return f"{HTTPStatus(status).phrase}: {inspect.cleandoc(own)}" if own else HTTPStatus(status).phrase
+    return _markdown(f"{HTTPStatus(status).phrase}: {inspect.cleandoc(own)}") if own else HTTPStatus(status).phrase
 
 
 def document(app: web.Application) -> dict[str, Any]:
@@ -122,13 +175,17 @@ def document(app: web.Application) -> dict[str, Any]:
     described = _described(app)
     refs, schemas = models_json_schema(_models([d[-1] for d in described]), by_alias=True, ref_template=REF)
     error_ref = refs[(ErrorBody, "serialization")]
+    components = _markdown_descriptions(schemas["$defs"])
     paths: dict[str, dict[str, Any]] = {}
     for method, path, access, handler, operation in described:
-        paths.setdefault(path, {})[method.lower()] = _operation(path, access, handler, operation, refs)
+        paths.setdefault(path, {})[method.lower()] = _operation(path, access, handler, operation, refs, components)
     responses = {
-        f"E{status}": {"description": text, "content": {"application/json": {"schema": error_ref}}}
+        f"E{status}": {"description": _markdown(text), "content": {"application/json": {"schema": error_ref}}}
         for status, text in ERRORS.items()
     }
+    for status, code in ERROR_CODES.items():
+        answer = {"success": False, "error": ERRORS[status].split(":")[0], "code": code}
+        responses[f"E{status}"]["content"]["application/json"]["example"] = answer
     responses["E429"]["headers"] = {"Retry-After": {"schema": {"type": "string"}, "required": True}}
     return {
         "openapi": "3.1.0",
@@ -141,11 +198,17 @@ def document(app: web.Application) -> dict[str, Any]:
         "tags": [{"name": name, "description": text} for name, text in TAGS.items()],
         "paths": paths,
         "components": {
-            "schemas": schemas["$defs"],
+            "schemas": components,
             "responses": responses,
             "securitySchemes": {
                 "apiKey": {"type": "apiKey", "in": "header", "name": KEY_HEADER},
                 "bearer": {"type": "http", "scheme": "bearer", "description": "the same API key"},
+                "cancelCode": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": CODE_HEADER,
+                    "description": "the code a patient got with the booking (or `?code=`): their own token only",
+                },
             },
         },
     }
@@ -166,5 +229,15 @@ async def openapi_json(request: web.Request) -> web.Response:
 @routes.get("/api/docs")
 @public
 async def docs(request: web.Request) -> web.Response:
-    """A page listing every operation, rendered from the document (no external assets)."""
+    """Swagger UI on this document, from the gateway's own copy of its files (no CDN)."""
     return web.Response(text=PAGE, content_type="text/html")
+
+
+@routes.get("/api/docs/assets/{name}")
+@public
+async def docs_asset(request: web.Request) -> web.StreamResponse:
+    """The files of the documentation page (Swagger UI's script, styles and icon)."""
+    name = request.match_info["name"]
+    if name not in SERVED:
+        raise web.HTTPNotFound()
+    return web.FileResponse(ASSETS / name, headers={"Cache-Control": "public, max-age=86400"})

@@ -42,6 +42,7 @@ class Operation:
     body: tuple[type[BaseModel], ...] = ()  # one model, or alternatives
     body_required: bool = True
     params: tuple[Param, ...] = ()
+    code_role: str | None = None  # a key with this role, or the token's cancel code (checked in the handler)
 
 
 def _page(default: int, most: int) -> tuple[Param, Param]:
@@ -59,6 +60,7 @@ UUID_SCHEMA = {"type": "string", "format": "uuid"}
 PATH_PARAMS: dict[str, tuple[dict[str, Any], str]] = {
     "doctorId": (UUID_SCHEMA, "the doctor's id"),
     "commandId": (UUID_SCHEMA, "the command id of a 202 answer"),
+    "name": ({"type": "string"}, "a file of the page, e.g. swagger-ui.css"),
     "tokenId": ({"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[^/]+$"}, "token id or tokenNumber"),
 }
 DATE = Param(
@@ -107,7 +109,12 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         "Cancel a token", "tokens", m.TokenDone, body=(m.CancelBody,), body_required=False, params=(CODE,)
     ),
     ("GET", "/api/tokens/{tokenId}"): Operation(
-        "One token", "tokens", {200: m.TokenAnswer}, (400, 403, 404, 503), params=(CODE, CODE_QUERY)
+        "One token",
+        "tokens",
+        {200: m.TokenAnswer},
+        (400, 403, 404, 503),
+        params=(CODE, CODE_QUERY),
+        code_role="booking",
     ),
     ("GET", "/api/tokens/doctor/{doctorId}"): Operation(
         "A doctor's tokens that day, in consultation order",
@@ -170,6 +177,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         {200: m.NotificationsAnswer},
         (400, 403, 404, 503),
         params=(CODE, CODE_QUERY),
+        code_role="staff",
     ),
     ("GET", "/healthz"): Operation("Liveness", "operations", {200: m.Health}),
     ("GET", "/readyz"): Operation("Readiness: database and broker", "operations", {200: m.Health, 503: m.Health}),
@@ -178,4 +186,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         "This document", "operations", {200: ("application/json", {"type": "object"})}
     ),
     ("GET", "/api/docs"): Operation("This document as a page", "operations", {200: HTML}),
+    ("GET", "/api/docs/assets/{name}"): Operation(
+        "The documentation page's files", "operations", {200: ("application/octet-stream", {"type": "string"})}, (404,)
+    ),
 }

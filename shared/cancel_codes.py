@@ -18,6 +18,7 @@ def cancel_code(secret: bytes, token_id: UUID) -> str:
 
 
 def is_cancel_code(secret: bytes, token_id: UUID, presented: str) -> bool:
-    """Case, spaces and dashes do not matter; the comparison takes constant time."""
+    """Case, spaces and dashes do not matter; the comparison takes constant time, whatever the text."""
     normalized = presented.upper().replace("-", "").replace(" ", "")
-    return hmac.compare_digest(normalized, cancel_code(secret, token_id).replace("-", ""))
+    expected = cancel_code(secret, token_id).replace("-", "")
+    return hmac.compare_digest(normalized.encode(), expected.encode())  # as bytes: any text may be presented
