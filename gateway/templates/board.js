@@ -4,6 +4,7 @@ const cards = new Map();
 const pending = new Map();
 const state = document.getElementById("state");
 const clockFormat = new Intl.DateTimeFormat(config.locales, {timeZone: config.zone, hour: "numeric", minute: "2-digit"});
+const STALE_AFTER_MS = 90 * 1000;  // a full reload runs every minute
 let lastUpdate = null;  // when every doctor's data last loaded
 let connected = false;
 
@@ -86,7 +87,7 @@ async function loadAll() {
     await Promise.all(config.doctors.map((d) => load(d.id)));
     lastUpdate = new Date();
   } catch (e) {
-    lastUpdate = lastUpdate || null;  // keep showing the last good data, marked stale
+    // keep showing the last good data; showState marks it stale
   }
   showState();
 }
@@ -97,9 +98,9 @@ function reload(doctorId, delay) {
                                                                () => showState()), delay));
 }
 
-// Stale when the feed is down or nothing loaded for 90 s (a full reload runs every 60 s).
+// Stale when the feed is down or nothing loaded for a while.
 function showState() {
-  const stale = !connected || !lastUpdate || Date.now() - lastUpdate.getTime() > 90000;
+  const stale = !connected || !lastUpdate || Date.now() - lastUpdate.getTime() > STALE_AFTER_MS;
   document.body.classList.toggle("stale", stale);
   state.replaceChildren();
   if (stale) state.append(label("reconnecting"), " ");
@@ -146,4 +147,4 @@ loadAll();
 listen();
 tick();
 setInterval(tick, 1000);
-setInterval(loadAll, 60000);
+setInterval(loadAll, 60 * 1000);
