@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTHON ?= python3
 
-.PHONY: install simulate test lint mutants up migrate clean
+.PHONY: install simulate test lint mutants up migrate clean catalogs
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,3 +38,7 @@ migrate: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis mutants
+
+catalogs: install  ## after changing a patient text: extract the template, merge it into every language's catalog
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k NN_:1,2 -k _ --no-location --omit-header --sort-output -o shared/i18n/locales/opd.pot .
+	$(BIN)/pybabel update -i shared/i18n/locales/opd.pot -d shared/i18n/locales -D opd --ignore-obsolete --ignore-pot-creation-date

@@ -12,10 +12,10 @@ from uuid import UUID
 import typer
 
 from deploy.kiosk.client import Kiosk, KioskError, Refused, RetrySafely
+from deploy.kiosk.settings import KioskSettings
 from deploy.kiosk.slip import cancellation_note, token_slip
 from shared.command_bus import BrokerUnavailable
 from shared.contracts.values import TimeRange, TokenSource
-from shared.settings import CommonSettings
 from shared.startup import StartupError, broker_problem
 
 kiosk_app = typer.Typer(help="Act as a registration kiosk: commands straight to RabbitMQ.", no_args_is_help=True)
@@ -31,10 +31,15 @@ CommandIdOption = Annotated[
 TimeoutOption = Annotated[float, typer.Option("--timeout", min=0.1, help="seconds to wait for the answer")]
 
 
+def _slip(result: dict[str, Any]) -> str:
+    """The slip in the patient's language, with the cancel code the allocator gave with the booking."""
+    return token_slip(result, KioskSettings().slip(), result.get("cancelCode"))
+
+
 def _run(
     timeout: float, call: Callable[[Kiosk], Awaitable[dict[str, Any]]], show: Callable[[dict[str, Any]], str]
 ) -> None:
-    settings = CommonSettings()
+    settings = KioskSettings()
 
     async def go() -> dict[str, Any]:
         async with Kiosk(settings.amqp_url, settings.broker_prefix, settings.shard_count, timeout=timeout) as kiosk:
@@ -90,7 +95,7 @@ def book(
             day=wanted,
             command_id=command_id,
         ),
-        token_slip,
+        _slip,
     )
 
 
@@ -108,7 +113,7 @@ def emergency(
     _run(
         timeout,
         lambda kiosk: kiosk.emergency(doctor, name, age, phone=phone, language=language, command_id=command_id),
-        token_slip,
+        _slip,
     )
 
 

@@ -93,7 +93,7 @@ def create_app(settings: GatewaySettings, clock: Clock | None = None) -> web.App
     app.add_routes(routes_reads.routes)
     app.add_routes(audit.routes)
     app.add_routes(routes_feed.routes)
-    app.add_routes(board.routes)
+    board.install(app)
     app.add_routes(health.routes)
     app.add_routes(metrics.routes)
     app.add_routes(openapi.routes)

@@ -2,11 +2,12 @@
 
 from typing import Any
 
+import aiohttp_jinja2
 from aiohttp import web
 
 from gateway import queries
 from gateway.auth import public
-from gateway.board_page import render
+from gateway.board_page import BOARD_LOOK, BoardLook, logo_uri, page_context, setup_templates
 from gateway.context import READER, SETTINGS
 from gateway.public import public_token
 from gateway.requests import BadRequest, path_uuid, query_date, query_int
@@ -17,6 +18,21 @@ from shared.errors import ErrorCode
 
 routes = web.RouteTableDef()
 UPCOMING = 5
+
+
+def install(app: web.Application) -> None:
+    """The board's routes, its templates and the hospital's look, read once from the settings."""
+    settings = app[SETTINGS]
+    app[BOARD_LOOK] = BoardLook(
+        hospital=settings.hospital_name,
+        logo=logo_uri(settings.hospital_logo_file),
+        languages=settings.board_language_codes,
+        page_size=settings.board_page_size,
+        page_seconds=settings.board_page_seconds,
+        zone=settings.timezone,
+    )
+    setup_templates(app)
+    app.add_routes(routes)
 
 
 def _public_doctor(doctor: DoctorView) -> dict[str, Any]:
@@ -68,8 +84,8 @@ async def board_page(request: web.Request) -> web.Response:
         return error(ErrorCode.DOCTOR_NOT_FOUND, f"no doctors for specialization {specialization!r}")
     doctors = sorted(found, key=lambda d: (d.name, str(d.id)))
     title = specialization or ", ".join(d.name for d in doctors)
-    return web.Response(
-        text=render(title, [_public_doctor(d) for d in doctors], sorted(EVENT_TYPES)),
-        content_type="text/html",
-        headers={"Cache-Control": "no-cache"},
-    )
+    cards = [{**_public_doctor(d), "code": d.code} for d in doctors]  # the code: a badge on the doctor's card
+    context = page_context(request.app[BOARD_LOOK], title, cards, sorted(EVENT_TYPES))
+    response = aiohttp_jinja2.render_template("board.html", request, context)
+    response.headers["Cache-Control"] = "no-cache"
+    return response

@@ -19,7 +19,8 @@ from gateway.api_models import ErrorBody
 from gateway.auth import KEY_HEADER, Access, access_of, public
 from gateway.fhir.terms import MEDIA_TYPE, PREFIX
 from gateway.openapi_catalog import OPERATIONS, PATH_PARAMS, Answer, Operation
-from gateway.openapi_page import PAGE
+from gateway.openapi_examples import example
+from gateway.openapi_page import ASSETS, PAGE, SERVED
 from shared.cancel_codes import CODE_HEADER
 from shared.codec import dumps
 
@@ -27,7 +28,8 @@ routes = web.RouteTableDef()
 DOCUMENT = web.AppKey("openapi_document", bytes)
 REF = "#/components/schemas/{model}"
 KEYED: list[dict[str, list[str]]] = [{"apiKey": []}, {"bearer": []}]
-KEYED_OR_CODE: list[dict[str, list[str]]] = [*KEYED, {"cancelCode": []}]
+KEYED_OR_CODE: list[dict[str, list[str]]] = [*KEYED, {"cancelCode": []}]  # staff, or the token's own cancel code
+RST_LITERAL = re.compile(r"``([^`]+)``")
 TAGS = {
     "doctors": "Doctors, their weekly slots and dated schedules",
     "tokens": "Booking, emergencies, cancelling and reading tokens",
@@ -36,6 +38,17 @@ TAGS = {
     "audit": "What patients were told",
     "operations": "Health, metrics and this document",
     "fhir": "FHIR R4 scheduling (application/fhir+json; errors are OperationOutcome): see /fhir/metadata",
+}
+ERROR_CODES = {  # the example of each refusal
+    400: "INVALID_REQUEST",
+    401: "UNAUTHENTICATED",
+    403: "FORBIDDEN",
+    404: "TOKEN_NOT_FOUND",
+    409: "DUPLICATE_TOKEN",
+    413: "INVALID_REQUEST",
+    422: "SLOT_ENDED",
+    429: "RATE_LIMITED",
+    503: "BROKER_UNAVAILABLE",
 }
 ERRORS = {
     400: "Malformed request: `errors` lists the fields",
@@ -83,9 +96,38 @@ def _models(operations: list[Operation]) -> list[tuple[type[BaseModel], JsonSche
     return list(dict.fromkeys(wanted))
 
 
-def _content(answer: Answer, refs: dict[Any, Any]) -> dict[str, Any]:
-    media, schema = answer if isinstance(answer, tuple) else ("application/json", refs[(answer, "serialization")])
-    return {media: {"schema": schema}}
+def _content(answer: Answer, refs: dict[Any, Any], components: dict[str, Any]) -> dict[str, Any]:
+    if isinstance(answer, tuple):
+        media, schema = answer
+        return {media: {"schema": schema}}
+    schema = refs[(answer, "serialization")]
+    return {"application/json": {"schema": schema, "example": example(schema, components)}}
+
+
+def _markdown(text: str) -> str:
+    """Docstrings write code as reST ``literals``; the page renders Markdown."""
+    return RST_LITERAL.sub(r"`\1`", text)
+
+
+def _markdown_descriptions(node: Any) -> Any:
+    """The models' docstrings, in every schema's ``description``, as Markdown."""
+    if isinstance(node, dict):
+        return {
+            k: _markdown(v) if k == "description" and isinstance(v, str) else _markdown_descriptions(v)
+            for k, v in node.items()
+        }
+    if isinstance(node, list):
+        return [_markdown_descriptions(item) for item in node]
+    return node
+
+
+def _security(access: Access) -> tuple[list[dict[str, list[str]]], str]:
+    """The security requirement and who may call, as the route declares it (and the gateway enforces it)."""
+    if access is Access.PATIENT:
+        return KEYED_OR_CODE, "the `staff` role (or higher), or the token's cancel code"
+    if access is Access.PUBLIC:
+        return [], "public"
+    return KEYED, f"the `{access.value}` role (or higher)"
 
 
 def _parameters(path: str, operation: Operation) -> list[dict[str, Any]]:
@@ -95,44 +137,47 @@ def _parameters(path: str, operation: Operation) -> list[dict[str, Any]]:
     return [dict(zip(keys, values, strict=True)) for values in given]
 
 
-def _operation(path: str, access: Access, handler: Any, operation: Operation, refs: dict[Any, Any]) -> dict[str, Any]:
+def _operation(
+    path: str, access: Access, handler: Any, operation: Operation, refs: dict[Any, Any], components: dict[str, Any]
+) -> dict[str, Any]:
+    security, who = _security(access)
     errors = {401, *operation.errors}
-    if access is not Access.PUBLIC:
+    if security:
         errors.add(403)
     if path not in UNMETERED:
         errors.add(429)
     kind = "F" if path.startswith(PREFIX) else "E"  # FHIR errors are OperationOutcomes
     responses: dict[str, Any] = {str(s): {"$ref": f"#/components/responses/{kind}{s}"} for s in sorted(errors)}
     for status, answer in operation.answers.items():
-        responses[str(status)] = {"description": _describe(status, answer), "content": _content(answer, refs)}
-    role = {
-        Access.PUBLIC: "public",
-        Access.PATIENT: "the `staff` role (or higher), or the token's cancel code (`X-Cancel-Code`)",
-    }.get(access, f"the `{access.value}` role (or higher)")
+        content = _content(answer, refs, components)
+        responses[str(status)] = {"description": _describe(status, answer), "content": content}
     spec: dict[str, Any] = {
         "operationId": handler.__name__,
         "tags": [operation.tag],
         "summary": operation.summary,
-        "description": f"{inspect.getdoc(handler) or operation.summary}\n\nWho: {role}.",
+        "description": _markdown(f"{inspect.getdoc(handler) or operation.summary}\n\n**Who:** {who}."),
         "x-required-role": access.value,
-        "security": {Access.PUBLIC: [], Access.PATIENT: KEYED_OR_CODE}.get(access, KEYED),
+        "security": security,
         "parameters": _parameters(path, operation),
         "responses": dict(sorted(responses.items())),
     }
     if operation.body:
         schemas = [refs[(model, "validation")] for model in operation.body]
-        schema = schemas[0] if len(schemas) == 1 else {"oneOf": schemas}
-        spec["requestBody"] = {
-            "required": operation.body_required,
-            "content": {operation.body_media: {"schema": schema}},
-        }
+        media: dict[str, Any] = {"schema": schemas[0] if len(schemas) == 1 else {"oneOf": schemas}}
+        if len(schemas) == 1:
+            media["example"] = example(schemas[0], components)
+        else:
+            media["examples"] = {
+                m.__name__: {"value": example(s, components)} for m, s in zip(operation.body, schemas, strict=True)
+            }
+        spec["requestBody"] = {"required": operation.body_required, "content": {operation.body_media: media}}
     return spec
 
 
 def _describe(status: int, answer: Answer) -> str:
     """The status phrase, and the model's own docstring (not an inherited one)."""
     own = None if isinstance(answer, tuple) else answer.__doc__
-    return f"{HTTPStatus(status).phrase}: {inspect.cleandoc(own)}" if own else HTTPStatus(status).phrase
+    return _markdown(f"{HTTPStatus(status).phrase}: {inspect.cleandoc(own)}") if own else HTTPStatus(status).phrase
 
 
 def document(app: web.Application) -> dict[str, Any]:
@@ -140,15 +185,19 @@ def document(app: web.Application) -> dict[str, Any]:
     described = _described(app)
     refs, schemas = models_json_schema(_models([d[-1] for d in described]), by_alias=True, ref_template=REF)
     error_ref = refs[(ErrorBody, "serialization")]
+    components = _markdown_descriptions(schemas["$defs"])
     paths: dict[str, dict[str, Any]] = {}
     for method, path, access, handler, operation in described:
-        paths.setdefault(path, {})[method.lower()] = _operation(path, access, handler, operation, refs)
-    responses = {
-        f"E{status}": {"description": text, "content": {"application/json": {"schema": error_ref}}}
+        paths.setdefault(path, {})[method.lower()] = _operation(path, access, handler, operation, refs, components)
+    responses: dict[str, dict[str, Any]] = {
+        f"E{status}": {"description": _markdown(text), "content": {"application/json": {"schema": error_ref}}}
         for status, text in ERRORS.items()
     }
+    for status, code in ERROR_CODES.items():
+        answer = {"success": False, "error": ERRORS[status].split(":")[0], "code": code}
+        responses[f"E{status}"]["content"]["application/json"]["example"] = answer
     responses |= {
-        f"F{status}": {"description": text, "content": {MEDIA_TYPE: {"schema": OUTCOME_SCHEMA}}}
+        f"F{status}": {"description": _markdown(text), "content": {MEDIA_TYPE: {"schema": OUTCOME_SCHEMA}}}
         for status, text in ERRORS.items()
     }
     for throttled in ("E429", "F429"):
@@ -164,7 +213,7 @@ def document(app: web.Application) -> dict[str, Any]:
         "tags": [{"name": name, "description": text} for name, text in TAGS.items()],
         "paths": paths,
         "components": {
-            "schemas": schemas["$defs"],
+            "schemas": components,
             "responses": responses,
             "securitySchemes": {
                 "apiKey": {"type": "apiKey", "in": "header", "name": KEY_HEADER},
@@ -173,7 +222,7 @@ def document(app: web.Application) -> dict[str, Any]:
                     "type": "apiKey",
                     "in": "header",
                     "name": CODE_HEADER,
-                    "description": "the patient's cancel code, given at booking: their own token only",
+                    "description": "the code a patient got with the booking (or `?code=`): their own token only",
                 },
             },
         },
@@ -195,5 +244,15 @@ async def openapi_json(request: web.Request) -> web.Response:
 @routes.get("/api/docs")
 @public
 async def docs(request: web.Request) -> web.Response:
-    """A page listing every operation, rendered from the document (no external assets)."""
+    """Swagger UI on this document, from the gateway's own copy of its files (no CDN)."""
     return web.Response(text=PAGE, content_type="text/html")
+
+
+@routes.get("/api/docs/assets/{name}")
+@public
+async def docs_asset(request: web.Request) -> web.StreamResponse:
+    """The files of the documentation page (Swagger UI's script, styles and icon)."""
+    name = request.match_info["name"]
+    if name not in SERVED:
+        raise web.HTTPNotFound()
+    return web.FileResponse(ASSETS / name, headers={"Cache-Control": "public, max-age=86400"})

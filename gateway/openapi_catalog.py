@@ -62,6 +62,7 @@ UUID_SCHEMA = {"type": "string", "format": "uuid"}
 PATH_PARAMS: dict[str, tuple[dict[str, Any], str]] = {
     "doctorId": (UUID_SCHEMA, "the doctor's id"),
     "commandId": (UUID_SCHEMA, "the command id of a 202 answer"),
+    "name": ({"type": "string"}, "a file of the page, e.g. swagger-ui.css"),
     "tokenId": ({"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[^/]+$"}, "token id or tokenNumber"),
     "id": ({"type": "string", "pattern": "^[A-Za-z0-9\\-\\.]{1,64}$"}, "the FHIR resource id"),
 }
@@ -111,7 +112,11 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         "Cancel a token", "tokens", m.TokenDone, body=(m.CancelBody,), body_required=False, params=(CODE,)
     ),
     ("GET", "/api/tokens/{tokenId}"): Operation(
-        "One token", "tokens", {200: m.TokenAnswer}, (400, 403, 404, 503), params=(CODE, CODE_QUERY)
+        "One token",
+        "tokens",
+        {200: m.TokenAnswer},
+        (400, 403, 404, 503),
+        params=(CODE, CODE_QUERY),
     ),
     ("GET", "/api/tokens/doctor/{doctorId}"): Operation(
         "A doctor's tokens that day, in consultation order",
@@ -182,6 +187,9 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         "This document", "operations", {200: ("application/json", {"type": "object"})}
     ),
     ("GET", "/api/docs"): Operation("This document as a page", "operations", {200: HTML}),
+    ("GET", "/api/docs/assets/{name}"): Operation(
+        "The documentation page's files", "operations", {200: ("application/octet-stream", {"type": "string"})}, (404,)
+    ),
 }
 
 

@@ -7,6 +7,7 @@ from pydantic import Field, field_validator
 
 from gateway.client_address import parse_proxies
 from shared.db import with_user
+from shared.i18n.catalogs import languages
 from shared.settings import CommonSettings
 
 
@@ -45,6 +46,20 @@ class GatewaySettings(CommonSettings):
     def _proxies_parse(cls, value: str) -> str:
         parse_proxies(value)
         return value
+
+    hospital_name: str = Field("OPD", description="the board's heading")
+    hospital_logo_file: Path | None = Field(None, description="an image file shown on the board")
+    board_languages: str = Field("en,hi", description="the board's labels, in these catalogs' languages, in order")
+    board_page_size: int = Field(6, ge=1, le=12, description="doctors on the board at once; more rotate in pages")
+    board_page_seconds: float = Field(12.0, ge=3, le=120, description="how long each page of doctors shows")
+
+    @property
+    def board_language_codes(self) -> tuple[str, ...]:
+        codes = tuple(code.strip() for code in self.board_languages.split(",") if code.strip())
+        unknown = [code for code in codes if code not in languages()]
+        if unknown or not codes:
+            raise ValueError(f"OPD_BOARD_LANGUAGES: no catalog for {unknown or 'an empty list'} ({languages()})")
+        return codes
 
     feed_heartbeat_seconds: float = Field(15.0, gt=0, le=300, description="SSE comment line interval")
     feed_buffer_size: int = Field(256, ge=1, description="events buffered per SSE client before it is dropped")

@@ -2,13 +2,15 @@
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from notifier.templates import Facts, choose_language, render, subject
+from notifier.templates import Facts, render, subject
 from shared.contracts.events import Event, TokenPayload
 from shared.contracts.views import TokenView
+from shared.i18n.catalogs import choose_language, translator
+from shared.i18n.times import LocalTimes
+from shared.ids import hall_number
 
 LOG_CHANNEL = "log"
 WEBHOOK_CHANNEL = "webhook"
@@ -37,19 +39,20 @@ class Notification:
     correlation_id: UUID | None = None
 
 
-def _when(instant: datetime | None, zone: ZoneInfo) -> str | None:
-    return f"{instant.astimezone(zone):%H:%M}" if instant else None
-
-
-def facts_for(token: TokenView, reason: str | None, doctor: DoctorInfo | None, zone: ZoneInfo) -> Facts:
+def facts_for(payload: TokenPayload, doctor: DoctorInfo | None) -> Facts:
+    token = payload.token
     return Facts(
-        token=token.short_number,
-        slot=f"{token.time_slot.start_time:%H:%M}-{token.time_slot.end_time:%H:%M} on {token.date}",
-        eta=_when(token.estimated_time, zone),
+        token=hall_number(token.token_number),
+        day=token.date,
+        start=token.time_slot.start_time,
+        end=token.time_slot.end_time,
+        eta=token.estimated_time,
+        previous_eta=payload.previous_estimated_time,
         doctor=doctor.name if doctor else None,
         room=doctor.room if doctor else None,
-        reason=reason,
         position=token.waitlist_position,
+        reason=payload.reason_code,
+        reason_params=payload.reason_params,
     )
 
 
@@ -76,8 +79,8 @@ def notifications_for(
     if not isinstance(payload, TokenPayload):
         return []
     token = payload.token
-    language = choose_language(token.language, default_language)
-    text = render(event.type, language, facts_for(token, payload.reason, doctor, zone))
+    language = translator(choose_language(token.language, default_language))
+    text = render(event.type, language, LocalTimes(language.locale, zone), facts_for(payload, doctor))
     if text is None:
         return []
     return [
@@ -89,8 +92,8 @@ def notifications_for(
             channel=channel,
             recipient=recipient,
             text=f"[{token.token_number}] {text}" if channel == LOG_CHANNEL else text,
-            language=language,
-            subject=subject(language, token.short_number),
+            language=language.language,
+            subject=subject(language, hall_number(token.token_number)),
             token_number=token.token_number,
             correlation_id=event.correlation_id,
         )

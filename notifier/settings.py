@@ -21,7 +21,7 @@ class NotifierSettings(CommonSettings):
     smtp_port: int = Field(25, ge=1, le=65535)
     smtp_from: str = "opd@hospital.example"
     smtp_timeout_seconds: float = Field(10.0, gt=0)
-    default_language: str = Field("en", pattern=r"^(en|hi)$")
+    default_language: str = Field("en", pattern=r"^[a-z]{2,3}$", description="a catalog's language, else English")
     # Delivery: retries with exponential backoff and jitter, then dead.
     delivery_max_attempts: int = Field(6, ge=1, le=100)
     delivery_backoff_initial_seconds: float = Field(2.0, gt=0)

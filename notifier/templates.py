@@ -1,152 +1,93 @@
-"""Plain-language message templates, in English and Hindi. Pure: facts in, text out."""
+"""The messages patients get, one per event type, as gettext message ids: the catalogs hold every language.
 
-from collections.abc import Callable
+Pure: facts in, text out. Each message is whole sentences; a reason is one more sentence after it.
+"""
+
 from dataclasses import dataclass
+from datetime import date, datetime, time
 
-LANGUAGES = ("en", "hi")
+from shared.contracts.reasons import ReasonCode, ReasonParams
+from shared.i18n.catalogs import N_, Translator
+from shared.i18n.reasons import reason_sentence
+from shared.i18n.times import LocalTimes
 
 
 @dataclass(frozen=True, slots=True)
 class Facts:
-    """What a message may mention, already formatted for people (times in the hospital's zone)."""
+    """What a message may mention, as data: the templates format it for the reader's locale and zone."""
 
-    token: str  # the short number called out in the waiting room, e.g. T007
-    slot: str  # "09:00-10:00 on 2026-12-01"
-    eta: str | None  # "09:40", None when not known
+    token: str  # as the waiting hall calls it, e.g. D3-T007
+    day: date
+    start: time
+    end: time
+    eta: datetime | None
+    previous_eta: datetime | None = None
     doctor: str | None = None
     room: str | None = None
-    reason: str | None = None
     position: int | None = None
+    reason: ReasonCode | None = None
+    reason_params: ReasonParams | None = None
 
 
-Template = Callable[[Facts], str]
-
-
-def _en_doctor(f: Facts) -> str:
-    return f.doctor or "the doctor"
-
-
-def _en_room(f: Facts) -> str:
-    return f" in room {f.room}" if f.room else ""
-
-
-def _en_eta(f: Facts) -> str:
-    return f.eta or "to be announced"
-
-
-def _en_because(f: Facts) -> str:
-    return f" ({f.reason})" if f.reason else ""
-
-
-ENGLISH: dict[str, Template] = {
-    "token.confirmed": lambda f: (
-        f"Token {f.token} confirmed with {_en_doctor(f)}{_en_room(f)} for {f.slot}; estimated time {_en_eta(f)}."
+MESSAGES: dict[str, str] = {
+    "token.confirmed": N_("Token {token} is confirmed with {doctor} on {day}, {slot}. Expected time: {eta}."),
+    "token.waitlisted": N_(
+        "Token {token} is number {position} on the waiting list for {doctor} on {day}, {slot}. "
+        "We will message you when a seat is free."
     ),
-    "token.waitlisted": lambda f: (
-        f"Token {f.token} is on the waitlist for {_en_doctor(f)}, {f.slot}, position {f.position or '-'}"
-        f"{_en_because(f)}. We will tell you when a seat frees up."
+    "token.promoted": N_(
+        "Good news: token {token} now has a seat with {doctor} on {day}, {slot}. Expected time: {eta}."
     ),
-    "token.promoted": lambda f: (
-        f"Good news: token {f.token} now has a seat with {_en_doctor(f)}{_en_room(f)} in {f.slot}; "
-        f"estimated time {_en_eta(f)}{_en_because(f)}."
-    ),
-    "token.moved": lambda f: (
-        f"Token {f.token} moved to {f.slot} with {_en_doctor(f)}{_en_room(f)}{_en_because(f)}; "
-        f"estimated time {_en_eta(f)}."
-    ),
-    "token.eta_changed": lambda f: f"Token {f.token}: new estimated time {_en_eta(f)}{_en_because(f)}.",
-    "token.up_next": lambda f: f"Token {f.token}: you're next for {_en_doctor(f)}{_en_room(f)}. Please be ready.",
-    "token.called": lambda f: f"Token {f.token}: please proceed to {_en_doctor(f)}{_en_room(f)} now.",
-    "token.recalled": lambda f: (
-        f"Token {f.token}: we called you but could not find you{_en_because(f)}. "
+    "token.moved": N_("Token {token} has moved to {day}, {slot} with {doctor}. Expected time: {eta}."),
+    "token.eta_changed": N_("Token {token}: your expected time on {day} is now {eta}."),
+    "token.up_next": N_("Token {token}: you are next for {doctor}. Please be ready."),
+    "token.called": N_("Token {token}: please go in to {doctor} now."),
+    "token.recalled": N_(
+        "Token {token}: you were called but we could not find you. "
         "Please come to the reception desk as soon as you can."
     ),
-    "token.cancelled": lambda f: (
-        f"Token {f.token} with {_en_doctor(f)} for {f.slot} is cancelled{_en_because(f)}. "
-        "Please book again or ask at the reception desk."
+    "token.cancelled": N_(
+        "Token {token} with {doctor} on {day}, {slot} is cancelled. Please book again or ask at the reception desk."
     ),
-    "token.doctor_delayed": lambda f: (
-        f"Token {f.token}: {f.reason or _en_doctor(f) + ' is running late'}; your new estimated time is {_en_eta(f)}."
-    ),
-    "token.no_show": lambda f: (
-        f"Token {f.token} was marked as not arrived for {f.slot}{_en_because(f)}. "
-        "If you are here, please see the reception desk."
-    ),
-    "token.checked_in": lambda f: (
-        f"Token {f.token}: you are checked in for {_en_doctor(f)}{_en_room(f)}; estimated time {_en_eta(f)}."
+    "token.doctor_delayed": N_("Token {token}: {doctor} is running late. Your new expected time is {eta}."),
+    # token.checked_in: none; the patient is at the desk, which says it, and the board shows the times.
+    "token.no_show": N_(
+        "Token {token} was marked as not arrived for {day}, {slot}. If you are here, please go to the reception desk."
     ),
 }
+ETA_MOVED = N_("Token {token}: your expected time on {day} is now {eta} instead of {previous}.")
+DOCTOR = N_("the doctor")
+DOCTOR_IN_ROOM = N_("{doctor} (room {room})")
+NO_ETA = N_("to be announced")
+SUBJECT = N_("Your OPD token {token}")
+SAID_BY_THE_MESSAGE = {("token.doctor_delayed", ReasonCode.DOCTOR_LATE), ("token.promoted", ReasonCode.SEAT_FREED)}
 
 
-def _hi_doctor(f: Facts) -> str:
-    return f.doctor or "डॉक्टर"
+def _doctor(f: Facts, language: Translator) -> str:
+    name = f.doctor or language.text(DOCTOR)
+    return language.text(DOCTOR_IN_ROOM, doctor=name, room=f.room) if f.room else name
 
 
-def _hi_room(f: Facts) -> str:
-    return f" (कमरा {f.room})" if f.room else ""
-
-
-def _hi_eta(f: Facts) -> str:
-    return f.eta or "बाद में बताया जाएगा"
-
-
-def _hi_because(f: Facts) -> str:
-    return f" (कारण: {f.reason})" if f.reason else ""
-
-
-HINDI: dict[str, Template] = {
-    "token.confirmed": lambda f: (
-        f"टोकन {f.token} {_hi_doctor(f)}{_hi_room(f)} के साथ {f.slot} के लिए पक्का है; अनुमानित समय {_hi_eta(f)}।"
-    ),
-    "token.waitlisted": lambda f: (
-        f"टोकन {f.token} {_hi_doctor(f)}, {f.slot} की प्रतीक्षा सूची में है, क्रमांक {f.position or '-'}"
-        f"{_hi_because(f)}। जगह खाली होते ही हम आपको बताएँगे।"
-    ),
-    "token.promoted": lambda f: (
-        f"खुशखबरी: टोकन {f.token} को {_hi_doctor(f)}{_hi_room(f)} के साथ {f.slot} में जगह मिल गई है; "
-        f"अनुमानित समय {_hi_eta(f)}{_hi_because(f)}।"
-    ),
-    "token.moved": lambda f: (
-        f"टोकन {f.token} अब {_hi_doctor(f)}{_hi_room(f)} के साथ {f.slot} में है{_hi_because(f)}; अनुमानित समय {_hi_eta(f)}।"
-    ),
-    "token.eta_changed": lambda f: f"टोकन {f.token}: नया अनुमानित समय {_hi_eta(f)}{_hi_because(f)}।",
-    "token.up_next": lambda f: f"टोकन {f.token}: {_hi_doctor(f)}{_hi_room(f)} के पास अगली बारी आपकी है। कृपया तैयार रहें।",
-    "token.called": lambda f: f"टोकन {f.token}: कृपया अभी {_hi_doctor(f)}{_hi_room(f)} के पास जाएँ।",
-    "token.recalled": lambda f: (
-        f"टोकन {f.token}: हमने आपको बुलाया पर आप नहीं मिले{_hi_because(f)}। कृपया जल्द से जल्द रिसेप्शन पर आएँ।"
-    ),
-    "token.cancelled": lambda f: (
-        f"टोकन {f.token} ({_hi_doctor(f)}, {f.slot}) रद्द कर दिया गया है{_hi_because(f)}। "
-        "कृपया दोबारा बुक करें या रिसेप्शन पर पूछें।"
-    ),
-    "token.doctor_delayed": lambda f: (
-        f"टोकन {f.token}: {_hi_doctor(f)} देर से आ रहे हैं{_hi_because(f)}; आपका नया अनुमानित समय {_hi_eta(f)} है।"
-    ),
-    "token.no_show": lambda f: (
-        f"टोकन {f.token} को {f.slot} के लिए अनुपस्थित दर्ज किया गया है{_hi_because(f)}। अगर आप यहाँ हैं, तो कृपया रिसेप्शन पर मिलें।"
-    ),
-    "token.checked_in": lambda f: (
-        f"टोकन {f.token}: {_hi_doctor(f)}{_hi_room(f)} के लिए आपकी हाज़िरी दर्ज हो गई है; अनुमानित समय {_hi_eta(f)}।"
-    ),
-}
-
-TEMPLATES: dict[str, dict[str, Template]] = {"en": ENGLISH, "hi": HINDI}
-SUBJECTS: dict[str, str] = {"en": "Your OPD token {token}", "hi": "आपका ओपीडी टोकन {token}"}
-
-
-def choose_language(wanted: str | None, default: str) -> str:
-    """The patient's language when we have templates for it, else the hospital's default, else English."""
-    for candidate in (wanted, default):
-        if candidate and candidate.lower()[:2] in TEMPLATES:
-            return candidate.lower()[:2]
-    return "en"
-
-
-def render(event_type: str, language: str, facts: Facts) -> str | None:
+def render(event_type: str, language: Translator, times: LocalTimes, f: Facts) -> str | None:
     """The message for an event type, or None when the event tells the patient nothing."""
-    template = TEMPLATES.get(language, ENGLISH).get(event_type)
-    return template(facts) if template else None
+    message = MESSAGES.get(event_type)
+    if message is None:
+        return None
+    moved = event_type == "token.eta_changed" and f.previous_eta is not None and f.eta is not None
+    text = language.text(
+        ETA_MOVED if moved else message,
+        token=f.token,
+        doctor=_doctor(f, language),
+        day=times.day(f.day),
+        slot=times.span(f.start, f.end),
+        eta=times.clock(f.eta) if f.eta else language.text(NO_ETA),
+        previous=times.clock(f.previous_eta) if f.previous_eta else "",
+        position=f.position or "-",
+    )
+    if f.reason is None or (event_type, f.reason) in SAID_BY_THE_MESSAGE:
+        return text
+    return f"{text} {reason_sentence(f.reason, f.reason_params or {}, language, times)}"
 
 
-def subject(language: str, token: str) -> str:
-    return SUBJECTS.get(language, SUBJECTS["en"]).format(token=token)
+def subject(language: Translator, token: str) -> str:
+    return language.text(SUBJECT, token=token)

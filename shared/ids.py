@@ -19,6 +19,13 @@ def weekly_slot_id(doctor_id: UUID, start: str) -> UUID:
     return uuid5(_WEEKLY_SLOT_NAMESPACE, f"{doctor_id}/{start}")
 
 
+def hall_number(token_number: str) -> str:
+    """What the waiting hall calls a token: the doctor's code and the short number, ``D3-T007`` for
+    ``D3-20261125-T007``. Every doctor's queue starts at T001, so the short number alone is ambiguous in a hall."""
+    parts = token_number.split("-")
+    return f"{parts[0]}-{parts[-1]}"
+
+
 def command_id_for_key(issuer: str, request: str, idempotency_key: str, part: str = "") -> UUID:
     """The command id of ``request`` (method and path) carrying an ``Idempotency-Key`` (``part`` tells apart the
     commands of one request): a retry maps to the same command, and two callers never share one."""

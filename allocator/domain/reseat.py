@@ -13,6 +13,7 @@ from allocator.domain.settle import settle
 from allocator.domain.views import token_view
 from allocator.domain.workspace import Workspace
 from shared.contracts.events import TokenCancelled, TokenMoved, TokenPayload, TokenWaitlisted
+from shared.contracts.reasons import Cause
 from shared.contracts.values import TokenStatus
 
 
@@ -42,7 +43,7 @@ def _target(ws: Workspace, day: Day, token: Token, later: list[Slot], now: datet
     return next((slot for slot in later if day.ledger(slot, now, release).fits(token.source)), None)
 
 
-def reseat(ws: Workspace, day: Day, displaced: list[Token], now: datetime, reason: str) -> Reseating:
+def reseat(ws: Workspace, day: Day, displaced: list[Token], now: datetime, cause: Cause) -> Reseating:
     """Re-seat the displaced tokens, tell each of them, then settle the day (promotions, ETAs)."""
     outcome = Reseating()
     for token in sorted(displaced, key=lambda t: t.order_key):
@@ -58,10 +59,10 @@ def reseat(ws: Workspace, day: Day, displaced: list[Token], now: datetime, reaso
         else:
             day.set_status(token, TokenStatus.CANCELLED)
             outcome.cancelled.append(token)
-        token.status_reason = reason
+        token.status_reason = cause.text
         ws.touch_token(token, now)
     told = {token.id for token in displaced}
-    notices = settle(ws, day, now, reason=reason, told=told)
+    notices = settle(ws, day, now, cause, told=told)
     seated_after_all = [t for t in outcome.waitlisted if t.status is TokenStatus.CONFIRMED]  # told: promoted
     outcome.waitlisted = [t for t in outcome.waitlisted if t.status is TokenStatus.PENDING]
     outcome.moved.extend(seated_after_all)
@@ -72,7 +73,7 @@ def reseat(ws: Workspace, day: Day, displaced: list[Token], now: datetime, reaso
         (TokenCancelled, outcome.cancelled),
     ):
         for token in tokens:
-            ws.emit(kind, day.doctor.id, TokenPayload(token=token_view(day, token), reason=reason))
+            ws.emit(kind, day.doctor.id, TokenPayload.of(token_view(day, token), cause))
     for notice in notices:
         ws.emit(notice.kind, notice.doctor_id, notice.payload)
     return outcome

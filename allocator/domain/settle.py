@@ -4,7 +4,7 @@ Returns the notices for every patient affected other than the one who asked (the
 """
 
 from collections.abc import Collection
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from allocator.domain.day import Day
@@ -13,6 +13,7 @@ from allocator.domain.model import Token
 from allocator.domain.views import token_view
 from allocator.domain.workspace import EventDraft, Workspace
 from shared.contracts.events import TokenEtaChanged, TokenPayload, TokenPromoted
+from shared.contracts.reasons import Cause
 from shared.contracts.values import SlotStatus, TokenSource, TokenStatus
 
 
@@ -59,12 +60,27 @@ def _telling_drift(ws: Workspace, day: Day, now: datetime) -> bool:
     return day.date == local.date() and local.time() >= ws.policy.day_updates_from
 
 
-def _eta_notice(day: Day, token: Token, reason: str, previous: datetime | None) -> EventDraft:
-    payload = TokenPayload(token=token_view(day, token), reason=reason, previous_estimated_time=previous)
+def _away(token: Token) -> bool:
+    """A confirmed patient not yet in the waiting room: the one an ETA notice helps. Once checked in, the board
+    shows the times, and "you're next" and "please go in" come as messages."""
+    return token.status is TokenStatus.CONFIRMED and token.checked_in_at is None and not token.in_consultation
+
+
+def worth_telling(ws: Workspace, now: datetime, current: datetime | None, baseline: datetime | None) -> bool:
+    """Whether an ETA moved enough from ``baseline`` to tell: by the notice threshold, and by a share of the time
+    still to go, so that a time hours away is not re-announced for every consultation running over or short."""
+    if current is None or baseline is None:
+        return current is not None
+    to_go = max(min(current, baseline) - now, timedelta(0))
+    return abs(current - baseline) >= max(ws.policy.eta_notice_threshold, to_go * ws.policy.eta_notice_share)
+
+
+def _eta_notice(day: Day, token: Token, cause: Cause, previous: datetime | None) -> EventDraft:
+    payload = TokenPayload.of(token_view(day, token), cause, previous_estimated_time=previous)
     return EventDraft(TokenEtaChanged, day.doctor.id, payload)
 
 
-def settle(ws: Workspace, day: Day, now: datetime, reason: str, told: Collection[UUID] = ()) -> list[EventDraft]:
+def settle(ws: Workspace, day: Day, now: datetime, cause: Cause, told: Collection[UUID] = ()) -> list[EventDraft]:
     """``told``: patients already getting their own message from this command (no second notice)."""
     promoted = _promote_waitlist(ws, day, now)
     refresh_slot_status(ws, day, now)
@@ -72,33 +88,30 @@ def settle(ws: Workspace, day: Day, now: datetime, reason: str, told: Collection
     for token, _ in eta_changes:
         ws.touch_token(token, now)
     notices = [
-        EventDraft(TokenPromoted, day.doctor.id, TokenPayload(token=token_view(day, token), reason=reason))
-        for token in promoted
+        EventDraft(TokenPromoted, day.doctor.id, TokenPayload.of(token_view(day, token), cause)) for token in promoted
     ]
     promoted_ids = {token.id for token in promoted}
-    threshold = ws.policy.eta_notice_threshold
     drift = _telling_drift(ws, day, now)
     for token, previous in eta_changes:
-        current = token.estimated_time
         baseline = token.announced_eta if drift and token.announced_eta is not None else previous
-        if baseline is not None and current is not None and abs(current - baseline) < threshold:
+        if baseline is not None and not worth_telling(ws, now, token.estimated_time, baseline):
             continue  # a small change (on the day: still close to what the patient was told)
-        if token.id not in told and token.id not in promoted_ids and token.status is TokenStatus.CONFIRMED:
-            notices.append(_eta_notice(day, token, reason, baseline))
+        if token.id not in told and token.id not in promoted_ids and _away(token):
+            notices.append(_eta_notice(day, token, cause, baseline))
     return notices
 
 
-def drift_notices(ws: Workspace, day: Day, now: datetime, reason: str, told: Collection[UUID]) -> list[EventDraft]:
+def drift_notices(ws: Workspace, day: Day, now: datetime, cause: Cause, told: Collection[UUID]) -> list[EventDraft]:
     """On the day, every patient waiting whose ETA is the notice threshold or more from what they were last told:
     the moves of the days before, each too small to tell, that add up. Repeating it tells nobody twice."""
     if not _telling_drift(ws, day, now):
         return []
-    threshold = ws.policy.eta_notice_threshold
     return [
-        _eta_notice(day, token, reason, token.announced_eta)
+        _eta_notice(day, token, cause, token.announced_eta)
         for token in day.waiting()
         if token.id not in told
+        and _away(token)
         and token.estimated_time is not None
         and token.announced_eta is not None
-        and abs(token.estimated_time - token.announced_eta) >= threshold
+        and worth_telling(ws, now, token.estimated_time, token.announced_eta)
     ]

@@ -1,44 +1,71 @@
-"""The token slip a kiosk prints: what the patient needs to find the room and know when to be there."""
+"""The token slip a kiosk prints, in the patient's language: where to go, when, and the code to cancel with."""
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
+
+from shared.i18n.catalogs import N_, Translator, choose_language, translator
+from shared.i18n.times import LocalTimes
+from shared.ids import hall_number
 
 WIDTH = 40
 
 
-def _place(token: dict[str, Any]) -> tuple[str, str]:
-    if token["status"] == "confirmed":
-        return "Position", f"{token['position']} in the queue"
+@dataclass(frozen=True, slots=True)
+class SlipSettings:
+    """What the hospital sets once per kiosk."""
+
+    zone: ZoneInfo
+    hospital: str = "OPD"
+    default_language: str = "en"
+
+
+def _place(token: dict[str, Any], language: Translator) -> tuple[str, str]:
     if token["status"] == "pending":
-        return "Waitlist", f"#{token['waitlistPosition']} - you will be told when a seat frees"
-    return "Status", token["status"]
+        where = language.text(
+            N_("number {position}; we will message you when a seat is free"), position=token["waitlistPosition"]
+        )
+        return language.text(N_("Waiting list")), where
+    return language.text(N_("Position")), language.text(N_("{position} in the queue"), position=token["position"])
 
 
-def _clock(instant: str | None) -> str:
-    return datetime.fromisoformat(instant).strftime("%H:%M") if instant else "-"
-
-
-def token_slip(result: dict[str, Any], hospital: str = "OPD") -> str:
-    """A fixed-width slip for a booking or emergency result (``{"token": ..., "doctor": ...}``)."""
+def _rows(result: dict[str, Any], language: Translator, times: LocalTimes, code: str | None) -> list[tuple[str, str]]:
     token, doctor = result["token"], result.get("doctor") or {}
     slot = token["timeSlot"]
-    place, where = _place(token)
+    eta = token.get("estimatedTime")
+    span = times.span(time.fromisoformat(slot["startTime"]), time.fromisoformat(slot["endTime"]))
     rows = [
-        ("Token", f"{token['shortNumber']}  ({token['tokenNumber']})"),
-        ("Doctor", f"{doctor.get('name', '-')}, {doctor.get('specialization', '-')}"),
-        ("Room", doctor.get("room") or "-"),
-        ("Slot", f"{token['date']}  {slot['startTime']}-{slot['endTime']}"),
-        (place, where),
-        ("Expected at", _clock(token.get("estimatedTime"))),
+        (language.text(N_("Token")), hall_number(token["tokenNumber"])),
+        (language.text(N_("Doctor")), f"{doctor.get('name', '-')}, {doctor.get('specialization', '-')}"),
+        (language.text(N_("Room")), doctor.get("room") or "-"),
+        (language.text(N_("Day")), times.day(date.fromisoformat(token["date"]))),
+        (language.text(N_("Slot")), span),
+        _place(token, language),
+        (language.text(N_("Expected at")), times.clock(datetime.fromisoformat(eta)) if eta else "-"),
     ]
     if token["isEmergency"]:
-        rows.insert(1, ("Priority", "EMERGENCY"))
+        rows.insert(1, (language.text(N_("Priority")), language.text(N_("EMERGENCY"))))
+    if code:
+        rows.append((language.text(N_("Cancel code")), code))
+    return rows
+
+
+def token_slip(result: dict[str, Any], settings: SlipSettings, cancel_code: str | None = None) -> str:
+    """A fixed-width slip for a booking or emergency result (``{"token": ..., "doctor": ...}``)."""
+    token = result["token"]
+    language = translator(choose_language(token.get("language"), settings.default_language))
+    rows = _rows(result, language, LocalTimes(language.locale, settings.zone), cancel_code)
     rule = "-" * WIDTH
-    body = [f"{label:<12}{value}" for label, value in rows]
-    return "\n".join([rule, hospital.center(WIDTH), rule, *body, rule, f"Keep this slip. Token id {token['id']}"])
+    column = max(len(label) for label, _ in rows) + 2
+    body = [f"{label:<{column}}{value}" for label, value in rows]
+    keep = language.text(N_("Keep this slip. To cancel, give the cancel code at the desk."))
+    footer = [keep if cancel_code else language.text(N_("Keep this slip.")), token["tokenNumber"]]
+    return "\n".join([rule, settings.hospital.center(WIDTH), rule, *body, rule, *footer])
 
 
 def cancellation_note(result: dict[str, Any]) -> str:
+    """For the desk's operator (staff language: English)."""
     token = result["token"]
     freed = "; the seat goes to the next waiting patient" if result.get("seatFreed") else ""
     return f"Token {token['tokenNumber']} is {token['status']}{freed}."

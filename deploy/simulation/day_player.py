@@ -26,7 +26,7 @@ from allocator.domain.workspace import Changes, Workspace
 from deploy.simulation.day_model import NO_SHOW_ROUND, DayScript, PatientPlan
 from deploy.simulation.policies import PlayPolicy
 from deploy.simulation.record import DayRecord, DoctorSheet, SlotSheet, TokenEvent, TokenFact
-from notifier.templates import ENGLISH
+from notifier.templates import MESSAGES
 from shared.contracts.base import Contract
 from shared.contracts.commands import (
     AddEmergency,
@@ -112,9 +112,10 @@ class _Player:
                 kind = str(draft.kind.model_fields["type"].default)
                 code = self.codes[draft.doctor_id]
                 slot = token.time_slot.label()
-                self.events.append(TokenEvent(now, code, kind, token.token_number, token.status.value, slot))
-                if kind in ENGLISH:  # the notifier has a message for it
-                    self.messages += 1
+                messaged = kind in MESSAGES  # the notifier has a message for it
+                number, status = token.token_number, token.status.value
+                self.events.append(TokenEvent(now, code, kind, number, status, slot, token.estimated_time, messaged))
+                self.messages += messaged
         self.ws.changes = Changes()
 
     def at(self, when: datetime, due: Due, subject: int) -> None:
@@ -392,6 +393,7 @@ class _Player:
             events=self.events,
             notifications=self.messages,
             turned_away=self.turned_away,
+            day_update=self.script.at(self.ws.policy.day_updates_from),
             notes={"notifications": "messages the notifier's templates would send (before ETA coalescing)"},
         )
 

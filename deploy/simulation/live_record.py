@@ -14,7 +14,8 @@ def _instant(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
-def token_events(feed: list[dict[str, Any]]) -> list[TokenEvent]:
+def token_events(feed: list[dict[str, Any]], told: frozenset[str] = frozenset()) -> list[TokenEvent]:
+    """The feed's token events; ``told``: the ids of the events the sink got a message for."""
     return [
         TokenEvent(
             at=datetime.fromisoformat(event["occurredAt"]),
@@ -23,6 +24,8 @@ def token_events(feed: list[dict[str, Any]]) -> list[TokenEvent]:
             token=event["token"]["tokenNumber"],
             status=event["token"]["status"],
             slot=slot_label(event["token"]),
+            eta=_instant(event["token"].get("estimatedTime")),
+            messaged=event["eventId"] in told,
         )
         for event in feed
         if "token" in event
@@ -51,7 +54,7 @@ def _sheet(schedule: dict[str, Any], zone: ZoneInfo) -> DoctorSheet:
 
 
 def live_record(outcome: Outcome, notes: list[dict[str, Any]] | None, zone: ZoneInfo) -> DayRecord:
-    events = token_events(outcome.feed)
+    events = token_events(outcome.feed, frozenset(str(note.get("eventId")) for note in notes or ()))
     ended = {e.token: e.at for e in events if e.status in ("cancelled", "no_show")}
     tokens = [
         TokenFact(

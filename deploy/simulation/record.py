@@ -63,6 +63,8 @@ class TokenEvent:
     token: str  # token number
     status: str
     slot: str
+    eta: datetime | None = None  # the estimated time the event carried
+    messaged: bool = False  # the patient got a message for it (stochastic day: the notifier has one for its type)
 
 
 @dataclass(slots=True)
@@ -72,6 +74,7 @@ class DayRecord:
     events: list[TokenEvent]
     notifications: int  # delivered to the sink (live) or that the notifier's templates would send (stochastic)
     turned_away: int = 0  # patients who got no token at all (no seat and no waitlist, no slot left)
+    day_update: datetime | None = None  # when the day-of update goes out (stochastic day), for the ETA accuracy
     notes: dict[str, str] = field(default_factory=dict)  # how the figures were obtained, shown with them
 
     def capacities(self) -> dict[tuple[str, str], int]:

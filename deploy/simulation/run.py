@@ -29,7 +29,7 @@ from deploy.simulation.scenario import DayPlan, Outcome, Scenario
 from deploy.simulation.summary import rows, summarize
 from deploy.simulation.timeline import build
 from deploy.sink import create_app as create_sink
-from notifier.templates import ENGLISH
+from notifier.templates import MESSAGES
 from shared import db
 from shared.clock import Clock, ScaledClock, clock_from_settings
 from shared.settings import CommonSettings
@@ -44,7 +44,7 @@ QUIET_TYPES = frozenset({"token.eta_changed"})  # coalesced by the notifier: not
 
 async def _sink_notes(sink_url: str, outcome: Outcome) -> list[dict[str, Any]]:
     """What the sink received, once every message the day's events call for has arrived (or after a while)."""
-    expected = {e["eventId"] for e in outcome.feed if e["type"] in ENGLISH and e["type"] not in QUIET_TYPES}
+    expected = {e["eventId"] for e in outcome.feed if e["type"] in MESSAGES and e["type"] not in QUIET_TYPES}
     deadline = time.monotonic() + SINK_WAIT_SECONDS
     async with aiohttp.ClientSession() as session:
         while True:

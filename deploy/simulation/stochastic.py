@@ -9,11 +9,11 @@ from pathlib import Path
 
 from deploy.simulation.day_model import DayConfig, DayScript, generate_day
 from deploy.simulation.day_player import play
+from deploy.simulation.doctor_table import doctor_rows
 from deploy.simulation.html_report import render, write
 from deploy.simulation.policies import PlayPolicy, compare_policies
 from deploy.simulation.record import DayRecord
-from deploy.simulation.series import day_span, queue_length
-from deploy.simulation.summary import comparison, rows, summarize, table, wait_minutes
+from deploy.simulation.summary import comparison, rows, summarize, table
 
 
 def describe(script: DayScript) -> list[str]:
@@ -30,32 +30,6 @@ def describe(script: DayScript) -> list[str]:
         f"no-show round {fates['come late']}; walk-ins who may leave {fates['may leave']}",
         f"  doctors starting late: {late_doctors or 'none'}",
     ]
-
-
-def _doctor_rows(record: DayRecord) -> list[tuple[str, ...]]:
-    start, end = day_span(record)
-    summary = summarize(record)
-    share = dict(summary.utilization_by_doctor)
-    found: list[tuple[str, ...]] = [
-        ("doctor", "specialization", "slots", "tokens", "seen", "util.", "mean wait", "peak queue")
-    ]
-    for doctor in record.doctors:
-        mine = [t for t in record.tokens if t.doctor == doctor.key]
-        waits = [w for w in map(wait_minutes, mine) if w is not None]
-        peak = max((n for _, n in queue_length(mine, start, end)), default=0)
-        found.append(
-            (
-                f"{doctor.code} {doctor.name}",
-                doctor.specialization,
-                f"{len(doctor.slots)} x {doctor.slots[0].capacity} (reserve {doctor.slots[0].reserved})",
-                str(len(mine)),
-                str(sum(1 for t in mine if t.status == "completed")),
-                f"{share[doctor.code]:.0%}",
-                f"{sum(waits) / len(waits):.0f} min" if waits else "-",
-                f"{peak:.0f}",
-            )
-        )
-    return found
 
 
 def _schedules(record: DayRecord) -> list[str]:
@@ -82,7 +56,7 @@ def _compare(script: DayScript, policy: PlayPolicy, spec: str) -> tuple[list[tup
 def _single(script: DayScript, policy: PlayPolicy) -> tuple[list[tuple[str, DayRecord]], Figures]:
     record = play(script, policy)
     print(f"Doctors ({policy.describe()})")
-    print(table(_doctor_rows(record)))
+    print(table(doctor_rows(record)))
     print("\nSchedules (seats used / capacity per slot, + when the overflow seat was used)")
     print("\n".join(_schedules(record)))
     figures = rows(summarize(record), "notifications (would be sent)")

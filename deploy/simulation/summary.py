@@ -4,7 +4,8 @@
 - wait: arrival (check-in) → called, over the patients who were seen;
 - freed seats: cancellations and no-shows of seated tokens; how many had a patient waiting; how many were taken
   again (see ``freed``);
-- notifications: delivered to the webhook sink (live) or what the notifier's templates would send (stochastic).
+- notifications: delivered to the webhook sink (live) or what the notifier's templates would send (stochastic);
+  per patient seen, and the ETA error (time last told → time called) (see ``told``).
 """
 
 import math
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 
 from deploy.simulation.freed import freed_seats
 from deploy.simulation.record import FINAL_STATES, DayRecord, TokenFact
+from deploy.simulation.told import Spread, Told, told
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +36,7 @@ class Summary:
     refilled: int
     refilled_with_waiting: int
     notifications: int
+    told: Told
 
 
 def percentile(values: Sequence[float], share: float) -> float:
@@ -82,6 +85,7 @@ def summarize(record: DayRecord) -> Summary:
         refilled=sum(1 for seat in freed if seat.refilled_by),
         refilled_with_waiting=sum(1 for seat in freed if seat.waiting and seat.refilled_by),
         notifications=record.notifications,
+        told=told(record),
     )
 
 
@@ -107,7 +111,15 @@ def rows(summary: Summary, notifications_label: str = "notifications") -> list[t
             f"of those refilled {summary.refilled_with_waiting}; refilled in all {summary.refilled}",
         ),
         (notifications_label, str(summary.notifications)),
+        ("messages per patient seen", _spread(summary.told.messages, "{:.0f}")),
+        ("ETA error at booking", _spread(summary.told.at_booking, "{:.1f} min")),
+        ("  after the day-of update", _spread(summary.told.at_day_update, "{:.1f} min")),
+        ("  at check-in", _spread(summary.told.at_check_in, "{:.1f} min")),
     ]
+
+
+def _spread(spread: Spread | None, shown: str) -> str:
+    return "-" if spread is None else f"median {shown.format(spread[0])}, p90 {shown.format(spread[1])}"
 
 
 def table(pairs: Sequence[tuple[str, ...]], indent: str = "  ") -> str:
@@ -144,4 +156,13 @@ def comparison(names: tuple[str, str], first: Summary, second: Summary) -> list[
         figure("    of those refilled", first.refilled_with_waiting, second.refilled_with_waiting, "{0:{sign}d}"),
         figure("seats refilled", first.refilled, second.refilled, "{0:{sign}d}"),
         figure("notifications", first.notifications, second.notifications, "{0:{sign}d}"),
+        figure("messages per patient seen, p90", *_p90(first.told.messages, second.told.messages), "{0:{sign}.0f}"),
+        figure(
+            "ETA error at check-in, p90 (min)", *_p90(first.told.at_check_in, second.told.at_check_in), "{0:{sign}.1f}"
+        ),
     ]
+
+
+def _p90(first: Spread | None, second: Spread | None) -> tuple[float | None, float | None]:
+    """The p90 of each of two spreads (None where a run has none)."""
+    return (None if first is None else first[1]), (None if second is None else second[1])

@@ -7,6 +7,7 @@ from uuid import UUID
 from pydantic import Field, TypeAdapter
 
 from shared.contracts.base import Contract
+from shared.contracts.reasons import Cause, ReasonCode, ReasonParams
 from shared.contracts.views import DoctorView, TokenView
 
 
@@ -18,8 +19,15 @@ class TokenPayload(Contract):
     """The token after the change, and why it changed when it was not the patient's own request."""
 
     token: TokenView
-    reason: str | None = None
+    reason: str | None = Field(default=None, description="in English, for staff; may name other tokens")
+    reason_code: ReasonCode | None = Field(default=None, description="why, for the patient: render it from the code")
+    reason_params: ReasonParams = Field(default_factory=dict, description="the code's parameters")
     previous_estimated_time: datetime | None = None  # on an ETA notice: the ETA it moved from (D33)
+
+    @classmethod
+    def of(cls, token: TokenView, cause: Cause | None = None, **extra: Any) -> "TokenPayload":
+        """The payload for a token, with the reason's text, code and parameters when there is one."""
+        return cls(token=token, **(cause.fields() if cause else {}), **extra)
 
 
 class EventBase(Contract):

@@ -43,4 +43,4 @@ def test_opd_simulate_plays_the_original_scenario_and_its_checks_pass(tmp_path: 
     assert "Schedules" in out and "Summary" in out and "doctor utilization" in out
     assert "\x1b[" not in out, "no progress bar or colours when the output is not a terminal"
     page = report.read_text()
-    assert page.count("<svg") == 6 and "Timeline" in page
+    assert page.count("<svg") == 2 + 3 * 2 and "Timeline" in page  # the overview, then each doctor

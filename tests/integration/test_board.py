@@ -59,6 +59,8 @@ async def test_the_board_page_is_self_contained_html_without_patient_names(api: 
     assert first["id"] in page and second["id"] in page and "Dr. Anand" in page
     assert "new EventSource(" in page and "/api/events/stream" in page and "/board" in page
     assert not re.search(r"""(src|href)\s*=|https?://|@import""", page)  # no external assets
+    assert '<span lang="en">Now serving</span><span lang="hi">अभी अंदर</span>' in page  # labels in both languages
+    assert '"zone":"Asia/Kolkata"' in page  # times in the hospital's zone, whatever the TV's
     for name in PATIENTS:
         assert name not in page
 

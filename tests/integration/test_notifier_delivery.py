@@ -8,6 +8,7 @@ import asyncpg
 
 from notifier.app import run_notifier
 from notifier.settings import NotifierSettings
+from shared.contracts.reasons import ReasonCode
 from shared.topology import Topology
 from tests.support.notifier import add_doctor, fast, publisher, token_event, token_view, webhook_receiver
 from tests.support.services import eventually, start
@@ -24,7 +25,10 @@ async def test_eta_updates_to_one_patient_are_coalesced_within_the_window(
     doctor_id = await add_doctor(pg)
     base = token_view(doctor_id, phone="+919800000005")
     etas = [base.model_copy(update={"estimated_time": NINE + timedelta(minutes=m)}) for m in (10, 20, 30)]
-    events = [token_event("token.eta_changed", token, n, reason="queue moved") for n, token in enumerate(etas, 1)]
+    events = [
+        token_event("token.eta_changed", token, n, reason="queue moved", code=ReasonCode.QUEUE_CHANGED)
+        for n, token in enumerate(etas, 1)
+    ]
     async with webhook_receiver() as receiver, publisher(amqp_connection, topology) as publish:
         settings = fast(notifier_settings, webhook_url=receiver.url, eta_coalesce_seconds=1.0)
         notifier = start(lambda stop: run_notifier(settings, stop))
@@ -38,8 +42,8 @@ async def test_eta_updates_to_one_patient_are_coalesced_within_the_window(
         finally:
             await notifier.shutdown()
     assert [m.body["text"] for m in receiver.received] == [
-        "Token T001: new estimated time 09:10 (queue moved).",
-        "Token T001: new estimated time 09:30 (queue moved).",
+        "Token D1-T001: your expected time on Tue, 1 Dec is now 9:10 AM. The queue has changed.",
+        "Token D1-T001: your expected time on Tue, 1 Dec is now 9:30 AM. The queue has changed.",
     ]
     assert receiver.received[1].at - receiver.received[0].at >= 0.9  # waited for the window
     rows = await pg.fetch(

@@ -66,10 +66,10 @@ async def test_a_patient_with_an_email_address_gets_the_message(
     envelope, message = inbox.messages[0]
     assert envelope.rcpt_tos == ["patient@example.org"]
     assert message["From"] == "opd@hospital.test"
-    assert message["Subject"] == "Your OPD token T001"
+    assert message["Subject"] == "Your OPD token D1-T001"
     assert message["Content-Language"] == "en"
     body = message.get_content().strip()
     assert body == (
-        "Token T001 is on the waitlist for Dr. Asha Rao, 09:00-10:00 on 2026-12-01, position 2. "
-        "We will tell you when a seat frees up."
+        "Token D1-T001 is number 2 on the waiting list for Dr. Asha Rao (room 12) on Tue, 1 Dec, 9:00 AM-10:00 AM. "
+        "We will message you when a seat is free."
     )

@@ -44,7 +44,7 @@ async def test_a_patient_with_a_phone_gets_a_signed_message_once(
     assert message.body["tokenNumber"] == token.token_number
     assert message.body["eventId"] == str(event.event_id)
     assert message.body["language"] == "en"
-    assert message.body["text"] == "Token T001: please proceed to Dr. Asha Rao in room 12 now."
+    assert message.body["text"] == "Token D1-T001: please go in to Dr. Asha Rao (room 12) now."
     attempts = await pg.fetch("SELECT attempt, outcome FROM delivery_attempts ORDER BY notification_id, attempt")
     assert [(a["attempt"], a["outcome"]) for a in attempts] == [(1, "delivered"), (1, "delivered")]
 
@@ -114,6 +114,8 @@ async def test_a_hindi_speaking_patient_is_told_in_hindi(
     by_phone = {message.body["to"]: message.body for message in receiver.received}
     assert by_phone["+919800000003"]["language"] == "hi"
     assert by_phone["+919800000003"]["text"] == (
-        "टोकन T001: डॉ. आशा राव (कमरा 12) के पास अगली बारी आपकी है। कृपया तैयार रहें।"
+        "टोकन D1-T001: डॉ. आशा राव (कमरा 12) के पास अगली बारी आपकी है। कृपया तैयार रहें।"
     )
-    assert by_phone["+919800000004"]["text"] == "Token T002: you're next for डॉ. आशा राव in room 12. Please be ready."
+    assert (
+        by_phone["+919800000004"]["text"] == "Token D1-T002: you are next for डॉ. आशा राव (room 12). Please be ready."
+    )

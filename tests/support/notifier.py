@@ -20,6 +20,7 @@ from shared import db
 from shared.amqp import persistent
 from shared.codec import encode
 from shared.contracts.events import EVENT_ADAPTER, Event, TokenPayload
+from shared.contracts.reasons import ReasonCode, ReasonParams
 from shared.contracts.views import TokenView
 from shared.topology import Topology, declare
 from tests.support.services import eventually, start
@@ -48,7 +49,14 @@ def token_view(doctor_id: UUID, **overrides: Any) -> TokenView:
     return TokenView.model_validate(fields)
 
 
-def token_event(event_type: str, token: TokenView, sequence: int = 1, reason: str | None = None) -> Event:
+def token_event(
+    event_type: str,
+    token: TokenView,
+    sequence: int = 1,
+    reason: str | None = None,
+    code: ReasonCode | None = None,
+    params: ReasonParams | None = None,
+) -> Event:
     return EVENT_ADAPTER.validate_python(
         {
             "type": event_type,
@@ -56,7 +64,7 @@ def token_event(event_type: str, token: TokenView, sequence: int = 1, reason: st
             "occurred_at": datetime.now(UTC),
             "doctor_id": token.doctor_id,
             "sequence": sequence,
-            "payload": TokenPayload(token=token, reason=reason),
+            "payload": TokenPayload(token=token, reason=reason, reason_code=code, reason_params=params or {}),
         }
     )
 

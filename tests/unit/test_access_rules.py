@@ -39,6 +39,7 @@ def test_a_cancel_code_opens_its_own_token_only(token_id: object, secret: bytes)
     assert is_cancel_code(secret, token_id, code.lower().replace("-", " "))  # type: ignore[arg-type]
     assert not is_cancel_code(secret, uuid4(), code)
     assert not is_cancel_code(secret + b"x", token_id, code)  # type: ignore[arg-type]
+    assert not is_cancel_code(secret, token_id, "\u0080 not ascii")  # type: ignore[arg-type]
 
 
 def test_a_bucket_absorbs_a_burst_then_refills_at_its_rate() -> None:

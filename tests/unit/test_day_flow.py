@@ -20,6 +20,7 @@ from shared.contracts.events import (
     TokenUpNext,
     TokenWaitlisted,
 )
+from shared.contracts.reasons import ReasonCode
 from shared.contracts.values import SlotStatus, TokenSource, TokenStatus
 from shared.errors import ErrorCode
 
@@ -27,6 +28,7 @@ from .kit import MONDAY, Clinic, at, event_types, events_of, rejected, template,
 
 MORNING = "09:00-10:00"
 LATE = "10:00-11:00"
+AFTERNOON = "14:00-15:00"
 
 
 def _short(view: dict[str, Any] | None) -> str | None:
@@ -379,19 +381,24 @@ def test_an_absurd_first_duration_leaves_the_planned_pace() -> None:
 
 def test_eta_changes_are_announced_only_when_they_cross_the_threshold_with_the_reason() -> None:
     clinic = Clinic.open(template(MORNING, capacity=6, reserved=0))  # 10 planned minutes
-    _, _, third, fourth, fifth = _morning_of(clinic, 5)
+    numbers = [clinic.book().short_number for _ in range(5)]
+    clinic.now = at(9)
+    for number in numbers[:3]:
+        clinic.check_in(number)
+    _, _, third, fourth, fifth = numbers  # the last two are not here yet
     clinic.call_next()
     assert _etas(clinic, third, fourth, fifth) == [at(9, 20), at(9, 30), at(9, 40)]
-    clinic.wait(13)
+    clinic.wait(16)
     clinic.take_events()
 
-    clinic.call_next()  # 13 minutes per patient from now on
+    clinic.call_next()  # 16 minutes per patient from now on
 
-    assert _etas(clinic, third, fourth, fifth) == [at(9, 26), at(9, 39), at(9, 52)]
+    assert _etas(clinic, third, fourth, fifth) == [at(9, 32), at(9, 48), at(10, 4)]
     changed = events_of(clinic.take_events(), TokenEtaChanged)
-    assert [e.payload.token.short_number for e in changed] == [fifth]  # 12 minutes later; the fourth moved 9
-    assert changed[0].payload.reason == "the queue moved"
-    assert changed[0].payload.previous_estimated_time == at(9, 40)
+    assert [e.payload.token.short_number for e in changed] == [fourth, fifth]  # the third is in the waiting room
+    assert {e.payload.reason for e in changed} == {"the queue moved"}
+    assert {e.payload.reason_code for e in changed} == {ReasonCode.QUEUE_CHANGED}
+    assert [e.payload.previous_estimated_time for e in changed] == [at(9, 30), at(9, 40)]
 
 
 # -- a late doctor ---------------------------------------------------------------------------------------
@@ -407,8 +414,8 @@ def test_a_late_doctor_shifts_every_waiting_patients_eta_from_the_slot_start() -
     assert _etas(clinic, *numbers) == [at(9, 15), at(9, 25), at(9, 35)]
 
 
-def test_every_waiting_patient_is_told_of_the_delay_exactly_once_with_the_reason() -> None:
-    clinic = Clinic.open(template(MORNING, capacity=6, reserved=1), now=at(8, 30))
+def test_every_waiting_patient_whose_time_moved_is_told_of_the_delay_once_with_the_new_time() -> None:
+    clinic = Clinic.open(template(MORNING, capacity=6, reserved=1), now=at(8, 50))
     numbers = [clinic.book().short_number for _ in range(3)]
     clinic.take_events()
 
@@ -419,7 +426,24 @@ def test_every_waiting_patient_is_told_of_the_delay_exactly_once_with_the_reason
     assert event_types(events) == [type_of(TokenDoctorDelayed)] * 3  # no separate ETA notice on top
     assert sorted(e.payload.token.short_number for e in events) == sorted(numbers)
     assert {e.payload.reason for e in events} == {"Dr. Test is running 15 minutes late: ward round overran"}
-    assert {e.payload.token.estimated_time for e in events} == {at(9, 15), at(9, 25), at(9, 35)}
+    assert {e.payload.reason_params["minutes"] for e in events} == {15}
+    assert [(e.payload.previous_estimated_time, e.payload.token.estimated_time) for e in events] == [
+        (at(9), at(9, 15)),
+        (at(9, 10), at(9, 25)),
+        (at(9, 20), at(9, 35)),
+    ]
+
+
+def test_a_delay_tells_nobody_whose_time_did_not_really_move() -> None:
+    clinic = Clinic.open(template(MORNING, capacity=6, reserved=1), template(AFTERNOON, capacity=6), now=at(8, 50))
+    morning, afternoon = clinic.book().short_number, clinic.book(slot=AFTERNOON).short_number
+    clinic.take_events()
+
+    result = clinic.delay(15)
+
+    assert result["told"] == 1
+    assert [e.payload.token.short_number for e in clinic.take_events()] == [morning]
+    assert _etas(clinic, afternoon) == [at(14)]  # the afternoon slot still starts on time
 
 
 def test_a_doctor_pausing_mid_slot_sees_nobody_before_coming_back() -> None:

@@ -11,8 +11,10 @@ import pytest
 
 from notifier.channels.webhook import signature
 from notifier.messages import DoctorInfo, notifications_for
-from notifier.templates import ENGLISH, HINDI, choose_language
+from notifier.templates import MESSAGES
 from shared.backoff import backoff_seconds
+from shared.contracts.reasons import ReasonCode
+from shared.i18n.catalogs import choose_language
 from tests.support.notifier import token_event, token_view
 
 ZONE = ZoneInfo("Asia/Kolkata")
@@ -28,7 +30,6 @@ PATIENT_EVENTS = [
     "token.cancelled",
     "token.doctor_delayed",
     "token.no_show",
-    "token.checked_in",
 ]
 DOCTOR = DoctorInfo(name="Dr. Asha Rao", room="12")
 
@@ -37,14 +38,15 @@ def _token(**overrides: object):  # type: ignore[no-untyped-def]
     return token_view(uuid4(), estimated_time=datetime(2026, 12, 1, 4, 10, tzinfo=UTC), **overrides)
 
 
-def test_every_patient_facing_event_has_an_english_and_a_hindi_template() -> None:
-    assert set(ENGLISH) == set(HINDI) == set(PATIENT_EVENTS)
+def test_every_patient_facing_event_has_a_message() -> None:
+    assert set(MESSAGES) == set(PATIENT_EVENTS)
 
 
 @pytest.mark.parametrize("event_type", PATIENT_EVENTS)
 @pytest.mark.parametrize("language", ["en", "hi"])
 def test_each_message_names_the_token_and_fills_every_blank(event_type: str, language: str) -> None:
-    event = token_event(event_type, _token(language=language, waitlist_position=3), reason="doctor on leave")
+    token = _token(language=language, waitlist_position=3)
+    event = token_event(event_type, token, reason="doctor on leave", code=ReasonCode.DOCTOR_UNAVAILABLE)
     [note] = notifications_for(event, ZONE, doctor=DOCTOR)
     assert note.language == language
     assert note.text.startswith("[D1-20261201-T001] ")
@@ -56,16 +58,17 @@ def test_each_message_names_the_token_and_fills_every_blank(event_type: str, lan
 def test_a_confirmation_tells_doctor_room_slot_and_estimated_time() -> None:
     [note] = notifications_for(token_event("token.confirmed", _token()), ZONE, doctor=DOCTOR)
     assert note.text == (
-        "[D1-20261201-T001] Token T001 confirmed with Dr. Asha Rao in room 12 for 09:00-10:00 on 2026-12-01; "
-        "estimated time 09:40."
+        "[D1-20261201-T001] Token D1-T001 is confirmed with Dr. Asha Rao (room 12) on Tue, 1 Dec, 9:00 AM-10:00 AM. "
+        "Expected time: 9:40 AM."
     )
 
 
 def test_without_the_doctor_or_a_time_the_message_still_reads_well() -> None:
     token = _token().model_copy(update={"estimated_time": None})
-    [note] = notifications_for(token_event("token.promoted", token, reason="a seat freed up"), ZONE)
+    [note] = notifications_for(token_event("token.promoted", token, code=ReasonCode.DOCTOR_UNAVAILABLE), ZONE)
     assert note.text.endswith(
-        "now has a seat with the doctor in 09:00-10:00 on 2026-12-01; estimated time to be announced (a seat freed up)."
+        "now has a seat with the doctor on Tue, 1 Dec, 9:00 AM-10:00 AM. Expected time: to be announced. "
+        "The doctor is not available at that time."
     )
 
 
@@ -73,9 +76,12 @@ def test_the_waitlist_position_and_the_reason_are_told() -> None:
     hindi = token_event("token.waitlisted", _token(language="hi", waitlist_position=4, status="pending"))
     [note] = notifications_for(hindi, ZONE, doctor=DOCTOR)
     assert "क्रमांक 4" in note.text
-    cancelled = token_event("token.cancelled", _token(), reason="doctor unavailable")
+    cancelled = token_event("token.cancelled", _token(), reason="Dr. Rao: conference", code=ReasonCode.NO_SLOT_LEFT)
     [note] = notifications_for(cancelled, ZONE, doctor=DOCTOR)
-    assert "is cancelled (doctor unavailable)" in note.text
+    assert (
+        "is cancelled. Please book again or ask at the reception desk. The doctor has no time left today." in note.text
+    )
+    assert "conference" not in note.text  # staff's free text stays with staff
 
 
 def test_the_language_is_the_patients_else_the_hospitals_default() -> None:
@@ -84,7 +90,7 @@ def test_the_language_is_the_patients_else_the_hospitals_default() -> None:
     assert choose_language("fr", "en") == "en"
     assert choose_language(None, "fr") == "en"
     [note] = notifications_for(token_event("token.called", _token()), ZONE, doctor=DOCTOR, default_language="hi")
-    assert note.text.endswith("टोकन T001: कृपया अभी Dr. Asha Rao (कमरा 12) के पास जाएँ।")
+    assert note.text.endswith("टोकन D1-T001: कृपया अभी Dr. Asha Rao (कमरा 12) के पास अंदर जाएँ।")
 
 
 def test_channels_follow_from_what_is_known_about_the_patient() -> None:
@@ -100,11 +106,13 @@ def test_channels_follow_from_what_is_known_about_the_patient() -> None:
     assert [n.channel for n in notifications_for(anonymous, ZONE, channels=every)] == ["log"]
     webhook = next(n for n in notifications_for(event, ZONE, channels=every) if n.channel == "webhook")
     assert not webhook.text.startswith("[")
-    assert webhook.subject == "Your OPD token T001"
+    assert webhook.subject == "Your OPD token D1-T001"
 
 
-def test_completed_consultations_tell_nobody() -> None:
-    assert notifications_for(token_event("token.completed", _token()), ZONE) == []
+@pytest.mark.parametrize("event_type", ["token.completed", "token.checked_in"])
+def test_completed_consultations_and_check_ins_tell_nobody(event_type: str) -> None:
+    """At check-in the patient is at the desk, which tells them; the board shows the times."""
+    assert notifications_for(token_event(event_type, _token()), ZONE) == []
 
 
 def test_backoff_grows_exponentially_is_capped_and_jittered() -> None:

@@ -103,7 +103,7 @@ def test_on_the_day_etas_hold_while_the_doctor_keeps_time_and_follow_the_clock_a
 
 
 def test_a_later_emergency_is_seen_first_and_pushes_the_others() -> None:
-    clinic = Clinic.open(template(MORNING, capacity=5, reserved=1))  # 12 consult minutes
+    clinic = Clinic.open(template(MORNING, capacity=5, reserved=1), now=at(8, 55))  # 12 consult minutes
     first, second = clinic.book(), clinic.book(source=TokenSource.FOLLOWUP)
     clinic.take_events()
 
@@ -145,7 +145,7 @@ def _two_seated_two_waiting(clinic: Clinic) -> tuple[str, str, str, str]:
 
 
 def test_on_the_day_small_eta_shifts_are_told_once_they_add_up_to_the_threshold() -> None:
-    clinic = Clinic.open(template(MORNING, capacity=10, reserved=0))  # 08:00 on the day; 6 minutes each
+    clinic = Clinic.open(template(MORNING, capacity=10, reserved=0), now=at(8, 45))  # 6 minutes each
     walkin = clinic.book()
     clinic.take_events()
 
@@ -160,24 +160,57 @@ def test_on_the_day_small_eta_shifts_are_told_once_they_add_up_to_the_threshold(
     assert not events_of(clinic.take_events(), TokenEtaChanged), "6 minutes later than last told (09:12)"
 
 
+def test_a_move_hours_ahead_is_told_once_it_is_large_against_the_time_to_go() -> None:
+    """12 minutes later matters 15 minutes before the time, not two hours before it (it may well move back)."""
+    clinic = Clinic.open(template(MORNING, capacity=10, reserved=0))  # 08:00; 6 minutes each
+    walkin = clinic.book()
+    clinic.book(source=TokenSource.PRIORITY)
+    clinic.book(source=TokenSource.PRIORITY)
+    assert not events_of(clinic.take_events(), TokenEtaChanged), "12 minutes, an hour ahead"
+    clinic.now = at(8, 35)
+    clinic.tick()
+    assert not events_of(clinic.take_events(), TokenEtaChanged), "12 minutes is less than half of 25"
+    clinic.now = at(8, 36)
+    clinic.tick()
+    [notice] = events_of(clinic.take_events(), TokenEtaChanged)
+    assert notice.payload.token.short_number == walkin.short_number
+    assert (notice.payload.previous_estimated_time, notice.payload.token.estimated_time) == (at(9), at(9, 12))
+
+
+def test_patients_in_the_waiting_room_get_no_eta_notices() -> None:
+    """They see the board, and get "you're next" and "please go in"."""
+    clinic = Clinic.open(template(MORNING, capacity=10, reserved=0), now=at(8, 55))
+    here, away = clinic.book(), clinic.book()
+    clinic.check_in(here.short_number)
+    clinic.take_events()
+
+    clinic.emergency()
+    clinic.emergency()
+
+    told = {e.payload.token.short_number for e in events_of(clinic.take_events(), TokenEtaChanged)}
+    assert told == {away.short_number}
+
+
 def test_the_day_before_small_shifts_are_not_told_and_the_morning_tells_what_they_added_up_to() -> None:
-    """Tomorrow's times are tentative: a notice for every few bookings ahead would be noise. From 07:00 on the
-    day, the clock tells each patient whose ETA moved the threshold or more since they were told, once."""
-    clinic = Clinic.open(template(MORNING, capacity=12, reserved=0), now=at(20) - timedelta(days=1))
+    """Tomorrow's times are tentative: a notice for every few bookings ahead would be noise. On the day, the
+    clock tells each patient whose ETA moved enough since they were told, once."""
+    clinic = Clinic.open(template(MORNING, capacity=10, reserved=0), now=at(20) - timedelta(days=1))
     walkin = clinic.book(date=MONDAY)
     clinic.book(source=TokenSource.PRIORITY, date=MONDAY)
     clinic.book(source=TokenSource.PRIORITY, date=MONDAY)
-    assert not events_of(clinic.take_events(), TokenEtaChanged), "10 minutes later (the threshold), 5 at a time"
+    assert not events_of(clinic.take_events(), TokenEtaChanged), "12 minutes later, 6 at a time"
 
     clinic.now = at(6, 59)
     clinic.tick()
     assert not events_of(clinic.take_events(), TokenEtaChanged), "nobody is woken before 07:00"
     clinic.now = at(7)
     clinic.tick()
+    assert not events_of(clinic.take_events(), TokenEtaChanged), "12 minutes, two hours ahead"
+    clinic.now = at(8, 36)
+    clinic.tick()
     [notice] = events_of(clinic.take_events(), TokenEtaChanged)
     assert notice.payload.token.short_number == walkin.short_number
-    assert (notice.payload.previous_estimated_time, notice.payload.token.estimated_time) == (at(9), at(9, 10))
-    assert notice.payload.reason == "the queue moved since you were last told"
+    assert (notice.payload.previous_estimated_time, notice.payload.token.estimated_time) == (at(9), at(9, 12))
     clinic.wait(seconds=5)
     clinic.tick()
     assert not events_of(clinic.take_events(), TokenEtaChanged), "told once"

@@ -124,8 +124,11 @@ def test_the_report_is_one_self_contained_page() -> None:
 
     page = render("OPD day", ["intro"], [("figure", "value"), ("seen", "50")], [("one", record), ("two", record)])
 
-    assert page.startswith("<!doctype html>") and page.count("<svg") == 4
+    assert page.startswith("<!doctype html>") and page.count("<svg") == 2 + 2 * 2  # the overview, then each doctor
     assert "<script" not in page and "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    assert page.count("<details class='doctor'>") == 2 and page.count("<h3>Per doctor (") == 2
+    assert 'font-size="13"' in page and "stroke-dasharray" in page  # readable axes; the second policy dashed
+    assert page.count("<rect ") == 2 * 2 * 2  # utilization and peak queue, a bar per doctor and policy
 
 
 def test_opd_simulate_a_stochastic_day_and_a_comparison(tmp_path: Path) -> None:
@@ -151,5 +154,5 @@ def test_opd_simulate_a_stochastic_day_and_a_comparison(tmp_path: Path) -> None:
     assert "Summary" in day.output and "doctor utilization" in day.output and "Schedules" in day.output
     assert compared.exit_code == 0, compared.output
     assert "reserve 0" in compared.output and "difference" in compared.output
-    assert (tmp_path / "a.html").read_text().count("<svg") == 6 and (tmp_path / "b.html").exists()
+    assert (tmp_path / "a.html").read_text().count("<svg") == 2 + 3 * 2 and (tmp_path / "b.html").exists()
     assert wrong.exit_code != 0

@@ -7,7 +7,7 @@ from allocator.domain.context import CommandContext
 from allocator.domain.day import Day
 from allocator.domain.handlers.common import invalid_transition, refuse_duplicate, require_doctor, require_token
 from allocator.domain.model import Doctor, Token
-from allocator.domain.settle import settle
+from allocator.domain.settle import settle, worth_telling
 from allocator.domain.views import token_view
 from allocator.domain.workspace import Workspace
 from shared.contracts.commands import CallNext, CheckIn, CompleteToken, DelayDoctor, RecallToken
@@ -24,6 +24,7 @@ from shared.contracts.events import (
     TokenUpNext,
     TokenWaitlisted,
 )
+from shared.contracts.reasons import Cause, ReasonCode
 from shared.contracts.values import TokenStatus
 from shared.errors import ErrorCode, Rejection
 
@@ -31,14 +32,18 @@ MIN_MEASURED_MINUTES = 0.5
 MAX_MEASURED_MINUTES = 120.0
 
 
-def _tell(ws: Workspace, day: Day, kind: type[EventBase], token: Token, reason: str | None = None) -> dict[str, Any]:
+def _tell(ws: Workspace, day: Day, kind: type[EventBase], token: Token, cause: Cause | None = None) -> dict[str, Any]:
     view = token_view(day, token)
-    ws.emit(kind, day.doctor.id, TokenPayload(token=view, reason=reason))
+    ws.emit(kind, day.doctor.id, TokenPayload.of(view, cause))
     return view.model_dump(mode="json")
 
 
-def _settle_and_tell(ws: Workspace, day: Day, now: datetime, reason: str, told: set[Any]) -> None:
-    for notice in settle(ws, day, now, reason=reason, told=told):
+def _queue_changed(text: str) -> Cause:
+    return Cause(ReasonCode.QUEUE_CHANGED, text)
+
+
+def _settle_and_tell(ws: Workspace, day: Day, now: datetime, cause: Cause, told: set[Any]) -> None:
+    for notice in settle(ws, day, now, cause, told=told):
         ws.emit(notice.kind, notice.doctor_id, notice.payload)
 
 
@@ -78,10 +83,10 @@ def call_next(ws: Workspace, command: CallNext, ctx: CommandContext) -> dict[str
         day.call(queue[0], ctx.now)
         ws.touch_token(queue[0], ctx.now)
     told = {t.id for t in [*queue[:2], *([current] if current else [])]}
-    notices = settle(ws, day, ctx.now, reason="the queue moved", told=told)
+    notices = settle(ws, day, ctx.now, Cause(ReasonCode.QUEUE_CHANGED, "the queue moved"), told=told)
     room = f" to room {doctor.room}" if doctor.room else ""
-    called = _tell(ws, day, TokenCalled, queue[0], reason=f"please proceed{room} now") if queue else None
-    up_next = _tell(ws, day, TokenUpNext, queue[1], reason="you are next") if len(queue) > 1 else None
+    called = _tell(ws, day, TokenCalled, queue[0], Cause(None, f"please proceed{room} now")) if queue else None
+    up_next = _tell(ws, day, TokenUpNext, queue[1], Cause(None, "you are next")) if len(queue) > 1 else None
     for notice in notices:
         ws.emit(notice.kind, notice.doctor_id, notice.payload)
     return {"completed": completed, "nowServing": called, "upNext": up_next, "waiting": max(0, len(queue) - 1)}
@@ -108,7 +113,7 @@ def complete_token(ws: Workspace, command: CompleteToken, ctx: CommandContext) -
     if token.status is not TokenStatus.CONFIRMED:
         raise invalid_transition(token, f"only a confirmed token can be completed; this one is {token.status.value}")
     view = _complete(ws, day, token, ctx.now)
-    _settle_and_tell(ws, day, ctx.now, f"token {token.short_number} seen", {token.id})
+    _settle_and_tell(ws, day, ctx.now, _queue_changed(f"token {token.short_number} seen"), {token.id})
     return {"token": view}
 
 
@@ -144,9 +149,10 @@ def _late_arrival(ws: Workspace, day: Day, token: Token, now: datetime) -> dict[
     day.requeue(token, (int(token.priority), float(day.next_arrival())))  # the end of the priority class
     token.status_reason = "arrived late"
     ws.touch_token(token, now)
-    _settle_and_tell(ws, day, now, f"token {token.short_number} arrived late", {token.id})
+    _settle_and_tell(ws, day, now, _queue_changed(f"token {token.short_number} arrived late"), {token.id})
     kind = TokenConfirmed if token.status is TokenStatus.CONFIRMED else TokenWaitlisted
-    return {"token": _tell(ws, day, kind, token, reason="arrived late: back in the queue"), "lateArrival": True}
+    late = Cause(ReasonCode.ARRIVED_LATE, "arrived late: back in the queue")
+    return {"token": _tell(ws, day, kind, token, late), "lateArrival": True}
 
 
 def recall_token(ws: Workspace, command: RecallToken, ctx: CommandContext) -> dict[str, Any]:
@@ -160,10 +166,12 @@ def recall_token(ws: Workspace, command: RecallToken, ctx: CommandContext) -> di
     ws.touch_token(token, ctx.now)
     if token.recalls >= 2:
         day.set_status(token, TokenStatus.NO_SHOW)
-        token.status_reason = "called twice, did not come"
+        twice = Cause(ReasonCode.CALLED_TWICE, "called twice, did not come")
+        token.status_reason = twice.text
         token.estimated_time = None
-        view = _tell(ws, day, TokenNoShow, token, reason=token.status_reason)
-        _settle_and_tell(ws, day, ctx.now, f"token {token.short_number} marked no-show", {token.id})
+        view = _tell(ws, day, TokenNoShow, token, twice)
+        freed = Cause(ReasonCode.SEAT_FREED, f"token {token.short_number} marked no-show")
+        _settle_and_tell(ws, day, ctx.now, freed, {token.id})
         return {"token": view, "noShow": True}
     # "The next N" are those the doctor will call next (checked-in patients first), not the next N by arrival.
     behind = [t for t in day.call_order(ctx.now) if t.id != token.id and t.slot_id == token.slot_id]
@@ -175,14 +183,16 @@ def recall_token(ws: Workspace, command: RecallToken, ctx: CommandContext) -> di
             day.requeue(token, (anchor[0], (anchor[1] + following[1]) / 2))
         else:
             day.requeue(token, (anchor[0], anchor[1] + 0.5))
-    _settle_and_tell(ws, day, ctx.now, f"token {token.short_number} recalled", {token.id})
-    reason = f"called but not found: back in the queue after {len(after)} patient(s)"
-    return {"token": _tell(ws, day, TokenRecalled, token, reason=reason), "noShow": False}
+    _settle_and_tell(ws, day, ctx.now, _queue_changed(f"token {token.short_number} recalled"), {token.id})
+    text = f"called but not found: back in the queue after {len(after)} patient(s)"
+    recalled = Cause(ReasonCode.RECALLED, text, {"patients": len(after)})
+    return {"token": _tell(ws, day, TokenRecalled, token, recalled), "noShow": False}
 
 
 def delay_doctor(ws: Workspace, command: DelayDoctor, ctx: CommandContext) -> dict[str, Any]:
     """The doctor runs ``minutes`` late (before the day starts) or pauses for ``minutes`` from now: nobody is
-    seen before the doctor resumes; every waiting patient's estimated time moves, and each is told."""
+    seen before the doctor resumes. Each waiting patient whose time really moved from what they were told is told
+    their own new time; the others (later in the day, where the slot's start still holds) hear nothing."""
     payload = command.payload
     doctor = require_doctor(ws, payload.doctor_id)
     day = ws.day(doctor, payload.date or ws.today(ctx.now))
@@ -191,11 +201,14 @@ def delay_doctor(ws: Workspace, command: DelayDoctor, ctx: CommandContext) -> di
     day.delay_reason = payload.reason
     day.resume_at = max(first_start, ctx.now) + timedelta(minutes=payload.minutes)
     ws.touch_day(day)
-    reason = f"{doctor.name} is running {payload.minutes} minutes late" + (
+    text = f"{doctor.name} is running {payload.minutes} minutes late" + (
         f": {payload.reason}" if payload.reason else ""
     )
+    late = Cause(ReasonCode.DOCTOR_LATE, text, {"minutes": payload.minutes})
     waiting = day.waiting()
-    _settle_and_tell(ws, day, ctx.now, reason, {t.id for t in waiting})
-    for token in waiting:
-        _tell(ws, day, TokenDoctorDelayed, token, reason=reason)
-    return {"doctorId": str(doctor.id), "date": str(day.date), "delayMinutes": payload.minutes, "told": len(waiting)}
+    _settle_and_tell(ws, day, ctx.now, late, {t.id for t in waiting})
+    moved = [t for t in waiting if worth_telling(ws, ctx.now, t.estimated_time, t.announced_eta)]
+    for token in moved:
+        notice = TokenPayload.of(token_view(day, token), late, previous_estimated_time=token.announced_eta)
+        ws.emit(TokenDoctorDelayed, day.doctor.id, notice)
+    return {"doctorId": str(doctor.id), "date": str(day.date), "delayMinutes": payload.minutes, "told": len(moved)}

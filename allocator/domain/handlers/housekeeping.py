@@ -11,6 +11,7 @@ from allocator.domain.views import token_view
 from allocator.domain.workspace import Workspace
 from shared.contracts.commands import Reallocate
 from shared.contracts.events import TokenCancelled, TokenMoved, TokenNoShow, TokenPayload, TokenPromoted
+from shared.contracts.reasons import Cause, ReasonCode
 from shared.contracts.values import TokenStatus
 
 
@@ -28,17 +29,18 @@ def roll_over(ws: Workspace, day: Day, now: datetime) -> tuple[list[str], list[s
         for token in day.in_slot(slot, TokenStatus.PENDING):
             if open_slots:
                 day.move(token, open_slots[0].id)
-                reason = f"slot {slot.label()} ended; moved to the waitlist of {open_slots[0].label()}"
+                text = f"slot {slot.label()} ended; moved to the waitlist of {open_slots[0].label()}"
+                cause = Cause(ReasonCode.SLOT_ENDED, text, {"slot": open_slots[0].label()})
                 kind: type[TokenMoved | TokenCancelled] = TokenMoved
                 moved.append(token.token_number)
             else:
                 day.set_status(token, TokenStatus.CANCELLED)
-                reason = f"no slot left on {day.date} with {day.doctor.name}"
+                cause = Cause(ReasonCode.NO_SLOT_LEFT, f"no slot left on {day.date} with {day.doctor.name}")
                 kind = TokenCancelled
                 cancelled.append(token.token_number)
-            token.status_reason = reason
+            token.status_reason = cause.text
             ws.touch_token(token, now)
-            ws.emit(kind, day.doctor.id, TokenPayload(token=token_view(day, token), reason=reason))
+            ws.emit(kind, day.doctor.id, TokenPayload.of(token_view(day, token), cause))
     return moved, cancelled
 
 
@@ -52,12 +54,13 @@ def expire_no_shows(ws: Workspace, day: Day, now: datetime) -> list[str]:
         for token in day.in_slot(slot, TokenStatus.CONFIRMED):
             if token.checked_in_at is None and token.called_at is None:
                 day.set_status(token, TokenStatus.NO_SHOW)
-                token.status_reason = f"not checked in by {deadline:%H:%M}"
+                cause = Cause(
+                    ReasonCode.NOT_CHECKED_IN, f"not checked in by {deadline:%H:%M}", {"at": deadline.isoformat()}
+                )
+                token.status_reason = cause.text
                 token.estimated_time = None
                 ws.touch_token(token, now)
-                ws.emit(
-                    TokenNoShow, day.doctor.id, TokenPayload(token=token_view(day, token), reason=token.status_reason)
-                )
+                ws.emit(TokenNoShow, day.doctor.id, TokenPayload.of(token_view(day, token), cause))
                 expired.append(token.token_number)
     return expired
 
@@ -67,10 +70,9 @@ def run_clock(ws: Workspace, day: Day, now: datetime, reason: str) -> dict[str, 
     reserves and quota holds released at slot start, promotions, slot status, ETAs. Repeating it is a no-op."""
     no_shows = expire_no_shows(ws, day, now)
     moved, cancelled = roll_over(ws, day, now)
-    notices = settle(ws, day, now, reason=reason)
-    notices += drift_notices(
-        ws, day, now, "the queue moved since you were last told", {n.payload.token.id for n in notices}
-    )
+    notices = settle(ws, day, now, Cause(ReasonCode.QUEUE_CHANGED, reason))
+    drift = Cause(ReasonCode.QUEUE_CHANGED, "the queue moved since you were last told")
+    notices += drift_notices(ws, day, now, drift, {n.payload.token.id for n in notices})
     for notice in notices:
         ws.emit(notice.kind, notice.doctor_id, notice.payload)
     promoted = [n.payload.token.token_number for n in notices if n.kind is TokenPromoted]

@@ -11,6 +11,7 @@ from allocator.domain.model import Slot, Token
 from allocator.domain.reseat import Reseating, reseat
 from allocator.domain.workspace import Workspace
 from shared.contracts.commands import MarkDoctorUnavailable
+from shared.contracts.reasons import Cause, ReasonCode
 from shared.contracts.values import SlotStatus, TokenStatus
 from shared.errors import ErrorCode, Rejection
 from shared.seats import Ledger
@@ -78,7 +79,7 @@ def apply_templates(ws: Workspace, day: Day, now: datetime) -> Reseating:
     known = {slot.start_time for slot in day.slots}
     day.slots.extend(ws.new_slot(doctor, day.date, t) for start, t in wanted.items() if start not in known)
     day.slots.sort(key=lambda slot: slot.start_time)
-    return reseat(ws, day, displaced, now, SCHEDULE_CHANGED)
+    return reseat(ws, day, displaced, now, Cause(ReasonCode.SCHEDULE_CHANGED, SCHEDULE_CHANGED))
 
 
 def mark_doctor_unavailable(ws: Workspace, command: MarkDoctorUnavailable, ctx: CommandContext) -> dict[str, Any]:
@@ -112,7 +113,7 @@ def mark_doctor_unavailable(ws: Workspace, command: MarkDoctorUnavailable, ctx: 
         slot.status_reason = reason
         ws.touch_slot(slot)
     displaced = [token for slot in affected for token in _cancel(ws, day, slot, reason)]
-    outcome = reseat(ws, day, displaced, ctx.now, reason)
+    outcome = reseat(ws, day, displaced, ctx.now, Cause(ReasonCode.DOCTOR_UNAVAILABLE, reason))
     result: dict[str, Any] = {
         "doctorId": str(doctor.id),
         "date": str(day.date),

@@ -38,6 +38,7 @@ from shared.contracts.events import (
     TokenPayload,
     TokenWaitlisted,
 )
+from shared.contracts.reasons import Cause, ReasonCode
 from shared.contracts.values import TimeRange, TokenSource, TokenStatus
 from shared.errors import ErrorCode, Rejection
 
@@ -138,7 +139,8 @@ def book_token(ws: Workspace, command: BookToken, ctx: CommandContext) -> dict[s
         )
     status = TokenStatus.CONFIRMED if seated else TokenStatus.PENDING
     token = _issue(ws, day, slot, patient, payload.source, status, ctx.now)
-    notices = settle(ws, day, ctx.now, reason=f"token {token.short_number} added", told={token.id})
+    added = Cause(ReasonCode.QUEUE_CHANGED, f"token {token.short_number} added")
+    notices = settle(ws, day, ctx.now, added, told={token.id})
     if status is TokenStatus.PENDING:
         return _answer(ws, day, token, notices, suggestions=suggestions, suggestedDoctors=[])
     return _answer(ws, day, token, notices)
@@ -167,7 +169,8 @@ def _place_emergency(
             occupied = day.occupancy(slot)
             overflow = occupied.regular + occupied.emergency == slot.capacity
             token = _issue(ws, day, slot, patient, TokenSource.EMERGENCY, TokenStatus.CONFIRMED, ctx.now, overflow)
-            notices = settle(ws, day, ctx.now, reason="1 emergency patient added", told={token.id})
+            added = Cause(ReasonCode.EMERGENCY_ADDED, "1 emergency patient added")
+            notices = settle(ws, day, ctx.now, added, told={token.id})
             return _answer(ws, day, token, notices)
     raise Rejection(
         ErrorCode.NO_EMERGENCY_CAPACITY,
@@ -177,18 +180,18 @@ def _place_emergency(
 
 
 def _end_token(
-    ws: Workspace, day: Day, token: Token, status: TokenStatus, reason: str | None, ctx: CommandContext
+    ws: Workspace, day: Day, token: Token, status: TokenStatus, cause: Cause, ctx: CommandContext
 ) -> dict[str, Any]:
     was_confirmed = token.status is TokenStatus.CONFIRMED
     day.set_status(token, status)
-    token.status_reason = reason
+    token.status_reason = cause.text
     token.estimated_time = None
     ws.touch_token(token, ctx.now)
     view = token_view(day, token)
     kind = TokenCancelled if status is TokenStatus.CANCELLED else TokenNoShow
-    ws.emit(kind, day.doctor.id, TokenPayload(token=view, reason=reason))
+    ws.emit(kind, day.doctor.id, TokenPayload.of(view, cause))
     verb = "cancelled" if status is TokenStatus.CANCELLED else "marked no-show"
-    for notice in settle(ws, day, ctx.now, reason=f"token {token.short_number} {verb}"):
+    for notice in settle(ws, day, ctx.now, Cause(ReasonCode.SEAT_FREED, f"token {token.short_number} {verb}")):
         ws.emit(notice.kind, notice.doctor_id, notice.payload)
     return {"token": view.model_dump(mode="json"), "seatFreed": was_confirmed}
 
@@ -198,7 +201,8 @@ def cancel_token(ws: Workspace, command: CancelToken, ctx: CommandContext) -> di
     day, token = require_token(ws, payload.doctor_id, payload.token_id)
     if not token.status.is_active:
         raise invalid_transition(token, f"a {token.status.value} token cannot be cancelled")
-    return _end_token(ws, day, token, TokenStatus.CANCELLED, payload.reason or "cancelled on request", ctx)
+    cause = Cause(ReasonCode.CANCELLED_ON_REQUEST, payload.reason or "cancelled on request")
+    return _end_token(ws, day, token, TokenStatus.CANCELLED, cause, ctx)
 
 
 def mark_no_show(ws: Workspace, command: MarkNoShow, ctx: CommandContext) -> dict[str, Any]:
@@ -214,4 +218,4 @@ def mark_no_show(ws: Workspace, command: MarkNoShow, ctx: CommandContext) -> dic
             tokenNumber=token.token_number,
             startsAt=slot.starts_at.isoformat(),
         )
-    return _end_token(ws, day, token, TokenStatus.NO_SHOW, "did not arrive", ctx)
+    return _end_token(ws, day, token, TokenStatus.NO_SHOW, Cause(ReasonCode.NOT_ARRIVED, "did not arrive"), ctx)

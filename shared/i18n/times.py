@@ -1,0 +1,45 @@
+"""Dates and times as each locale writes them ("Thu, 3 Dec, 9:31 AM" / "गुरु, 3 दिस॰, 9:31 am"), in the
+hospital's time zone whatever the machine's.
+
+Spaces are plain and a span's dash is a hyphen: CLDR's narrow no-break space and en dash are outside the SMS
+alphabet, and one of them would make an English SMS hold 70 characters instead of 160.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_skeleton, format_time, get_datetime_format
+
+
+def _plain(text: str) -> str:
+    return text.replace("\u202f", " ").replace("\u00a0", " ")
+
+
+@dataclass(frozen=True, slots=True)
+class LocalTimes:
+    locale: Locale
+    zone: ZoneInfo
+
+    def clock(self, instant: datetime) -> str:
+        """A time of day, e.g. ``9:31 AM``."""
+        return _plain(format_time(instant, "short", tzinfo=self.zone, locale=self.locale))
+
+    def wall_clock(self, moment: time) -> str:
+        """A local wall-clock time (already in the hospital's zone), e.g. a slot's start."""
+        return _plain(format_time(moment, "short", locale=self.locale))
+
+    def day(self, day: date) -> str:
+        """A day with its weekday, e.g. ``Thu, 3 Dec``."""
+        return _plain(format_skeleton("MMMEd", day, locale=self.locale))
+
+    def moment(self, instant: datetime) -> str:
+        """A day and a time, e.g. ``Thu, 3 Dec, 9:31 AM``."""
+        local = instant.astimezone(self.zone)
+        pattern = str(get_datetime_format("medium", locale=self.locale))
+        return pattern.replace("{1}", self.day(local.date())).replace("{0}", self.clock(instant))
+
+    def span(self, start: time, end: time) -> str:
+        """A slot's hours, e.g. ``9:00 AM-10:00 AM``."""
+        return f"{self.wall_clock(start)}-{self.wall_clock(end)}"
