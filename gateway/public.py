@@ -69,8 +69,10 @@ def public_event(event: Event) -> dict[str, Any]:
     payload = event.payload
     if isinstance(payload, TokenPayload):
         data["token"] = public_token(payload.token).model_dump(mode="json")
-        if payload.reason is not None and event.type not in _PRIVATE_REASONS:
-            data["reason"] = payload.reason
+        if payload.reason_code is not None and event.type not in _PRIVATE_REASONS:
+            # The code and its parameters only: the English text may quote what a desk typed, or other tokens.
+            data["reasonCode"] = payload.reason_code.value
+            data["reasonParams"] = payload.reason_params
         if payload.previous_estimated_time is not None:
             data["previousEstimatedTime"] = payload.previous_estimated_time.isoformat()
     elif isinstance(payload, DoctorPayload):
