@@ -33,7 +33,7 @@ def test_a_command_type_without_a_declared_role_is_refused_to_everyone(monkeypat
     monkeypatch.delitem(LEAST_ROLE, "BookToken")
     command = book_command(uuid4())
     assert required_role(command) is None
-    with pytest.raises(Unauthorized, match="declares no role"):
+    with pytest.raises(Unauthorized, match=r"^BookToken declares no role: nobody may send it$"):
         authorize(Principal("amqp:allocator", Role.SYSTEM), command)
 
 
@@ -94,3 +94,10 @@ def test_no_boolean_is_read_as_a_number_nor_text_as_a_boolean(field: str, value:
 def test_an_age_as_numeric_text_from_a_form_stays_accepted() -> None:
     body = {"doctorId": str(uuid4()), "patientName": "A", "patientAge": "34"}
     assert BookTokenPayload.model_validate(body).patient_age == 34
+
+
+def test_a_refusal_says_what_the_command_needs_and_what_the_sender_has() -> None:
+    """The reason is what a kiosk developer reads in the dead-letter header."""
+    with pytest.raises(Unauthorized) as refused:
+        authorize(Principal("amqp:kiosk", Role.BOOKING), book_command(uuid4(), source="emergency"))
+    assert str(refused.value) == "BookToken needs the staff role; amqp:kiosk has booking"

@@ -10,6 +10,7 @@ from shared.contracts.events import (
     TokenNoShow,
     TokenPromoted,
 )
+from shared.contracts.reasons import ReasonCode
 from shared.contracts.values import TokenSource, TokenStatus
 from shared.errors import ErrorCode
 
@@ -211,6 +212,7 @@ def test_the_day_before_small_shifts_are_not_told_and_the_morning_tells_what_the
     [notice] = events_of(clinic.take_events(), TokenEtaChanged)
     assert notice.payload.token.short_number == walkin.short_number
     assert (notice.payload.previous_estimated_time, notice.payload.token.estimated_time) == (at(9), at(9, 12))
+    assert notice.payload.reason_code is ReasonCode.QUEUE_CHANGED  # the patient is told why, in their language
     clinic.wait(seconds=5)
     clinic.tick()
     assert not events_of(clinic.take_events(), TokenEtaChanged), "told once"
