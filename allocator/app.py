@@ -12,9 +12,9 @@ from aio_pika.abc import AbstractConnection
 
 from allocator.adapters.metrics import watch_outbox, watch_queues
 from allocator.adapters.outbox_relay import OutboxRelay
-from allocator.adapters.shard_consumer import BatchSettings, ShardConsumer
-from allocator.adapters.ticker import run_ticker
 from allocator.domain.policy import Policy
+from allocator.entrypoints.shard_consumer import BatchSettings, ShardConsumer
+from allocator.entrypoints.ticker import run_ticker
 from allocator.service.processor import ShardProcessor
 from allocator.settings import AllocatorSettings
 from shared import amqp, db

@@ -1,0 +1,1 @@
+"""Where work enters the allocator: the shard consumers (commands from RabbitMQ) and the clock's ticker."""
