@@ -1,5 +1,6 @@
 """A patient's own token: staff see and change any token; anyone else (a booking key too) needs its cancel code."""
 
+from dataclasses import dataclass
 from uuid import UUID
 
 import asyncpg
@@ -7,7 +8,7 @@ from aiohttp import web
 
 from gateway import queries
 from gateway.access import caller_of
-from gateway.context import CANCEL_SECRET, SETTINGS
+from gateway.context import CANCEL_SECRET, READER, SETTINGS
 from shared.cancel_codes import CODE_HEADER, is_cancel_code
 from shared.contracts.caller import Role
 from shared.contracts.views import TokenView
@@ -51,3 +52,32 @@ async def readable_token(request: web.Request, connection: asyncpg.Connection, r
     if found is not None and code is not None:
         check_code(request, found.id, code)
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class TokenToChange:
+    """The token a command will change, its doctor (who owns the shard), and the cancel code the caller gave."""
+
+    token_id: UUID
+    doctor_id: UUID
+    code: str | None
+
+
+async def token_to_change(
+    request: web.Request, ref: str, without_code: Role | None, body_code: object = None
+) -> TokenToChange | None:
+    """Token ``ref`` (id or number) for a command; None when there is no such token.
+
+    Below ``without_code``, the caller must present the token's cancel code (refused otherwise); it is checked here
+    and travels on in the command, for the allocator to check again.
+    """
+    coded = without_code is not None and needs_code(request, without_code)
+    code = require_code(request, presented_code(request, body_code)) if coded else None
+    async with request.app[READER].acquire() as connection:
+        found = await queries.token_doctor(connection, ref)
+    if found is None:
+        return None
+    token_id, doctor_id = found
+    if code is not None:
+        check_code(request, token_id, code)
+    return TokenToChange(token_id, doctor_id, code)

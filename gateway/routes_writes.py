@@ -7,11 +7,9 @@ from pydantic import BaseModel
 
 from gateway.access import caller_of
 from gateway.auth import requires
-from gateway.context import READER
 from gateway.dispatch import IDEMPOTENCY_HEADER, dispatch
 from gateway.emergency import emergency_by_specialization
-from gateway.patient_access import check_code, needs_code, presented_code, require_code
-from gateway.queries import token_doctor
+from gateway.patient_access import token_to_change
 from gateway.requests import json_body, path_uuid
 from gateway.responses import error
 from shared.contracts.caller import Role
@@ -111,19 +109,14 @@ async def _token_command(
     """
     ref = request.match_info["tokenId"]
     body = await json_body(request, required=False)
-    code = presented_code(request, body.pop("cancelCode", None))
-    coded = without_code is not None and needs_code(request, without_code)
-    if coded:
-        code = require_code(request, code)
-    async with request.app[READER].acquire() as connection:
-        found = await token_doctor(connection, ref)
-    if found is None:
+    target = await token_to_change(request, ref, without_code, body.pop("cancelCode", None))
+    if target is None:
         return error(ErrorCode.TOKEN_NOT_FOUND, f"token {ref} not found", {"tokenId": ref})
-    token_id, doctor_id = found
-    if coded and code is not None:
-        check_code(request, token_id, code)
-        body["cancelCode"] = code
-    return await dispatch(request, command_type, payload_type, {**body, "tokenId": ref, "doctorId": str(doctor_id)})
+    if target.code is not None:
+        body["cancelCode"] = target.code
+    return await dispatch(
+        request, command_type, payload_type, {**body, "tokenId": ref, "doctorId": str(target.doctor_id)}
+    )
 
 
 @routes.put("/api/tokens/{tokenId}/cancel")

@@ -13,7 +13,7 @@ from gateway.fhir import mapping, terms
 from gateway.fhir.inbound import AppointmentIn, JsonPatch, booking, cancellation
 from gateway.fhir.outcomes import operation_outcome
 from gateway.fhir.wire import PATCH_BODY, RESOURCE_BODY, fhir_body, fhir_response
-from gateway.patient_access import check_code, needs_code, presented_code, require_code
+from gateway.patient_access import token_to_change
 from gateway.requests import BadRequest
 from gateway.responses import error
 from shared.cancel_codes import cancel_code
@@ -67,17 +67,12 @@ async def create_appointment(request: web.Request) -> web.Response:
 async def _cancel(request: web.Request, reason: str | None) -> web.Response:
     """As REST's cancel: staff cancel any token, a booking key presents the token's cancel code."""
     resource_id = request.match_info["id"]
-    coded = needs_code(request, Role.STAFF)
-    code = require_code(request, presented_code(request)) if coded else None
-    async with request.app[READER].acquire() as connection:
-        found = await queries.token_doctor(connection, resource_id)
-    if found is None:
+    target = await token_to_change(request, resource_id, Role.STAFF)
+    if target is None:
         return error(ErrorCode.TOKEN_NOT_FOUND, f"Appointment/{resource_id} not found", {"id": resource_id})
-    token_id, doctor_id = found
-    payload: dict[str, Any] = {"doctorId": str(doctor_id), "tokenId": str(token_id), "reason": reason}
-    if code is not None:
-        check_code(request, token_id, code)
-        payload["cancelCode"] = code
+    payload: dict[str, Any] = {"doctorId": str(target.doctor_id), "tokenId": str(target.token_id), "reason": reason}
+    if target.code is not None:
+        payload["cancelCode"] = target.code
     command = build(request, CancelToken, CancelTokenPayload, payload)
     reply = await send(request, command)
     if reply is None:
