@@ -16,6 +16,7 @@ from notifier.directory import doctor_info
 from notifier.messages import DoctorInfo, notifications_for
 from shared import db, log_context
 from shared.amqp import AMQP_ERRORS, dead_letter
+from shared.batching import next_batch
 from shared.codec import DecodeError, decode_event
 from shared.contracts.events import Event, TokenPayload
 from shared.topology import DLQ_EVENTS_KEY, Topology
@@ -60,22 +61,12 @@ class EventConsumer:
             while not stop.is_set():
                 if channel.is_closed:
                     raise ConnectionError("notifier: channel closed")
-                batch = await self._collect(buffer)
+                batch = await next_batch(buffer, self.prefetch)
                 if batch:
                     await self._handle(channel, batch, stop)
         finally:
             if not channel.is_closed:
                 await channel.close()
-
-    async def _collect(self, buffer: asyncio.Queue[AbstractIncomingMessage]) -> list[AbstractIncomingMessage]:
-        """The next message and those already buffered behind it, up to the prefetch; never waits for more."""
-        try:
-            batch = [await asyncio.wait_for(buffer.get(), timeout=0.25)]
-        except TimeoutError:
-            return []
-        while len(batch) < self.prefetch and not buffer.empty():
-            batch.append(buffer.get_nowait())
-        return batch
 
     async def _handle(
         self, channel: AbstractChannel, batch: list[AbstractIncomingMessage], stop: asyncio.Event

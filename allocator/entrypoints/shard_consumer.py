@@ -22,6 +22,7 @@ from allocator.service.processor import BatchConflict, Fenced, PoisonCommand, Sh
 from shared import log_context
 from shared.amqp import AMQP_ERRORS, dead_letter, send_reply
 from shared.authority import BrokerUser, Principal, Unauthorized, authorize, principal_of
+from shared.batching import next_batch
 from shared.cancel_codes import cancel_code
 from shared.codec import COMMAND_BY_TYPE, DecodeError, decode_command, loads
 from shared.contracts.commands import Command, Tick
@@ -135,7 +136,7 @@ class ShardConsumer:
             while not stop.is_set():
                 if channel.is_closed:
                     raise ConnectionError(f"shard {self.shard}: channel closed")
-                batch = await self._collect(buffer, stop)
+                batch = await next_batch(buffer, self.settings.max_size, self.settings.linger_seconds, stop)
                 if batch:
                     await self._handle(channel, batch, stop)
         finally:
@@ -144,29 +145,6 @@ class ShardConsumer:
                 await self._replies.close()
             if not channel.is_closed:
                 await channel.close()  # whatever is still held goes back to the queue
-
-    async def _collect(
-        self, buffer: asyncio.Queue[AbstractIncomingMessage], stop: asyncio.Event
-    ) -> list[AbstractIncomingMessage]:
-        try:
-            first = await asyncio.wait_for(buffer.get(), timeout=0.25)
-        except TimeoutError:
-            return []
-        batch = [first]
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.settings.linger_seconds
-        while len(batch) < self.settings.max_size and not stop.is_set():
-            if not buffer.empty():
-                batch.append(buffer.get_nowait())
-                continue
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                break
-            try:
-                batch.append(await asyncio.wait_for(buffer.get(), timeout=remaining))
-            except TimeoutError:
-                break
-        return batch
 
     async def _handle(
         self, channel: AbstractChannel, batch: list[AbstractIncomingMessage], stop: asyncio.Event
