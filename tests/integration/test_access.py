@@ -54,6 +54,7 @@ async def test_a_patient_uses_the_cancel_code_returned_at_booking(
         json={"doctorId": doctor["id"], "patientName": "Someone Else", "patientAge": 40},
     )
     assert other_status == 201 and other["cancelCode"] != code
+    assert booked["statusPage"].startswith("/t/") and other["statusPage"] != booked["statusPage"]
 
     assert (await call("anonymous", "GET", f"/api/tokens/{token}"))[0] == 401
     status, seen = await call("anonymous", "GET", f"/api/tokens/{token}", headers={"X-Cancel-Code": code.lower()})

@@ -100,6 +100,7 @@ def _route_calls(doctor: str, token: str, command: str) -> dict[tuple[str, str],
         ("GET", "/metrics"): ("/metrics", None),
         ("GET", "/api/openapi.json"): ("/api/openapi.json", None),
         ("GET", "/api/docs"): ("/api/docs", None),
+        ("GET", "/api/docs/assets/{name}"): ("/api/docs/assets/swagger-ui.css", None),
         ("GET", "/fhir/metadata"): ("/fhir/metadata", None),
         ("GET", "/fhir/Practitioner"): ("/fhir/Practitioner?specialty=ENT", None),
         ("GET", "/fhir/Practitioner/{id}"): (f"/fhir/Practitioner/{doctor}", None),
@@ -342,8 +343,10 @@ async def test_commands_and_their_outcomes_belong_to_their_caller(
     assert stolen.status == 404 and "Asha" not in await stolen.text()
     own = await app_a.get(f"/api/commands/{a['commandId']}")
     assert own.status == 201 and (await own.json())["cancelCode"] == a["cancelCode"]
+    assert (await own.json())["statusPage"] == a["statusPage"]
     desk = await staff.get(f"/api/commands/{a['commandId']}")
     assert desk.status == 201 and "cancelCode" not in await desk.json()  # the patient's code is its issuer's alone
+    assert "/t/" not in await desk.text()  # and so is the status link
 
     relay = CommandBus(AMQP_URL, topology, "replayer")
     try:
