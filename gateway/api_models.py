@@ -13,6 +13,7 @@ from pydantic import ConfigDict, Field, create_model
 
 from gateway.audit import NotificationView
 from gateway.public import PublicToken
+from gateway.status_page.view import Stage
 from shared.contracts.base import Contract
 from shared.contracts.commands import (
     AddEmergencyPayload,
@@ -224,6 +225,27 @@ class BoardAnswer(Answer):
     delay_minutes: int
 
 
+class StatusRow(Contract):
+    key: Literal["token", "doctor", "room", "day", "slot", "before", "eta", "updated"]
+    label: str
+    value: str = Field(description='as the patient reads it, "-" when not known')
+
+
+class PatientStatus(Contract):
+    """A patient's page, as text in their language; the stage and the actions' availability as data."""
+
+    language: str
+    stage: Stage
+    headline: str
+    rows: list[StatusRow]
+    can_late: bool
+    can_cancel: bool
+
+
+class PatientStatusAnswer(Answer):
+    status: PatientStatus
+
+
 class Done(Answer):
     """The allocator's answer to a write, with the original's ``message``."""
 
@@ -241,6 +263,7 @@ class TokenDone(Done):
     suggested_slots: list[SuggestedSlot] | None = None
     suggested_doctors: list[SuggestedDoctor] | None = None
     cancel_code: str | None = Field(None, description="shown once, for a new token")
+    status_page: str | None = Field(None, description="the patient's status link (/t/<code>), for a new token")
 
 
 class CallNextDone(Done):

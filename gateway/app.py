@@ -31,6 +31,7 @@ from gateway.readiness import CachedReadiness
 from gateway.request_ids import echo_request_id, request_id_middleware
 from gateway.responses import hide_versions
 from gateway.settings import GatewaySettings
+from gateway.status_page import routes as status_page
 from gateway.stream_limits import StreamLimits
 from shared import db
 from shared.clock import Clock, clock_from_settings
@@ -94,6 +95,7 @@ def create_app(settings: GatewaySettings, clock: Clock | None = None) -> web.App
     app.add_routes(audit.routes)
     app.add_routes(routes_feed.routes)
     board.install(app)
+    app.add_routes(status_page.routes)
     app.add_routes(health.routes)
     app.add_routes(metrics.routes)
     app.add_routes(openapi.routes)

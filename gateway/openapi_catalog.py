@@ -65,6 +65,7 @@ PATH_PARAMS: dict[str, tuple[dict[str, Any], str]] = {
     "name": ({"type": "string"}, "a file of the page, e.g. swagger-ui.css"),
     "tokenId": ({"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[^/]+$"}, "token id or tokenNumber"),
     "id": ({"type": "string", "pattern": "^[A-Za-z0-9\\-\\.]{1,64}$"}, "the FHIR resource id"),
+    "code": ({"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"}, "the status link's code"),
 }
 DATE = Param(
     "date", "query", {"type": "string", "format": "date"}, f"YYYY-MM-DD within {MAX_DAYS_AWAY} days; default today"
@@ -172,6 +173,12 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         {200: HTML},
         READ_ERRORS,
         params=(Param("doctorIds", "query", {"type": "string"}, "doctor ids, comma-separated"), SPECIALIZATION),
+    ),
+    ("GET", "/t/{code}"): Operation(
+        "A patient's status page (the code is the link's)", "patient", {200: HTML, 404: HTML}
+    ),
+    ("GET", "/t/{code}/status"): Operation(
+        "A patient's status, for their page", "patient", {200: m.PatientStatusAnswer}, (404,)
     ),
     ("GET", "/api/tokens/{tokenId}/notifications"): Operation(
         "Every message recorded for a token",

@@ -302,3 +302,18 @@ async def command_reply(connection: asyncpg.Connection, command_id: UUID) -> Com
     """The command's outcome, once the allocator has decided."""
     row = await connection.fetchrow("SELECT command_type, reply, issuer FROM inbox WHERE command_id = $1", command_id)
     return CommandOutcome(row["command_type"], row["reply"], row["issuer"]) if row is not None else None
+
+
+async def patients_before(connection: asyncpg.Connection, token_id: UUID) -> int:
+    """Confirmed patients of the token's doctor that day who come before it and have not been called yet."""
+    count: int = await connection.fetchval(
+        """SELECT count(*) FROM tokens t JOIN slots s ON s.id = t.slot_id,
+                  (SELECT m.doctor_id, m.date, ms.start_time, m.queue_priority, m.queue_position
+                     FROM tokens m JOIN slots ms ON ms.id = m.slot_id WHERE m.id = $1) me
+            WHERE t.doctor_id = me.doctor_id AND t.date = me.date AND t.id <> $1
+              AND t.status = 'confirmed' AND t.called_at IS NULL
+              AND (s.start_time, t.queue_priority, t.queue_position)
+                  < (me.start_time, me.queue_priority, me.queue_position)""",
+        token_id,
+    )
+    return count

@@ -64,8 +64,8 @@ def _fhir_booking(doctor: str) -> dict[str, Any]:
     return {"resourceType": "Appointment", "status": "booked", "participant": [patient, practitioner]}
 
 
-def _route_calls(doctor: str, token: str, command: str) -> dict[tuple[str, str], tuple[str, Any]]:
-    """How to call each route: (method, template) → (path, body)."""
+def _route_calls(doctor: str, token: str, command: str, page: str) -> dict[tuple[str, str], tuple[str, Any]]:
+    """How to call each route: (method, template) → (path, body); ``page``: the token's status link."""
     patient = {"doctorId": doctor, "patientName": "Matrix Patient", "patientAge": 30}
     return {
         ("POST", "/api/doctors"): ("/api/doctors", {"name": "Dr. Matrix", "specialization": "ENT", **SLOTS}),
@@ -95,6 +95,8 @@ def _route_calls(doctor: str, token: str, command: str) -> dict[tuple[str, str],
         ("GET", "/api/commands/{commandId}"): (f"/api/commands/{command}", None),
         ("GET", "/api/events/stream"): (f"/api/events/stream?doctorId={doctor}", None),
         ("GET", "/board"): (f"/board?doctorId={doctor}", None),
+        ("GET", "/t/{code}"): (page, None),  # the link's code is the credential: every caller gets the page
+        ("GET", "/t/{code}/status"): (f"{page}/status", None),
         ("GET", "/healthz"): ("/healthz", None),
         ("GET", "/readyz"): ("/readyz", None),
         ("GET", "/metrics"): ("/metrics", None),
@@ -144,7 +146,7 @@ def _admitted(access: Access, who: str) -> bool:
 async def test_every_registered_route_admits_exactly_the_roles_it_declares(api: TestClient, allocator: Running) -> None:
     doctor = await create_doctor(api)
     booked = await book(api, doctor["id"], "Matrix Holder")
-    calls = _route_calls(doctor["id"], booked["token"]["id"], booked["commandId"])
+    calls = _route_calls(doctor["id"], booked["token"]["id"], booked["commandId"], booked["statusPage"])
     routes = [r for r in api.app.router.routes() if r.method != "HEAD"]  # type: ignore[union-attr]
     registered = {(r.method, r.resource.canonical) for r in routes if r.resource is not None}
     assert registered == calls.keys(), "a route without a matrix entry, or an entry without a route"

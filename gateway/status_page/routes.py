@@ -1,0 +1,90 @@
+"""``/t/<code>``: the page, and ``/t/<code>/status``: its JSON. The link's code is the only credential.
+
+A code names one token and its visit day (``shared.status_links``); a wrong or expired one gets one plain page,
+the same whatever was wrong, so it tells nothing about other tokens.
+"""
+
+from typing import Any
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from gateway import queries
+from gateway.auth import public
+from gateway.context import CANCEL_SECRET, CLOCK, READER, SETTINGS
+from gateway.responses import error, ok
+from gateway.routes_feed import EVENT_TYPES
+from gateway.status_page.view import NOT_VALID, PageFacts, page_view
+from shared.codec import dumps
+from shared.contracts.views import TokenView
+from shared.errors import ErrorCode
+from shared.i18n.catalogs import choose_language, languages, translator
+from shared.i18n.times import LocalTimes
+from shared.status_links import read_status_code
+
+routes = web.RouteTableDef()
+POLL_SECONDS = 30
+
+
+async def _read(request: web.Request) -> tuple[TokenView, dict[str, Any]] | None:
+    """The token the code names and its page view; None for a wrong or expired code."""
+    settings, now = request.app[SETTINGS], request.app[CLOCK].now()
+    target = read_status_code(
+        request.app[CANCEL_SECRET], request.match_info["code"], now.astimezone(settings.zone).date()
+    )
+    if target is None:
+        return None
+    async with request.app[READER].acquire() as connection:
+        token = await queries.token(connection, str(target.token_id), settings.zone)
+        if token is None or token.date != target.day:
+            return None
+        doctor = await queries.doctor(connection, token.doctor_id)
+        before = await queries.patients_before(connection, token.id)
+    if doctor is None:
+        return None
+    language = translator(choose_language(token.language, "en"))
+    facts = PageFacts(token=token, doctor=doctor, before=before, now=now)
+    return token, {
+        "language": language.language,
+        **page_view(facts, language, LocalTimes(language.locale, settings.zone)),
+    }
+
+
+def _not_valid(request: web.Request) -> web.Response:
+    notes = [(code, translator(code).text(NOT_VALID)) for code in languages()]
+    response = aiohttp_jinja2.render_template("status_invalid.html", request, {"notes": notes}, status=404)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@routes.get("/t/{code}")
+@public
+async def status_page(request: web.Request) -> web.Response:
+    """The patient's page: rendered whole (it works without script), then kept current by its script."""
+    found = await _read(request)
+    if found is None:
+        return _not_valid(request)
+    token, view = found
+    config = {
+        "statusUrl": f"{request.path}/status",
+        "feedUrl": f"/api/events/stream?doctorId={token.doctor_id}",
+        "types": [*sorted(EVENT_TYPES), "resync"],
+        "pollSeconds": POLL_SECONDS,
+    }
+    script = dumps(config).decode().replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    response = aiohttp_jinja2.render_template("status.html", request, {**view, "config": script})
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"  # the code is in the URL
+    return response
+
+
+@routes.get("/t/{code}/status")
+@public
+async def status_data(request: web.Request) -> web.Response:
+    """The page's view as JSON: what the script polls, and re-reads when the doctor's public feed moves."""
+    found = await _read(request)
+    if found is None:
+        return error(ErrorCode.NOT_FOUND, "this link is not valid or has expired")
+    response = ok(status=found[1])
+    response.headers["Cache-Control"] = "no-store"
+    return response
