@@ -240,6 +240,7 @@ class PatientStatus(Contract):
     rows: list[StatusRow]
     can_late: bool
     can_cancel: bool
+    actions: dict[str, str] = Field(description="the action buttons' texts, in the patient's language")
 
 
 class PatientStatusAnswer(Answer):

@@ -31,6 +31,7 @@ from gateway.readiness import CachedReadiness
 from gateway.request_ids import echo_request_id, request_id_middleware
 from gateway.responses import hide_versions
 from gateway.settings import GatewaySettings
+from gateway.status_page import actions as status_actions
 from gateway.status_page import routes as status_page
 from gateway.stream_limits import StreamLimits
 from shared import db
@@ -96,6 +97,7 @@ def create_app(settings: GatewaySettings, clock: Clock | None = None) -> web.App
     app.add_routes(routes_feed.routes)
     board.install(app)
     app.add_routes(status_page.routes)
+    app.add_routes(status_actions.routes)
     app.add_routes(health.routes)
     app.add_routes(metrics.routes)
     app.add_routes(openapi.routes)

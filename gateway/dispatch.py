@@ -69,7 +69,7 @@ def command_id(request: web.Request, part: str = "") -> UUID:
 def relayed_caller(request: web.Request) -> Caller:
     """The caller as the command names it: the allocator acts for it, and checks its role again."""
     caller = caller_of(request)
-    if caller.role is None:  # routes that send commands all need a key; this keeps it so
+    if caller.role is None:  # routes that send commands need a key (a status link passes its own caller)
         raise Rejection(ErrorCode.UNAUTHENTICATED, "an API key is required")
     return Caller(name=caller.name, role=caller.role)
 
@@ -80,12 +80,14 @@ def build(
     payload_type: type[BaseModel],
     payload: dict[str, Any],
     part: str = "",
+    caller: Caller | None = None,
 ) -> CommandBase:
-    """Validate the payload (a ValidationError becomes a 400) and wrap it in a command sent for the caller.
+    """Validate the payload (a ValidationError becomes a 400) and wrap it in a command sent for the caller
+    (the request's, unless ``caller`` names the one a credential other than a key stands for).
 
     The caller's role is checked against the command's least role here as well as by the allocator.
     """
-    caller = relayed_caller(request)
+    caller = caller or relayed_caller(request)
     command = command_type(
         command_id=command_id(request, part),
         issued_at=request.app[CLOCK].now(),

@@ -180,6 +180,12 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("GET", "/t/{code}/status"): Operation(
         "A patient's status, for their page", "patient", {200: m.PatientStatusAnswer}, (404,)
     ),
+    ("POST", "/t/{code}/late"): Operation(
+        "The patient is running late: back a few places, once", "patient", {200: m.PatientStatusAnswer}, (404, 409, 503)
+    ),
+    ("POST", "/t/{code}/cancel"): Operation(
+        "The patient cancels their token", "patient", {200: m.PatientStatusAnswer}, (404, 409, 503)
+    ),
     ("GET", "/api/tokens/{tokenId}/notifications"): Operation(
         "Every message recorded for a token",
         "audit",

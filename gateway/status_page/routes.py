@@ -7,6 +7,7 @@ the same whatever was wrong, so it tells nothing about other tokens.
 from typing import Any
 
 import aiohttp_jinja2
+import asyncpg
 from aiohttp import web
 
 from gateway import queries
@@ -16,6 +17,7 @@ from gateway.responses import error, ok
 from gateway.routes_feed import EVENT_TYPES
 from gateway.status_page.view import NOT_VALID, PageFacts, page_view
 from shared.codec import dumps
+from shared.contracts.caller import Caller, Role
 from shared.contracts.views import TokenView
 from shared.errors import ErrorCode
 from shared.i18n.catalogs import choose_language, languages, translator
@@ -23,20 +25,28 @@ from shared.i18n.times import LocalTimes
 from shared.status_links import read_status_code
 
 routes = web.RouteTableDef()
+LINK_CALLER = Caller(name="status-link", role=Role.BOOKING)
+"""Whom a page action is sent for: the booking role, with the token's cancel code, which the allocator checks."""
 POLL_SECONDS = 30
 
 
-async def _read(request: web.Request) -> tuple[TokenView, dict[str, Any]] | None:
-    """The token the code names and its page view; None for a wrong or expired code."""
-    settings, now = request.app[SETTINGS], request.app[CLOCK].now()
-    target = read_status_code(
-        request.app[CANCEL_SECRET], request.match_info["code"], now.astimezone(settings.zone).date()
-    )
+async def linked_token(request: web.Request, connection: asyncpg.Connection) -> TokenView | None:
+    """The token the link's code names; None for a wrong or expired code (or a token gone since)."""
+    settings = request.app[SETTINGS]
+    today = request.app[CLOCK].now().astimezone(settings.zone).date()
+    target = read_status_code(request.app[CANCEL_SECRET], request.match_info["code"], today)
     if target is None:
         return None
+    token = await queries.token(connection, str(target.token_id), settings.zone)
+    return token if token is not None and token.date == target.day else None
+
+
+async def read_page(request: web.Request) -> tuple[TokenView, dict[str, Any]] | None:
+    """The token the code names and its page view; None for a wrong or expired code."""
+    settings, now = request.app[SETTINGS], request.app[CLOCK].now()
     async with request.app[READER].acquire() as connection:
-        token = await queries.token(connection, str(target.token_id), settings.zone)
-        if token is None or token.date != target.day:
+        token = await linked_token(request, connection)
+        if token is None:
             return None
         doctor = await queries.doctor(connection, token.doctor_id)
         before = await queries.patients_before(connection, token.id)
@@ -50,7 +60,11 @@ async def _read(request: web.Request) -> tuple[TokenView, dict[str, Any]] | None
     }
 
 
-def _not_valid(request: web.Request) -> web.Response:
+def link_not_found() -> web.Response:
+    return error(ErrorCode.NOT_FOUND, "this link is not valid or has expired")
+
+
+def not_valid(request: web.Request) -> web.Response:
     notes = [(code, translator(code).text(NOT_VALID)) for code in languages()]
     response = aiohttp_jinja2.render_template("status_invalid.html", request, {"notes": notes}, status=404)
     response.headers["Cache-Control"] = "no-store"
@@ -61,9 +75,9 @@ def _not_valid(request: web.Request) -> web.Response:
 @public
 async def status_page(request: web.Request) -> web.Response:
     """The patient's page: rendered whole (it works without script), then kept current by its script."""
-    found = await _read(request)
+    found = await read_page(request)
     if found is None:
-        return _not_valid(request)
+        return not_valid(request)
     token, view = found
     config = {
         "statusUrl": f"{request.path}/status",
@@ -82,9 +96,9 @@ async def status_page(request: web.Request) -> web.Response:
 @public
 async def status_data(request: web.Request) -> web.Response:
     """The page's view as JSON: what the script polls, and re-reads when the doctor's public feed moves."""
-    found = await _read(request)
+    found = await read_page(request)
     if found is None:
-        return error(ErrorCode.NOT_FOUND, "this link is not valid or has expired")
+        return link_not_found()
     response = ok(status=found[1])
     response.headers["Cache-Control"] = "no-store"
     return response

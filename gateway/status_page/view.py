@@ -38,6 +38,15 @@ HEADLINES = {
 }
 NOT_VALID = N_("This link is not valid or has expired. Please ask at the reception desk.")
 CALLED_NO_ROOM = N_("It is your turn: please go in to {doctor} now.")
+ACTIONS = {
+    "late": N_("I'm running late"),
+    "lateDone": N_("You have been moved back a little. Your new expected time is shown below."),
+    "cancel": N_("Cancel my token"),
+    "confirm": N_("Cancel this token? This cannot be undone."),
+    "yes": N_("Yes, cancel it"),
+    "no": N_("No, keep it"),
+    "failed": N_("That did not work. Please try again, or ask at the reception desk."),
+}
 LABELS = {
     "token": N_("Token"),
     "doctor": N_("Doctor"),
@@ -94,4 +103,5 @@ def page_view(f: PageFacts, language: Translator, times: LocalTimes) -> dict[str
         "rows": [{"key": key, "label": language.text(LABELS[key]), "value": values[key]} for key in LABELS],
         "canLate": stage in (Stage.CONFIRMED, Stage.CHECKED_IN) and token.recalls == 0,
         "canCancel": stage in (Stage.WAITLISTED, Stage.CONFIRMED, Stage.CHECKED_IN),
+        "actions": {key: language.text(message) for key, message in ACTIONS.items()},
     }

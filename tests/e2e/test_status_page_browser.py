@@ -51,3 +51,39 @@ async def test_a_hindi_speakers_page_and_a_wrong_code(api: TestClient, allocator
     shown = _text(browser, "body")
     assert "This link is not valid or has expired" in shown and "यह लिंक सही नहीं है" in shown
     assert "Sita" not in shown and "101" not in shown
+
+
+def _hidden(driver: object, css: str) -> bool:
+    return bool(driver.execute_script("return document.querySelector(arguments[0]).hidden;", css))  # type: ignore[attr-defined]
+
+
+def _click(driver: object, css: str) -> None:
+    driver.execute_script("document.querySelector(arguments[0]).click();", css)  # type: ignore[attr-defined]
+
+
+@pytest.mark.timeout(60)
+async def test_running_late_shows_the_new_time_and_cancel_asks_first(
+    api: TestClient, allocator: Running, browser: object
+) -> None:
+    doctor = await create_doctor(api, reserved=0, room="101")
+    mine = await book(api, doctor["id"], "Ravi Kumar")
+    for name in ("Asha Verma", "Sita Devi"):
+        await book(api, doctor["id"], name)
+    await asyncio.to_thread(browser.get, str(api.make_url(mine["statusPage"])))  # type: ignore[attr-defined]
+    await asyncio.to_thread(_wait_for, browser, "#v-before", "0", 10)
+    eta = _text(browser, "#v-eta")
+
+    _click(browser, "#late")
+    await asyncio.to_thread(_wait_for, browser, "#notice", "Your new expected time is shown below", 10)
+    await asyncio.to_thread(_wait_for, browser, "#v-before", "2", 10)
+    assert _text(browser, "#v-eta") != eta and _hidden(browser, "#late")  # the button is gone: once only
+
+    _click(browser, "#cancel")
+    await asyncio.to_thread(_wait_for, browser, "#confirm", "This cannot be undone", 5)
+    _click(browser, "#no")
+    assert _hidden(browser, "#confirm") and not _hidden(browser, "#cancel")
+    _click(browser, "#cancel")
+    _click(browser, "#yes")
+    await asyncio.to_thread(_wait_for, browser, "#headline", "This token is cancelled.", 10)
+    token = await (await api.get(f"/api/tokens/{mine['token']['id']}")).json()
+    assert token["token"]["status"] == "cancelled"

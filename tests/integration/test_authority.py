@@ -56,6 +56,12 @@ ROUTE_COMMANDS = {
     ("PUT", "/fhir/Appointment/{id}"): "CancelToken",
     ("PATCH", "/fhir/Appointment/{id}"): "CancelToken",
 }
+# The routes a status link's code authorizes: public (the code is the credential, checked in the handler), and
+# each sends its command for the booking role with the token's cancel code, which the allocator checks again.
+LINK_COMMANDS = {
+    ("POST", "/t/{code}/late"): "RecallToken",
+    ("POST", "/t/{code}/cancel"): "CancelToken",
+}
 
 
 def _fhir_booking(doctor: str) -> dict[str, Any]:
@@ -97,6 +103,8 @@ def _route_calls(doctor: str, token: str, command: str, page: str) -> dict[tuple
         ("GET", "/board"): (f"/board?doctorId={doctor}", None),
         ("GET", "/t/{code}"): (page, None),  # the link's code is the credential: every caller gets the page
         ("GET", "/t/{code}/status"): (f"{page}/status", None),
+        ("POST", "/t/{code}/late"): (f"{page}/late", None),
+        ("POST", "/t/{code}/cancel"): (f"{page}/cancel", None),
         ("GET", "/healthz"): ("/healthz", None),
         ("GET", "/readyz"): ("/readyz", None),
         ("GET", "/metrics"): ("/metrics", None),
@@ -159,6 +167,8 @@ async def test_every_registered_route_admits_exactly_the_roles_it_declares(api: 
             assert access is not None, f"{method} {template} declares no access"
             if (method, template) in ROUTE_COMMANDS:
                 assert access.value == LEAST_ROLE[ROUTE_COMMANDS[method, template]], (method, template)
+            if (method, template) in LINK_COMMANDS:
+                assert access is Access.PUBLIC and LEAST_ROLE[LINK_COMMANDS[method, template]] is Role.BOOKING
             path, body = calls[method, template]
             for who in ("anonymous", "booking", "staff", "admin", "invalid"):
                 headers = {"X-Cancel-Code": booked["cancelCode"]}
@@ -197,7 +207,7 @@ def _samples(doctor: UUID, token: str, shard: int, code: str | None = None) -> d
         "CheckIn": {"doctorId": str(doctor), "tokenId": token},
         "CallNext": {"doctorId": str(doctor)},
         "CompleteToken": {"doctorId": str(doctor), "tokenId": token},
-        "RecallToken": {"doctorId": str(doctor), "tokenId": token},
+        "RecallToken": {"doctorId": str(doctor), "tokenId": token, **({"cancelCode": code} if code else {})},
         "DelayDoctor": {"doctorId": str(doctor), "minutes": 5},
         "Reallocate": {"doctorId": str(doctor)},
         "Tick": {"shard": shard},

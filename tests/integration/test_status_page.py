@@ -78,3 +78,28 @@ async def test_a_wrong_or_expired_code_gets_one_plain_page(
 
     clock.advance(timedelta(days=1))  # the visit day is over
     assert (await api.get(booked["statusPage"], headers={"X-API-Key": ""})).status == 404
+
+
+async def test_the_page_moves_a_late_patient_back_once_and_cancels_with_the_link_alone(
+    api: TestClient, allocator: Running, clock: ManualClock
+) -> None:
+    doctor = await create_doctor(api, reserved=0)
+    mine = await book(api, doctor["id"], "Ravi Kumar")
+    for name in ("Asha Verma", "Sita Devi", "Meera Iyer"):
+        await book(api, doctor["id"], name)
+    page = mine["statusPage"]
+    before = _rows((await _status(api, page))["status"])
+
+    late = await api.post(f"{page}/late", headers={"X-API-Key": ""})
+    moved = (await late.json())["status"]
+    assert late.status == 200 and _rows(moved)["before"] == "2" and not moved["canLate"]
+    assert _rows(moved)["eta"] != before["eta"]
+    again = await api.post(f"{page}/late", headers={"X-API-Key": ""})
+    assert again.status == 409 and (await again.json())["code"] == "INVALID_TRANSITION"  # at most once
+
+    cancelled = await api.post(f"{page}/cancel", headers={"X-API-Key": ""})
+    assert cancelled.status == 200 and (await cancelled.json())["status"]["stage"] == "cancelled"
+    token = await (await api.get(f"/api/tokens/{mine['token']['id']}")).json()
+    assert token["token"]["status"] == "cancelled"
+    forged = page[:-4] + ("AAAA" if not page.endswith("AAAA") else "BBBB")
+    assert (await api.post(f"{forged}/cancel", headers={"X-API-Key": ""})).status == 404
