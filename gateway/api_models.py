@@ -247,6 +247,15 @@ class PatientStatusAnswer(Answer):
     status: PatientStatus
 
 
+class SmsReply(Answer):
+    """The text to send back to the patient, in the shape of the outbound webhook's body, and what was done."""
+
+    to: str
+    text: str
+    language: str
+    action: Literal["cancel", "late", "status", "refused", "help", "none"]
+
+
 class Done(Answer):
     """The allocator's answer to a write, with the original's ``message``."""
 

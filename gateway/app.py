@@ -33,6 +33,7 @@ from gateway.responses import hide_versions
 from gateway.settings import GatewaySettings
 from gateway.status_page import actions as status_actions
 from gateway.status_page import routes as status_page
+from gateway.status_page import sms as status_sms
 from gateway.stream_limits import StreamLimits
 from shared import db
 from shared.clock import Clock, clock_from_settings
@@ -98,6 +99,7 @@ def create_app(settings: GatewaySettings, clock: Clock | None = None) -> web.App
     board.install(app)
     app.add_routes(status_page.routes)
     app.add_routes(status_actions.routes)
+    app.add_routes(status_sms.routes)
     app.add_routes(health.routes)
     app.add_routes(metrics.routes)
     app.add_routes(openapi.routes)

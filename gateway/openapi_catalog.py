@@ -15,6 +15,7 @@ from gateway.dispatch import IDEMPOTENCY_HEADER
 from gateway.fhir.inbound import AppointmentIn, JsonPatch
 from gateway.fhir.terms import APPOINTMENT_STATUSES, MEDIA_TYPE, SLOT_STATUSES
 from gateway.requests import MAX_DAYS_AWAY, MAX_OFFSET
+from gateway.status_page.sms import InboundSms
 from shared.cancel_codes import CODE_HEADER
 from shared.contracts.commands import AddEmergencyPayload, BookTokenPayload
 from shared.contracts.values import TokenStatus
@@ -185,6 +186,13 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ),
     ("POST", "/t/{code}/cancel"): Operation(
         "The patient cancels their token", "patient", {200: m.PatientStatusAnswer}, (404, 409, 503)
+    ),
+    ("POST", "/api/inbound/sms"): Operation(
+        "A patient's SMS reply (signed X-OPD-Signature: sha256=<hex HMAC of the body>)",
+        "patient",
+        {200: m.SmsReply},
+        (400, 401),
+        body=(InboundSms,),
     ),
     ("GET", "/api/tokens/{tokenId}/notifications"): Operation(
         "Every message recorded for a token",

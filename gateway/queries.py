@@ -317,3 +317,22 @@ async def patients_before(connection: asyncpg.Connection, token_id: UUID) -> int
         token_id,
     )
     return count
+
+
+async def tokens_of_phone(
+    connection: asyncpg.Connection, phone_tail: str, day: date, zone: ZoneInfo
+) -> list[TokenView]:
+    """The day's tokens booked with a phone number ending in ``phone_tail`` (its last ten digits): active ones
+    first, then by slot and queue order."""
+    rows = await connection.fetch(
+        f"""SELECT * FROM (
+                SELECT {_TOKEN_COLUMNS} FROM tokens t JOIN slots s ON s.id = t.slot_id
+                 WHERE t.slot_id IN (SELECT slot_id FROM tokens WHERE date = $2
+                                       AND right(regexp_replace(phone, '[^0-9]', '', 'g'), 10) = $1)
+            ) ranked
+            WHERE right(regexp_replace(phone, '[^0-9]', '', 'g'), 10) = $1
+            ORDER BY status NOT IN ('confirmed', 'pending'), slot_start, queue_priority, queue_position""",
+        phone_tail,
+        day,
+    )
+    return [_token_view(row, zone) for row in rows]

@@ -3,7 +3,7 @@
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 
 from gateway.client_address import parse_proxies
 from shared.db import with_user
@@ -47,6 +47,9 @@ class GatewaySettings(CommonSettings):
         parse_proxies(value)
         return value
 
+    inbound_sms_secret: SecretStr | None = Field(
+        None, description="HMAC key of X-OPD-Signature on POST /api/inbound/sms (unset: the route refuses everything)"
+    )
     hospital_name: str = Field("OPD", description="the board's heading")
     hospital_logo_file: Path | None = Field(None, description="an image file shown on the board")
     board_languages: str = Field("en,hi", description="the board's labels, in these catalogs' languages, in order")

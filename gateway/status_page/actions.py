@@ -14,9 +14,29 @@ from gateway.dispatch import accepted, build, refusal, send
 from gateway.responses import ok
 from gateway.status_page.routes import LINK_CALLER, link_not_found, linked_token, read_page
 from shared.cancel_codes import cancel_code
+from shared.contracts.caller import Caller
 from shared.contracts.commands import CancelToken, CancelTokenPayload, CommandBase, RecallToken, RecallTokenPayload
+from shared.contracts.views import TokenView
 
 routes = web.RouteTableDef()
+
+
+def for_patient(
+    request: web.Request,
+    caller: Caller,
+    token: TokenView,
+    command_type: type[CommandBase],
+    payload_type: type[BaseModel],
+    **extra: object,
+) -> CommandBase:
+    """A command about the patient's own token, for ``caller`` (below staff), with the token's cancel code."""
+    payload = {
+        "doctorId": str(token.doctor_id),
+        "tokenId": str(token.id),
+        "cancelCode": cancel_code(request.app[CANCEL_SECRET], token.id),
+        **extra,
+    }
+    return build(request, command_type, payload_type, payload, caller=caller)
 
 
 async def _act(
@@ -26,13 +46,7 @@ async def _act(
         token = await linked_token(request, connection)
     if token is None:
         return link_not_found()
-    payload = {
-        "doctorId": str(token.doctor_id),
-        "tokenId": str(token.id),
-        "cancelCode": cancel_code(request.app[CANCEL_SECRET], token.id),
-        **extra,
-    }
-    command = build(request, command_type, payload_type, payload, caller=LINK_CALLER)
+    command = for_patient(request, LINK_CALLER, token, command_type, payload_type, **extra)
     reply = await send(request, command)
     if reply is None:
         return accepted(request, command)

@@ -41,23 +41,24 @@ async def linked_token(request: web.Request, connection: asyncpg.Connection) -> 
     return token if token is not None and token.date == target.day else None
 
 
+async def view_of(
+    request: web.Request, connection: asyncpg.Connection, token: TokenView, default_language: str = "en"
+) -> dict[str, Any]:
+    """The token's page view, in the patient's language (else ``default_language``)."""
+    settings, now = request.app[SETTINGS], request.app[CLOCK].now()
+    doctor = await queries.doctor(connection, token.doctor_id)
+    assert doctor is not None  # doctors are never deleted
+    before = await queries.patients_before(connection, token.id)
+    language = translator(choose_language(token.language, default_language))
+    facts = PageFacts(token=token, doctor=doctor, before=before, now=now)
+    return {"language": language.language, **page_view(facts, language, LocalTimes(language.locale, settings.zone))}
+
+
 async def read_page(request: web.Request) -> tuple[TokenView, dict[str, Any]] | None:
     """The token the code names and its page view; None for a wrong or expired code."""
-    settings, now = request.app[SETTINGS], request.app[CLOCK].now()
     async with request.app[READER].acquire() as connection:
         token = await linked_token(request, connection)
-        if token is None:
-            return None
-        doctor = await queries.doctor(connection, token.doctor_id)
-        before = await queries.patients_before(connection, token.id)
-    if doctor is None:
-        return None
-    language = translator(choose_language(token.language, "en"))
-    facts = PageFacts(token=token, doctor=doctor, before=before, now=now)
-    return token, {
-        "language": language.language,
-        **page_view(facts, language, LocalTimes(language.locale, settings.zone)),
-    }
+        return (token, await view_of(request, connection, token)) if token is not None else None
 
 
 def link_not_found() -> web.Response:

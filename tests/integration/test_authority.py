@@ -62,6 +62,8 @@ LINK_COMMANDS = {
     ("POST", "/t/{code}/late"): "RecallToken",
     ("POST", "/t/{code}/cancel"): "CancelToken",
 }
+# Public routes authorized by a signature over the body instead (an SMS gateway's): unsigned, everyone gets 401.
+SIGNED_ROUTES = {("POST", "/api/inbound/sms")}
 
 
 def _fhir_booking(doctor: str) -> dict[str, Any]:
@@ -105,6 +107,7 @@ def _route_calls(doctor: str, token: str, command: str, page: str) -> dict[tuple
         ("GET", "/t/{code}/status"): (f"{page}/status", None),
         ("POST", "/t/{code}/late"): (f"{page}/late", None),
         ("POST", "/t/{code}/cancel"): (f"{page}/cancel", None),
+        ("POST", "/api/inbound/sms"): ("/api/inbound/sms", {"from": "+91 98200 00001", "text": "STATUS"}),
         ("GET", "/healthz"): ("/healthz", None),
         ("GET", "/readyz"): ("/readyz", None),
         ("GET", "/metrics"): ("/metrics", None),
@@ -180,6 +183,8 @@ async def test_every_registered_route_admits_exactly_the_roles_it_declares(api: 
                 where = (who, method, template, status, answer)
                 if who == "invalid":
                     assert (status, answer.get("code")) == (401, "INVALID_API_KEY"), where
+                elif (method, template) in SIGNED_ROUTES:
+                    assert access is Access.PUBLIC and (status, answer.get("code")) == (401, "UNAUTHENTICATED"), where
                 elif _admitted(access, who):
                     assert status not in (401, 403), where
                 elif who == "anonymous":

@@ -9,12 +9,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from notifier.channels.webhook import signature
 from notifier.messages import DoctorInfo, notifications_for
 from notifier.templates import MESSAGES
 from shared.backoff import backoff_seconds
 from shared.contracts.reasons import ReasonCode
 from shared.i18n.catalogs import choose_language
+from shared.signatures import signature
 from shared.status_links import StatusLinks
 from tests.support.notifier import token_event, token_view
 
