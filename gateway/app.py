@@ -32,6 +32,7 @@ from gateway.request_ids import echo_request_id, request_id_middleware
 from gateway.responses import hide_versions
 from gateway.settings import GatewaySettings
 from gateway.status_page import actions as status_actions
+from gateway.status_page import limits as status_limits
 from gateway.status_page import routes as status_page
 from gateway.status_page import sms as status_sms
 from gateway.stream_limits import StreamLimits
@@ -97,6 +98,7 @@ def create_app(settings: GatewaySettings, clock: Clock | None = None) -> web.App
     app.add_routes(audit.routes)
     app.add_routes(routes_feed.routes)
     board.install(app)
+    status_limits.install(app, settings)
     app.add_routes(status_page.routes)
     app.add_routes(status_actions.routes)
     app.add_routes(status_sms.routes)

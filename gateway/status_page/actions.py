@@ -12,6 +12,7 @@ from gateway.auth import public
 from gateway.context import CANCEL_SECRET, READER
 from gateway.dispatch import accepted, build, refusal, send
 from gateway.responses import ok
+from gateway.status_page.limits import PATIENT_LIMITS, over_limit
 from gateway.status_page.routes import LINK_CALLER, link_not_found, linked_token, read_page
 from shared.cancel_codes import cancel_code
 from shared.contracts.caller import Caller
@@ -42,6 +43,9 @@ def for_patient(
 async def _act(
     request: web.Request, command_type: type[CommandBase], payload_type: type[BaseModel], **extra: object
 ) -> web.Response:
+    refused = over_limit(request.app[PATIENT_LIMITS].actions, f"link:{request.match_info['code']}")
+    if refused is not None:
+        return refused
     async with request.app[READER].acquire() as connection:
         token = await linked_token(request, connection)
     if token is None:

@@ -15,6 +15,7 @@ from gateway.auth import public
 from gateway.context import CANCEL_SECRET, CLOCK, READER, SETTINGS
 from gateway.responses import error, ok
 from gateway.routes_feed import EVENT_TYPES
+from gateway.status_page.limits import PATIENT_LIMITS, over_limit
 from gateway.status_page.view import NOT_VALID, PageFacts, page_view
 from shared.codec import dumps
 from shared.contracts.caller import Caller, Role
@@ -76,6 +77,9 @@ def not_valid(request: web.Request) -> web.Response:
 @public
 async def status_page(request: web.Request) -> web.Response:
     """The patient's page: rendered whole (it works without script), then kept current by its script."""
+    refused = over_limit(request.app[PATIENT_LIMITS].reads, request.match_info["code"])
+    if refused is not None:
+        return refused
     found = await read_page(request)
     if found is None:
         return not_valid(request)
@@ -97,6 +101,9 @@ async def status_page(request: web.Request) -> web.Response:
 @public
 async def status_data(request: web.Request) -> web.Response:
     """The page's view as JSON: what the script polls, and re-reads when the doctor's public feed moves."""
+    refused = over_limit(request.app[PATIENT_LIMITS].reads, request.match_info["code"])
+    if refused is not None:
+        return refused
     found = await read_page(request)
     if found is None:
         return link_not_found()

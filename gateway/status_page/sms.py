@@ -18,6 +18,7 @@ from gateway.requests import json_body
 from gateway.responses import error, ok
 from gateway.status_page.actions import for_patient
 from gateway.status_page.keywords import Keyword, phone_tail, read_keyword
+from gateway.status_page.limits import PATIENT_LIMITS, over_limit
 from gateway.status_page.routes import view_of
 from shared.contracts.base import Contract
 from shared.contracts.caller import Caller, Role
@@ -78,6 +79,9 @@ async def inbound_sms(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     today = request.app[CLOCK].now().astimezone(settings.zone).date()
     tail = phone_tail(message.sender)
+    refused = over_limit(request.app[PATIENT_LIMITS].actions, f"sms:{tail or message.sender}")
+    if refused is not None:
+        return refused
     async with request.app[READER].acquire() as connection:
         tokens = await queries.tokens_of_phone(connection, tail, today, settings.zone) if tail else []
     if not tokens:

@@ -4,9 +4,14 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
-from aiohttp.test_utils import TestClient
+import orjson
+from aiohttp.test_utils import TestClient, TestServer
+from pydantic import SecretStr
 
+from gateway.app import create_app
+from gateway.settings import GatewaySettings
 from shared.clock import ManualClock
+from shared.signatures import SIGNATURE_HEADER, signature
 from shared.status_links import status_code
 from tests.support.api import book, create_doctor
 from tests.support.services import Running
@@ -103,3 +108,28 @@ async def test_the_page_moves_a_late_patient_back_once_and_cancels_with_the_link
     assert token["token"]["status"] == "cancelled"
     forged = page[:-4] + ("AAAA" if not page.endswith("AAAA") else "BBBB")
     assert (await api.post(f"{forged}/cancel", headers={"X-API-Key": ""})).status == 404
+
+
+async def test_links_and_phones_have_their_own_limits(
+    gateway_settings: GatewaySettings, clock: ManualClock, api: TestClient, allocator: Running
+) -> None:
+    strict = gateway_settings.model_copy(
+        update={"link_reads_burst": 3, "patient_actions_burst": 1, "inbound_sms_secret": SecretStr("sms-secret")}
+    )
+    client = TestClient(TestServer(create_app(strict, clock)), headers={"X-API-Key": ""})
+    await client.start_server()
+    try:
+        doctor = await create_doctor(api, reserved=0)
+        page = (await book(api, doctor["id"], "Ravi Kumar", phone="+919800000002"))["statusPage"]
+        other = (await book(api, doctor["id"], "Asha Verma"))["statusPage"]
+        assert [(await client.get(f"{page}/status")).status for _ in range(4)] == [200, 200, 200, 429]
+        assert (await client.get(other)).status == 200  # another link is not held up
+        assert (await client.post(f"{page}/late")).status == 200
+        refused = await client.post(f"{page}/cancel")
+        assert refused.status == 429 and int(refused.headers["Retry-After"]) > 0
+        body = orjson.dumps({"from": "+919800000002", "text": "STATUS"})
+        headers = {SIGNATURE_HEADER: signature("sms-secret", body), "Content-Type": "application/json"}
+        statuses = [(await client.post("/api/inbound/sms", data=body, headers=headers)).status for _ in range(2)]
+        assert statuses == [200, 429]
+    finally:
+        await client.close()
