@@ -13,13 +13,15 @@ from gateway.context import CANCEL_SECRET, READER
 from gateway.dispatch import accepted, build, refusal, send
 from gateway.responses import ok
 from gateway.status_page.limits import PATIENT_LIMITS, over_limit
-from gateway.status_page.routes import LINK_CALLER, link_not_found, linked_token, read_page
+from gateway.status_page.routes import link_not_found, linked_token, read_page
 from shared.cancel_codes import cancel_code
-from shared.contracts.caller import Caller
+from shared.contracts.caller import Caller, Role
 from shared.contracts.commands import CancelToken, CancelTokenPayload, CommandBase, RecallToken, RecallTokenPayload
 from shared.contracts.views import TokenView
 
 routes = web.RouteTableDef()
+LINK_CALLER = Caller(name="status-link", role=Role.BOOKING)
+"""Whom a page action is sent for: the booking role, with the token's cancel code, which the allocator checks."""
 
 
 def for_patient(

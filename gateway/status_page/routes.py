@@ -18,7 +18,6 @@ from gateway.routes_feed import EVENT_TYPES
 from gateway.status_page.limits import PATIENT_LIMITS, over_limit
 from gateway.status_page.view import NOT_VALID, PageFacts, page_view
 from shared.codec import dumps
-from shared.contracts.caller import Caller, Role
 from shared.contracts.views import TokenView
 from shared.errors import ErrorCode
 from shared.i18n.catalogs import choose_language, languages, translator
@@ -26,8 +25,6 @@ from shared.i18n.times import LocalTimes
 from shared.status_links import read_status_code
 
 routes = web.RouteTableDef()
-LINK_CALLER = Caller(name="status-link", role=Role.BOOKING)
-"""Whom a page action is sent for: the booking role, with the token's cancel code, which the allocator checks."""
 POLL_SECONDS = 30
 
 

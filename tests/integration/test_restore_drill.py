@@ -37,7 +37,7 @@ async def test_dump_drop_restore_check_and_resume(
     tmp_path: Path,
 ) -> None:
     doctor = await create_doctor(api, capacity=3)
-    numbers = [(await book(api, doctor["id"], f"Restored {n}"))["data"]["tokenNumber"] for n in range(5)]
+    numbers = [(await book(api, doctor["id"], f"Restored {n}"))["token"]["tokenNumber"] for n in range(5)]
     assert await wait_settled(database, timeout=10)
     await allocator.shutdown()  # a backup of a running system is consistent too; stopping keeps the test simple
 
@@ -56,7 +56,7 @@ async def test_dump_drop_restore_check_and_resume(
     assert (await migration_status(database)).current
     resumed = start(lambda stop: run_allocator(allocator_settings, stop, clock))
     try:
-        after = (await book(api, doctor["id"], "After the restore"))["data"]
+        after = (await book(api, doctor["id"], "After the restore"))["token"]
         assert after["tokenNumber"] not in numbers
         listed = await api.get(f"/api/tokens/doctor/{doctor['id']}")
         assert (await listed.json())["total"] == len(numbers) + 1
