@@ -23,6 +23,7 @@ from shared.contracts.commands import (
     DelayDoctorPayload,
     MarkDoctorUnavailablePayload,
     ReallocatePayload,
+    RecallTokenPayload,
     UpdateDoctorSlotsPayload,
 )
 from shared.contracts.views import DoctorBrief, DoctorView, SlotView, TokenView
@@ -49,6 +50,7 @@ EmergencyBySpecializationBody = rest_body(
     specialization=(Annotated[str, Field(min_length=1, max_length=80)], ...),
 )
 CancelBody = rest_body(CancelTokenPayload, "CancelBody", ("doctor_id", "token_id"))
+RecallBody = rest_body(RecallTokenPayload, "RecallBody", ("doctor_id", "token_id"))
 CallNextBody = rest_body(CallNextPayload, "CallNextBody", ("doctor_id",))
 DelayBody = rest_body(DelayDoctorPayload, "DelayBody", ("doctor_id",))
 ReallocateBody = rest_body(ReallocatePayload, "ReallocateBody", ("doctor_id",))

@@ -147,7 +147,14 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("PUT", "/api/tokens/{tokenId}/no-show"): _write("Mark a no-show", "day", m.TokenDone),
     ("PUT", "/api/tokens/{tokenId}/check-in"): _write("The patient has arrived", "day", m.TokenDone),
     ("PUT", "/api/tokens/{tokenId}/complete"): _write("The consultation is over", "day", m.TokenDone),
-    ("PUT", "/api/tokens/{tokenId}/recall"): _write("Called but not here", "day", m.TokenDone),
+    ("PUT", "/api/tokens/{tokenId}/recall"): _write(
+        "Called but not here, or running late",
+        "day",
+        m.TokenDone,
+        body=(m.RecallBody,),
+        body_required=False,
+        params=(CODE,),
+    ),
     ("POST", "/api/doctors/{doctorId}/call-next"): _write(
         "Call the next patient", "day", m.CallNextDone, body=(m.CallNextBody,), body_required=False
     ),
