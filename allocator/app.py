@@ -75,7 +75,9 @@ async def run_allocator(
             )
             for shard in settings.shard_list()
         ]
-        consumers = [ShardConsumer(p, topology, batch, relay.kick, broker_users) for p in processors]
+        consumers = [
+            ShardConsumer(p, topology, batch, relay.kick, broker_users, settings.public_base_url) for p in processors
+        ]
         shards = settings.shard_list()
 
         async def serve(connection: AbstractConnection) -> None:

@@ -5,8 +5,6 @@ HMAC-SHA256 (``sha256=<hex>``) or the answer is 401. ``GET /received`` lists wha
 each with the ``Idempotency-Key`` header (a redelivered message repeats it).
 """
 
-import hashlib
-import hmac
 import json
 import os
 import sys
@@ -14,15 +12,11 @@ from typing import Any
 
 from aiohttp import web
 
-SIGNATURE_HEADER = "X-OPD-Signature"
+from shared.signatures import SIGNATURE_HEADER, signature_ok
+
 RECEIVED = web.AppKey("received", list[dict[str, Any]])
 SECRET = web.AppKey("secret", str)
 ECHO = web.AppKey("echo", bool)
-
-
-def signature_ok(secret: str, body: bytes, header: str | None) -> bool:
-    expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return header is not None and hmac.compare_digest(expected, header)
 
 
 async def _receive(request: web.Request) -> web.Response:

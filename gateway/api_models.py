@@ -13,6 +13,7 @@ from pydantic import ConfigDict, Field, create_model
 
 from gateway.audit import NotificationView
 from gateway.public import PublicToken
+from gateway.status_page.view import Stage
 from shared.contracts.base import Contract
 from shared.contracts.commands import (
     AddEmergencyPayload,
@@ -22,6 +23,7 @@ from shared.contracts.commands import (
     DelayDoctorPayload,
     MarkDoctorUnavailablePayload,
     ReallocatePayload,
+    RecallTokenPayload,
     UpdateDoctorSlotsPayload,
 )
 from shared.contracts.views import DoctorBrief, DoctorView, SlotView, TokenView
@@ -48,6 +50,7 @@ EmergencyBySpecializationBody = rest_body(
     specialization=(Annotated[str, Field(min_length=1, max_length=80)], ...),
 )
 CancelBody = rest_body(CancelTokenPayload, "CancelBody", ("doctor_id", "token_id"))
+RecallBody = rest_body(RecallTokenPayload, "RecallBody", ("doctor_id", "token_id"))
 CallNextBody = rest_body(CallNextPayload, "CallNextBody", ("doctor_id",))
 DelayBody = rest_body(DelayDoctorPayload, "DelayBody", ("doctor_id",))
 ReallocateBody = rest_body(ReallocatePayload, "ReallocateBody", ("doctor_id",))
@@ -224,6 +227,37 @@ class BoardAnswer(Answer):
     delay_minutes: int
 
 
+class StatusRow(Contract):
+    key: Literal["token", "doctor", "room", "day", "slot", "before", "eta", "updated"]
+    label: str
+    value: str = Field(description='as the patient reads it, "-" when not known')
+
+
+class PatientStatus(Contract):
+    """A patient's page, as text in their language; the stage and the actions' availability as data."""
+
+    language: str
+    stage: Stage
+    headline: str
+    rows: list[StatusRow]
+    can_late: bool
+    can_cancel: bool
+    actions: dict[str, str] = Field(description="the action buttons' texts, in the patient's language")
+
+
+class PatientStatusAnswer(Answer):
+    status: PatientStatus
+
+
+class SmsReply(Answer):
+    """The text to send back to the patient, in the shape of the outbound webhook's body, and what was done."""
+
+    to: str
+    text: str
+    language: str
+    action: Literal["cancel", "late", "status", "refused", "help", "none"]
+
+
 class Done(Answer):
     """The allocator's answer to a write, with the original's ``message``."""
 
@@ -241,6 +275,7 @@ class TokenDone(Done):
     suggested_slots: list[SuggestedSlot] | None = None
     suggested_doctors: list[SuggestedDoctor] | None = None
     cancel_code: str | None = Field(None, description="shown once, for a new token")
+    status_page: str | None = Field(None, description="the patient's status link (/t/<code>), for a new token")
 
 
 class CallNextDone(Done):

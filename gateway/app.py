@@ -31,6 +31,10 @@ from gateway.readiness import CachedReadiness
 from gateway.request_ids import echo_request_id, request_id_middleware
 from gateway.responses import hide_versions
 from gateway.settings import GatewaySettings
+from gateway.status_page import actions as status_actions
+from gateway.status_page import limits as status_limits
+from gateway.status_page import routes as status_page
+from gateway.status_page import sms as status_sms
 from gateway.stream_limits import StreamLimits
 from shared import db
 from shared.clock import Clock, clock_from_settings
@@ -94,6 +98,10 @@ def create_app(settings: GatewaySettings, clock: Clock | None = None) -> web.App
     app.add_routes(audit.routes)
     app.add_routes(routes_feed.routes)
     board.install(app)
+    status_limits.install(app, settings)
+    app.add_routes(status_page.routes)
+    app.add_routes(status_actions.routes)
+    app.add_routes(status_sms.routes)
     app.add_routes(health.routes)
     app.add_routes(metrics.routes)
     app.add_routes(openapi.routes)

@@ -1,5 +1,6 @@
 """Turning a validated request into a command, sending it, and presenting the allocator's reply."""
 
+from datetime import date
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -19,6 +20,7 @@ from shared.contracts.commands import CommandBase
 from shared.contracts.replies import Reply
 from shared.errors import ErrorCode, Rejection
 from shared.ids import command_id_for_key
+from shared.status_links import StatusLinks
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
@@ -28,7 +30,7 @@ async def present(
 ) -> web.Response:
     """A reply as the REST contract shows it: the original's message and named keys (``gateway.bodies``).
 
-    With ``issues_token``, a new token's response also carries the patient's ``cancelCode``.
+    With ``issues_token``, a new token's response also carries the patient's ``cancelCode`` and ``statusPage``.
     """
     if not reply.ok:
         return refusal(reply)
@@ -41,7 +43,10 @@ async def present(
             facts = (await queries.doctor_facts(connection, [doctor_id], today)).get(doctor_id)
     body = bodies.answer(command_type, result, now, facts)
     if issues_token and "token" in result:
-        body["cancelCode"] = cancel_code(request.app[CANCEL_SECRET], UUID(result["token"]["id"]))
+        token_id, secret = UUID(result["token"]["id"]), request.app[CANCEL_SECRET]
+        body["cancelCode"] = cancel_code(secret, token_id)
+        day = date.fromisoformat(result["token"]["date"])
+        body["statusPage"] = StatusLinks(secret, request.app[SETTINGS].public_base_url).url(token_id, day)
     return json_response({"success": True, **body, "commandId": str(reply.command_id)}, success_status)
 
 
@@ -64,7 +69,7 @@ def command_id(request: web.Request, part: str = "") -> UUID:
 def relayed_caller(request: web.Request) -> Caller:
     """The caller as the command names it: the allocator acts for it, and checks its role again."""
     caller = caller_of(request)
-    if caller.role is None:  # routes that send commands all need a key; this keeps it so
+    if caller.role is None:  # routes that send commands need a key (a status link passes its own caller)
         raise Rejection(ErrorCode.UNAUTHENTICATED, "an API key is required")
     return Caller(name=caller.name, role=caller.role)
 
@@ -75,12 +80,14 @@ def build(
     payload_type: type[BaseModel],
     payload: dict[str, Any],
     part: str = "",
+    caller: Caller | None = None,
 ) -> CommandBase:
-    """Validate the payload (a ValidationError becomes a 400) and wrap it in a command sent for the caller.
+    """Validate the payload (a ValidationError becomes a 400) and wrap it in a command sent for the caller
+    (the request's, unless ``caller`` names the one a credential other than a key stands for).
 
     The caller's role is checked against the command's least role here as well as by the allocator.
     """
-    caller = relayed_caller(request)
+    caller = caller or relayed_caller(request)
     command = command_type(
         command_id=command_id(request, part),
         issued_at=request.app[CLOCK].now(),
@@ -132,7 +139,7 @@ async def dispatch(
 ) -> web.Response:
     """Validate, publish with confirms, await the reply; 202 with a status URL if it takes too long.
 
-    ``issues_token``: the response carries the new token's cancel code.
+    ``issues_token``: the response carries the new token's cancel code and status page link.
     """
     command = build(request, command_type, payload_type, payload)
     reply = await send(request, command)

@@ -36,6 +36,7 @@ TAGS = {
     "day": "The OPD day: check-in, call-next, complete, recall, no-show, delay, the live queue",
     "live": "The live feed and the waiting-room board",
     "audit": "What patients were told",
+    "patient": "A patient's own page, reached through the link in their booking message",
     "operations": "Health, metrics and this document",
     "fhir": "FHIR R4 scheduling (application/fhir+json; errors are OperationOutcome): see /fhir/metadata",
 }

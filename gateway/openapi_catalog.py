@@ -15,6 +15,7 @@ from gateway.dispatch import IDEMPOTENCY_HEADER
 from gateway.fhir.inbound import AppointmentIn, JsonPatch
 from gateway.fhir.terms import APPOINTMENT_STATUSES, MEDIA_TYPE, SLOT_STATUSES
 from gateway.requests import MAX_DAYS_AWAY, MAX_OFFSET
+from gateway.status_page.sms import InboundSms
 from shared.cancel_codes import CODE_HEADER
 from shared.contracts.commands import AddEmergencyPayload, BookTokenPayload
 from shared.contracts.values import TokenStatus
@@ -65,6 +66,7 @@ PATH_PARAMS: dict[str, tuple[dict[str, Any], str]] = {
     "name": ({"type": "string"}, "a file of the page, e.g. swagger-ui.css"),
     "tokenId": ({"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[^/]+$"}, "token id or tokenNumber"),
     "id": ({"type": "string", "pattern": "^[A-Za-z0-9\\-\\.]{1,64}$"}, "the FHIR resource id"),
+    "code": ({"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"}, "the status link's code"),
 }
 DATE = Param(
     "date", "query", {"type": "string", "format": "date"}, f"YYYY-MM-DD within {MAX_DAYS_AWAY} days; default today"
@@ -145,7 +147,14 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("PUT", "/api/tokens/{tokenId}/no-show"): _write("Mark a no-show", "day", m.TokenDone),
     ("PUT", "/api/tokens/{tokenId}/check-in"): _write("The patient has arrived", "day", m.TokenDone),
     ("PUT", "/api/tokens/{tokenId}/complete"): _write("The consultation is over", "day", m.TokenDone),
-    ("PUT", "/api/tokens/{tokenId}/recall"): _write("Called but not here", "day", m.TokenDone),
+    ("PUT", "/api/tokens/{tokenId}/recall"): _write(
+        "Called but not here, or running late",
+        "day",
+        m.TokenDone,
+        body=(m.RecallBody,),
+        body_required=False,
+        params=(CODE,),
+    ),
     ("POST", "/api/doctors/{doctorId}/call-next"): _write(
         "Call the next patient", "day", m.CallNextDone, body=(m.CallNextBody,), body_required=False
     ),
@@ -172,6 +181,25 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         {200: HTML},
         READ_ERRORS,
         params=(Param("doctorIds", "query", {"type": "string"}, "doctor ids, comma-separated"), SPECIALIZATION),
+    ),
+    ("GET", "/t/{code}"): Operation(
+        "A patient's status page (the code is the link's)", "patient", {200: HTML, 404: HTML}
+    ),
+    ("GET", "/t/{code}/status"): Operation(
+        "A patient's status, for their page", "patient", {200: m.PatientStatusAnswer}, (404,)
+    ),
+    ("POST", "/t/{code}/late"): Operation(
+        "The patient is running late: back a few places, once", "patient", {200: m.PatientStatusAnswer}, (404, 409, 503)
+    ),
+    ("POST", "/t/{code}/cancel"): Operation(
+        "The patient cancels their token", "patient", {200: m.PatientStatusAnswer}, (404, 409, 503)
+    ),
+    ("POST", "/api/inbound/sms"): Operation(
+        "A patient's SMS reply (signed X-OPD-Signature: sha256=<hex HMAC of the body>)",
+        "patient",
+        {200: m.SmsReply},
+        (400, 401),
+        body=(InboundSms,),
     ),
     ("GET", "/api/tokens/{tokenId}/notifications"): Operation(
         "Every message recorded for a token",

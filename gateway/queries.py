@@ -302,3 +302,37 @@ async def command_reply(connection: asyncpg.Connection, command_id: UUID) -> Com
     """The command's outcome, once the allocator has decided."""
     row = await connection.fetchrow("SELECT command_type, reply, issuer FROM inbox WHERE command_id = $1", command_id)
     return CommandOutcome(row["command_type"], row["reply"], row["issuer"]) if row is not None else None
+
+
+async def patients_before(connection: asyncpg.Connection, token_id: UUID) -> int:
+    """Confirmed patients of the token's doctor that day who come before it and have not been called yet."""
+    count: int = await connection.fetchval(
+        """SELECT count(*) FROM tokens t JOIN slots s ON s.id = t.slot_id,
+                  (SELECT m.doctor_id, m.date, ms.start_time, m.queue_priority, m.queue_position
+                     FROM tokens m JOIN slots ms ON ms.id = m.slot_id WHERE m.id = $1) me
+            WHERE t.doctor_id = me.doctor_id AND t.date = me.date AND t.id <> $1
+              AND t.status = 'confirmed' AND t.called_at IS NULL
+              AND (s.start_time, t.queue_priority, t.queue_position)
+                  < (me.start_time, me.queue_priority, me.queue_position)""",
+        token_id,
+    )
+    return count
+
+
+async def tokens_of_phone(
+    connection: asyncpg.Connection, phone_tail: str, day: date, zone: ZoneInfo
+) -> list[TokenView]:
+    """The day's tokens booked with a phone number ending in ``phone_tail`` (its last ten digits): active ones
+    first, then by slot and queue order."""
+    rows = await connection.fetch(
+        f"""SELECT * FROM (
+                SELECT {_TOKEN_COLUMNS} FROM tokens t JOIN slots s ON s.id = t.slot_id
+                 WHERE t.slot_id IN (SELECT slot_id FROM tokens WHERE date = $2
+                                       AND right(regexp_replace(phone, '[^0-9]', '', 'g'), 10) = $1)
+            ) ranked
+            WHERE right(regexp_replace(phone, '[^0-9]', '', 'g'), 10) = $1
+            ORDER BY status NOT IN ('confirmed', 'pending'), slot_start, queue_priority, queue_position""",
+        phone_tail,
+        day,
+    )
+    return [_token_view(row, zone) for row in rows]

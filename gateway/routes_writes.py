@@ -36,6 +36,7 @@ from shared.contracts.commands import (
     Reallocate,
     ReallocatePayload,
     RecallToken,
+    RecallTokenPayload,
     TokenActionPayload,
     UpdateDoctorSlots,
     UpdateDoctorSlotsPayload,
@@ -146,10 +147,11 @@ async def complete(request: web.Request) -> web.Response:
 
 
 @routes.put("/api/tokens/{tokenId}/recall")
-@requires(Role.STAFF)
+@requires(Role.BOOKING)
 async def recall(request: web.Request) -> web.Response:
-    """Called but not here: back a few places in the queue; the second time, a no-show."""
-    return await _token_command(request, RecallToken, TokenActionPayload)
+    """Called but not here: back a few places in the queue; the second time, a no-show. Before the call, the
+    patient running late (once). Below staff, only with the token's cancel code."""
+    return await _token_command(request, RecallToken, RecallTokenPayload, without_code=Role.STAFF)
 
 
 @routes.post("/api/doctors/{doctorId}/call-next")

@@ -3,7 +3,7 @@
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 
 from gateway.client_address import parse_proxies
 from shared.db import with_user
@@ -47,6 +47,15 @@ class GatewaySettings(CommonSettings):
         parse_proxies(value)
         return value
 
+    inbound_sms_secret: SecretStr | None = Field(
+        None, description="HMAC key of X-OPD-Signature on POST /api/inbound/sms (unset: the route refuses everything)"
+    )
+    link_reads_per_minute: float = Field(60.0, gt=0, description="a status link's page and JSON reads, on average")
+    link_reads_burst: int = Field(20, ge=1)
+    patient_actions_per_hour: float = Field(
+        6.0, gt=0, description="late/cancel per status link, and SMS replies per phone number, on average"
+    )
+    patient_actions_burst: int = Field(4, ge=1)
     hospital_name: str = Field("OPD", description="the board's heading")
     hospital_logo_file: Path | None = Field(None, description="an image file shown on the board")
     board_languages: str = Field("en,hi", description="the board's labels, in these catalogs' languages, in order")

@@ -17,6 +17,7 @@ from notifier.settings import NotifierSettings
 from notifier.worker import DeliveryWorker, RetryPolicy
 from shared import amqp, db
 from shared.readiness import Readiness
+from shared.status_links import StatusLinks
 from shared.topology import Topology
 
 log = logging.getLogger("notifier")
@@ -34,6 +35,14 @@ def build_channels(settings: NotifierSettings, session: aiohttp.ClientSession) -
             settings.smtp_host, settings.smtp_port, settings.smtp_from, settings.smtp_timeout_seconds
         )
     return channels
+
+
+def status_links(settings: NotifierSettings) -> StatusLinks | None:
+    """Booking messages carry the status link when the hospital's public address and the secret are both set."""
+    secret = settings.cancel_code_secret
+    if secret is None or settings.public_base_url is None:
+        return None
+    return StatusLinks(secret.get_secret_value().encode(), settings.public_base_url)
 
 
 def build_worker(settings: NotifierSettings, pool: asyncpg.Pool, channels: dict[str, Channel]) -> DeliveryWorker:
@@ -89,6 +98,7 @@ async def run_notifier(settings: NotifierSettings, stop: asyncio.Event, readines
             prefetch=settings.prefetch,
             retry_initial_seconds=settings.retry_initial_seconds,
             retry_max_seconds=settings.retry_max_seconds,
+            links=status_links(settings),
         )
         async with asyncio.TaskGroup() as tasks:
             tasks.create_task(worker.run(stop))

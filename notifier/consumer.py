@@ -19,6 +19,7 @@ from shared.amqp import AMQP_ERRORS, dead_letter
 from shared.batching import next_batch
 from shared.codec import DecodeError, decode_event
 from shared.contracts.events import Event, TokenPayload
+from shared.status_links import StatusLinks
 from shared.topology import DLQ_EVENTS_KEY, Topology
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ class EventConsumer:
         prefetch: int = 32,
         retry_initial_seconds: float = 0.2,
         retry_max_seconds: float = 5.0,
+        links: StatusLinks | None = None,
     ) -> None:
         self.pool = pool
         self.topology = topology
@@ -50,6 +52,7 @@ class EventConsumer:
         self.prefetch = prefetch
         self.retry_initial_seconds = retry_initial_seconds
         self.retry_max_seconds = retry_max_seconds
+        self.links = links
 
     async def run(self, connection: AbstractConnection, stop: asyncio.Event) -> None:
         channel = await connection.channel(publisher_confirms=True)
@@ -152,6 +155,7 @@ class EventConsumer:
                     doctor=doctors[event.doctor_id],
                     default_language=self.default_language,
                     channels=self.channels,
+                    links=self.links,
                 ):
                     recorded = await repository.record(connection, notification, self.coalesce_seconds)
                     if recorded.superseded:

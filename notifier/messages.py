@@ -11,6 +11,7 @@ from shared.contracts.views import TokenView
 from shared.i18n.catalogs import choose_language, translator
 from shared.i18n.times import LocalTimes
 from shared.ids import hall_number
+from shared.status_links import StatusLinks
 
 LOG_CHANNEL = "log"
 WEBHOOK_CHANNEL = "webhook"
@@ -39,7 +40,7 @@ class Notification:
     correlation_id: UUID | None = None
 
 
-def facts_for(payload: TokenPayload, doctor: DoctorInfo | None) -> Facts:
+def facts_for(payload: TokenPayload, doctor: DoctorInfo | None, link: str | None = None) -> Facts:
     token = payload.token
     return Facts(
         token=hall_number(token.token_number),
@@ -53,6 +54,7 @@ def facts_for(payload: TokenPayload, doctor: DoctorInfo | None) -> Facts:
         position=token.waitlist_position,
         reason=payload.reason_code,
         reason_params=payload.reason_params,
+        link=link,
     )
 
 
@@ -73,14 +75,19 @@ def notifications_for(
     doctor: DoctorInfo | None = None,
     default_language: str = "en",
     channels: Collection[str] = (LOG_CHANNEL,),
+    links: StatusLinks | None = None,
 ) -> list[Notification]:
-    """The messages an event causes; events about doctors, and completed consultations, tell no patient."""
+    """The messages an event causes; events about doctors, and completed consultations, tell no patient.
+
+    With ``links``, the booking messages carry the patient's status link.
+    """
     payload = event.payload
     if not isinstance(payload, TokenPayload):
         return []
     token = payload.token
     language = translator(choose_language(token.language, default_language))
-    text = render(event.type, language, LocalTimes(language.locale, zone), facts_for(payload, doctor))
+    link = links.url(token.id, token.date) if links else None
+    text = render(event.type, language, LocalTimes(language.locale, zone), facts_for(payload, doctor, link))
     if text is None:
         return []
     return [

@@ -27,6 +27,7 @@ class Facts:
     position: int | None = None
     reason: ReasonCode | None = None
     reason_params: ReasonParams | None = None
+    link: str | None = None  # the patient's status page
 
 
 MESSAGES: dict[str, str] = {
@@ -55,6 +56,8 @@ MESSAGES: dict[str, str] = {
         "Token {token} was marked as not arrived for {day}, {slot}. If you are here, please go to the reception desk."
     ),
 }
+FOLLOW_LIVE = N_("Follow your token live: {link}")
+WITH_LINK = {"token.confirmed", "token.waitlisted"}  # the booking's messages
 ETA_MOVED = N_("Token {token}: your expected time on {day} is now {eta} instead of {previous}.")
 DOCTOR = N_("the doctor")
 DOCTOR_IN_ROOM = N_("{doctor} (room {room})")
@@ -84,9 +87,11 @@ def render(event_type: str, language: Translator, times: LocalTimes, f: Facts) -
         previous=times.clock(f.previous_eta) if f.previous_eta else "",
         position=f.position or "-",
     )
-    if f.reason is None or (event_type, f.reason) in SAID_BY_THE_MESSAGE:
-        return text
-    return f"{text} {reason_sentence(f.reason, f.reason_params or {}, language, times)}"
+    if f.reason is not None and (event_type, f.reason) not in SAID_BY_THE_MESSAGE:
+        text = f"{text} {reason_sentence(f.reason, f.reason_params or {}, language, times)}"
+    if f.link and event_type in WITH_LINK:
+        text = f"{text} {language.text(FOLLOW_LIVE, link=f.link)}"
+    return text
 
 
 def subject(language: Translator, token: str) -> str:

@@ -24,7 +24,7 @@ LEAST_ROLE: dict[str, Role] = {
     "CheckIn": Role.STAFF,
     "CallNext": Role.STAFF,
     "CompleteToken": Role.STAFF,
-    "RecallToken": Role.STAFF,
+    "RecallToken": Role.BOOKING,  # below staff, only with the token's cancel code: "I'm running late"
     "DelayDoctor": Role.STAFF,
     "Reallocate": Role.STAFF,
     "Tick": Role.SYSTEM,

@@ -27,7 +27,13 @@ class CommonSettings(BaseSettings):
         None, description="HMAC secret of patients' cancel codes: the gateway and the allocator both check them"
     )
 
-    @field_validator("clock_start", "clock_origin", "cancel_code_secret", mode="before")
+    public_base_url: str | None = Field(
+        None,
+        pattern=r"^https?://[^\s]+$",
+        description="the hospital's public address, e.g. https://opd.example.org: patients' status links start with it",
+    )
+
+    @field_validator("clock_start", "clock_origin", "cancel_code_secret", "public_base_url", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         """``OPD_CLOCK_START=`` (as compose passes an unset variable) means real time."""

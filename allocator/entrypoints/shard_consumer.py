@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from uuid import UUID
 
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage
@@ -29,6 +30,7 @@ from shared.contracts.commands import Command, Tick
 from shared.contracts.replies import ErrorInfo, Reply
 from shared.errors import ErrorCode, TransientError
 from shared.lifecycle import sleep_unless
+from shared.status_links import StatusLinks
 from shared.topology import DLQ_COMMANDS_KEY, REPLY_TO, Topology
 
 log = logging.getLogger(__name__)
@@ -87,9 +89,12 @@ class ShardConsumer:
         settings: BatchSettings,
         on_committed: Callable[[], None],
         broker_users: dict[str, BrokerUser],
+        public_base_url: str | None = None,
     ) -> None:
-        """``broker_users``: the role table of broker logins, which decides who may send what."""
+        """``broker_users``: the role table of broker logins, which decides who may send what; ``public_base_url``:
+        where a kiosk's patients open their status link."""
         self.processor = processor
+        self.public_base_url = public_base_url
         self.broker_users = broker_users
         self.topology = topology
         self.settings = settings
@@ -278,13 +283,15 @@ class ShardConsumer:
                 await _settle(message.nack(requeue=True))
 
     def _with_cancel_code(self, reply: Reply, principal: Principal) -> Reply:
-        """A kiosk's new token comes with the patient's cancel code, as a REST booking does (never stored)."""
+        """A kiosk's new token comes with the patient's cancel code and status link, as a REST booking does."""
         secret = self.processor.cancel_secret
         token = reply.result.get("token") if reply.ok and reply.result else None
         if secret is None or not isinstance(token, dict) or not principal.issuer.startswith("amqp:"):
             return reply
-        code = cancel_code(secret, UUID(str(token["id"])))
-        return reply.model_copy(update={"result": {**(reply.result or {}), "cancelCode": code}})
+        token_id = UUID(str(token["id"]))
+        page = StatusLinks(secret, self.public_base_url).url(token_id, date.fromisoformat(str(token["date"])))
+        added = {"cancelCode": cancel_code(secret, token_id), "statusPage": page}
+        return reply.model_copy(update={"result": {**(reply.result or {}), **added}})
 
     def _answered(self, message: AbstractIncomingMessage, command: Command | None, outcome: str) -> None:
         """Count the outcome as its reply leaves; time it from the message's receipt."""

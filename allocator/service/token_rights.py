@@ -1,18 +1,19 @@
-"""A patient's own token, checked where the change is written: below staff, a cancel needs the token's code."""
+"""A patient's own token, checked where the change is written: below staff, a cancel or a recall ("I'm running
+late") needs the token's code."""
 
 from allocator.domain.workspace import Workspace
 from shared.authority import CODE_FREE_ROLE, Principal
 from shared.cancel_codes import is_cancel_code
-from shared.contracts.commands import CancelToken, CommandBase
+from shared.contracts.commands import CancelToken, CommandBase, RecallToken
 from shared.errors import ErrorCode, Rejection
 
 
 def check_token_rights(ws: Workspace, command: CommandBase, principal: Principal, secret: bytes | None) -> None:
-    """Raise a Rejection when a caller below staff cancels a token without its cancel code.
+    """Raise a Rejection when a caller below staff cancels or recalls a token without its cancel code.
 
     An unknown token is left to the handler (it answers TOKEN_NOT_FOUND, as the gateway does).
     """
-    if not isinstance(command, CancelToken) or principal.may(CODE_FREE_ROLE):
+    if not isinstance(command, CancelToken | RecallToken) or principal.may(CODE_FREE_ROLE):
         return
     found = ws.find_token(command.doctor_id, command.payload.token_id)
     if found is None:

@@ -51,6 +51,12 @@ def _rows(result: dict[str, Any], language: Translator, times: LocalTimes, code:
     return rows
 
 
+def _follow(result: dict[str, Any], language: Translator) -> list[str]:
+    """The status link on lines of its own (a URL is not cut), when the reply carries one."""
+    page = result.get("statusPage")
+    return [language.text(N_("Follow your token live:")), page, "-" * WIDTH] if page else []
+
+
 def token_slip(result: dict[str, Any], settings: SlipSettings, cancel_code: str | None = None) -> str:
     """A fixed-width slip for a booking or emergency result (``{"token": ..., "doctor": ...}``)."""
     token = result["token"]
@@ -61,7 +67,8 @@ def token_slip(result: dict[str, Any], settings: SlipSettings, cancel_code: str 
     body = [f"{label:<{column}}{value}" for label, value in rows]
     keep = language.text(N_("Keep this slip. To cancel, give the cancel code at the desk."))
     footer = [keep if cancel_code else language.text(N_("Keep this slip.")), token["tokenNumber"]]
-    return "\n".join([rule, settings.hospital.center(WIDTH), rule, *body, rule, *footer])
+    follow = _follow(result, language)
+    return "\n".join([rule, settings.hospital.center(WIDTH), rule, *body, rule, *follow, *footer])
 
 
 def cancellation_note(result: dict[str, Any]) -> str:

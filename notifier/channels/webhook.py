@@ -1,20 +1,12 @@
 """The webhook channel: a signed JSON POST in the shape SMS and WhatsApp gateways accept."""
 
-import hashlib
-import hmac
-
 import aiohttp
 import orjson
 
 from notifier.channels import Delivery, DeliveryError
+from shared.signatures import SIGNATURE_HEADER, signature
 
-SIGNATURE_HEADER = "X-OPD-Signature"
 RETRYABLE_CLIENT_ERRORS = frozenset({408, 409, 425, 429})
-
-
-def signature(secret: str, body: bytes) -> str:
-    """``sha256=<hex HMAC-SHA256 of the body>``, what receivers recompute to trust the message."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
 def body_of(delivery: Delivery) -> bytes:

@@ -88,15 +88,16 @@ class AddEmergencyPayload(PatientDetails):
     date: dt.date | None = None
 
 
+PatientCode = Annotated[str, Field(min_length=1, max_length=32, description="the patient's cancel code")]
+
+
 class CancelTokenPayload(Contract):
     """Below the staff role, ``cancelCode`` (the patient's, given at booking) is required."""
 
     doctor_id: UUID
     token_id: TokenRef
     reason: Reason | None = None
-    cancel_code: Annotated[str, Field(min_length=1, max_length=32)] | None = Field(
-        None, description="the patient's cancel code (needed below the staff role)"
-    )
+    cancel_code: PatientCode | None = Field(None, description="the patient's cancel code (needed below the staff role)")
 
 
 class MarkNoShowPayload(Contract):
@@ -227,9 +228,15 @@ class CompleteToken(CommandBase):
     payload: TokenActionPayload
 
 
+class RecallTokenPayload(TokenActionPayload):
+    """Called but not here, or (before the call) running late. Below the staff role, ``cancelCode`` is required."""
+
+    cancel_code: PatientCode | None = Field(None, description="the patient's cancel code (needed below the staff role)")
+
+
 class RecallToken(CommandBase):
     type: Literal["RecallToken"] = "RecallToken"
-    payload: TokenActionPayload
+    payload: RecallTokenPayload
 
 
 class DelayDoctor(CommandBase):

@@ -54,6 +54,7 @@ async def test_a_patient_uses_the_cancel_code_returned_at_booking(
         json={"doctorId": doctor["id"], "patientName": "Someone Else", "patientAge": 40},
     )
     assert other_status == 201 and other["cancelCode"] != code
+    assert booked["statusPage"].startswith("/t/") and other["statusPage"] != booked["statusPage"]
 
     assert (await call("anonymous", "GET", f"/api/tokens/{token}"))[0] == 401
     status, seen = await call("anonymous", "GET", f"/api/tokens/{token}", headers={"X-Cancel-Code": code.lower()})
@@ -160,3 +161,16 @@ async def test_development_mode_lets_anonymous_callers_act_but_still_refuses_bad
 def test_keys_without_a_cancel_code_secret_refuse_to_start(gateway_settings: GatewaySettings) -> None:
     with pytest.raises(StartupError, match="OPD_CANCEL_CODE_SECRET"):
         create_app(gateway_settings.model_copy(update={"cancel_code_secret": None}))
+
+
+async def test_below_staff_a_recall_needs_the_tokens_own_code(api: TestClient, allocator: Running, call: Call) -> None:
+    doctor = await create_doctor(api)
+    mine = await book(api, doctor["id"], "Ravi Kumar")
+    other = await book(api, doctor["id"], "Asha Verma")
+    path = f"/api/tokens/{mine['token']['id']}/recall"
+    assert (await call("anonymous", "PUT", path))[0] == 401
+    assert (await call("booking", "PUT", path))[0] == 403
+    status, refused = await call("booking", "PUT", path, json={"cancelCode": other["cancelCode"]})
+    assert (status, refused["code"]) == (403, "INVALID_CANCEL_CODE")
+    status, done = await call("booking", "PUT", path, json={"cancelCode": mine["cancelCode"]})
+    assert status == 200 and done["token"]["recalls"] == 1

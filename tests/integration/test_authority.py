@@ -56,6 +56,14 @@ ROUTE_COMMANDS = {
     ("PUT", "/fhir/Appointment/{id}"): "CancelToken",
     ("PATCH", "/fhir/Appointment/{id}"): "CancelToken",
 }
+# The routes a status link's code authorizes: public (the code is the credential, checked in the handler), and
+# each sends its command for the booking role with the token's cancel code, which the allocator checks again.
+LINK_COMMANDS = {
+    ("POST", "/t/{code}/late"): "RecallToken",
+    ("POST", "/t/{code}/cancel"): "CancelToken",
+}
+# Public routes authorized by a signature over the body instead (an SMS gateway's): unsigned, everyone gets 401.
+SIGNED_ROUTES = {("POST", "/api/inbound/sms")}
 
 
 def _fhir_booking(doctor: str) -> dict[str, Any]:
@@ -64,8 +72,8 @@ def _fhir_booking(doctor: str) -> dict[str, Any]:
     return {"resourceType": "Appointment", "status": "booked", "participant": [patient, practitioner]}
 
 
-def _route_calls(doctor: str, token: str, command: str) -> dict[tuple[str, str], tuple[str, Any]]:
-    """How to call each route: (method, template) → (path, body)."""
+def _route_calls(doctor: str, token: str, command: str, page: str) -> dict[tuple[str, str], tuple[str, Any]]:
+    """How to call each route: (method, template) → (path, body); ``page``: the token's status link."""
     patient = {"doctorId": doctor, "patientName": "Matrix Patient", "patientAge": 30}
     return {
         ("POST", "/api/doctors"): ("/api/doctors", {"name": "Dr. Matrix", "specialization": "ENT", **SLOTS}),
@@ -95,6 +103,11 @@ def _route_calls(doctor: str, token: str, command: str) -> dict[tuple[str, str],
         ("GET", "/api/commands/{commandId}"): (f"/api/commands/{command}", None),
         ("GET", "/api/events/stream"): (f"/api/events/stream?doctorId={doctor}", None),
         ("GET", "/board"): (f"/board?doctorId={doctor}", None),
+        ("GET", "/t/{code}"): (page, None),  # the link's code is the credential: every caller gets the page
+        ("GET", "/t/{code}/status"): (f"{page}/status", None),
+        ("POST", "/t/{code}/late"): (f"{page}/late", None),
+        ("POST", "/t/{code}/cancel"): (f"{page}/cancel", None),
+        ("POST", "/api/inbound/sms"): ("/api/inbound/sms", {"from": "+91 98200 00001", "text": "STATUS"}),
         ("GET", "/healthz"): ("/healthz", None),
         ("GET", "/readyz"): ("/readyz", None),
         ("GET", "/metrics"): ("/metrics", None),
@@ -144,7 +157,7 @@ def _admitted(access: Access, who: str) -> bool:
 async def test_every_registered_route_admits_exactly_the_roles_it_declares(api: TestClient, allocator: Running) -> None:
     doctor = await create_doctor(api)
     booked = await book(api, doctor["id"], "Matrix Holder")
-    calls = _route_calls(doctor["id"], booked["token"]["id"], booked["commandId"])
+    calls = _route_calls(doctor["id"], booked["token"]["id"], booked["commandId"], booked["statusPage"])
     routes = [r for r in api.app.router.routes() if r.method != "HEAD"]  # type: ignore[union-attr]
     registered = {(r.method, r.resource.canonical) for r in routes if r.resource is not None}
     assert registered == calls.keys(), "a route without a matrix entry, or an entry without a route"
@@ -157,6 +170,8 @@ async def test_every_registered_route_admits_exactly_the_roles_it_declares(api: 
             assert access is not None, f"{method} {template} declares no access"
             if (method, template) in ROUTE_COMMANDS:
                 assert access.value == LEAST_ROLE[ROUTE_COMMANDS[method, template]], (method, template)
+            if (method, template) in LINK_COMMANDS:
+                assert access is Access.PUBLIC and LEAST_ROLE[LINK_COMMANDS[method, template]] is Role.BOOKING
             path, body = calls[method, template]
             for who in ("anonymous", "booking", "staff", "admin", "invalid"):
                 headers = {"X-Cancel-Code": booked["cancelCode"]}
@@ -168,6 +183,8 @@ async def test_every_registered_route_admits_exactly_the_roles_it_declares(api: 
                 where = (who, method, template, status, answer)
                 if who == "invalid":
                     assert (status, answer.get("code")) == (401, "INVALID_API_KEY"), where
+                elif (method, template) in SIGNED_ROUTES:
+                    assert access is Access.PUBLIC and (status, answer.get("code")) == (401, "UNAUTHENTICATED"), where
                 elif _admitted(access, who):
                     assert status not in (401, 403), where
                 elif who == "anonymous":
@@ -195,7 +212,7 @@ def _samples(doctor: UUID, token: str, shard: int, code: str | None = None) -> d
         "CheckIn": {"doctorId": str(doctor), "tokenId": token},
         "CallNext": {"doctorId": str(doctor)},
         "CompleteToken": {"doctorId": str(doctor), "tokenId": token},
-        "RecallToken": {"doctorId": str(doctor), "tokenId": token},
+        "RecallToken": {"doctorId": str(doctor), "tokenId": token, **({"cancelCode": code} if code else {})},
         "DelayDoctor": {"doctorId": str(doctor), "minutes": 5},
         "Reallocate": {"doctorId": str(doctor)},
         "Tick": {"shard": shard},
@@ -343,8 +360,10 @@ async def test_commands_and_their_outcomes_belong_to_their_caller(
     assert stolen.status == 404 and "Asha" not in await stolen.text()
     own = await app_a.get(f"/api/commands/{a['commandId']}")
     assert own.status == 201 and (await own.json())["cancelCode"] == a["cancelCode"]
+    assert (await own.json())["statusPage"] == a["statusPage"]
     desk = await staff.get(f"/api/commands/{a['commandId']}")
     assert desk.status == 201 and "cancelCode" not in await desk.json()  # the patient's code is its issuer's alone
+    assert "/t/" not in await desk.text()  # and so is the status link
 
     relay = CommandBus(AMQP_URL, topology, "replayer")
     try:

@@ -297,5 +297,7 @@ async def test_a_holder_frozen_inside_its_transaction_is_cut_off_and_a_standby_t
 
 
 def _stored_part(reply: Reply) -> Reply:
-    """A reply without the patient's cancel code, which is added as a reply leaves and never stored."""
-    return reply.model_copy(update={"result": {k: v for k, v in (reply.result or {}).items() if k != "cancelCode"}})
+    """A reply without the patient's cancel code and status link, which are added as a reply leaves, never stored."""
+    return reply.model_copy(
+        update={"result": {k: v for k, v in (reply.result or {}).items() if k not in ("cancelCode", "statusPage")}}
+    )

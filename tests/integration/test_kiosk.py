@@ -72,6 +72,7 @@ async def test_the_kiosk_books_and_cancels_with_the_patients_code_but_adds_no_em
         )
 
     assert first["token"]["status"] == "confirmed" and first["token"]["position"] == 1
+    assert first["statusPage"].startswith("/t/") and first["statusPage"] != waiting["statusPage"]  # for the slip
     assert waiting["token"]["status"] == "pending" and waiting["token"]["waitlistPosition"] == 1
     assert emergency.value.error.code == "FORBIDDEN" and "staff" in emergency.value.error.message
     assert uncoded.value.error.code == "FORBIDDEN" and "cancel code" in uncoded.value.error.message

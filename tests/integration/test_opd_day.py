@@ -186,5 +186,7 @@ async def test_recall_requeues_then_makes_a_no_show_and_a_late_arrival_is_requeu
     # but checked in, so called before the patient who has not arrived: the queue shows the call order
     assert [t["tokenNumber"] for t in live["next"]] == [tokens[0]["tokenNumber"], tokens[3]["tokenNumber"]]
 
+    late = await _put(api, f"/api/tokens/{tokens[3]['id']}/recall")  # not called yet: running late, once
+    assert late["token"]["recalls"] == 1 and late["noShow"] is False
     refused = await _put(api, f"/api/tokens/{tokens[3]['id']}/recall", expect=409)
     assert refused["code"] == "INVALID_TRANSITION"

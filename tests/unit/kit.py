@@ -44,6 +44,7 @@ from shared.contracts.commands import (
     Reallocate,
     ReallocatePayload,
     RecallToken,
+    RecallTokenPayload,
     TokenActionPayload,
     UpdateDoctorSlots,
     UpdateDoctorSlotsPayload,
@@ -213,7 +214,8 @@ class Clinic:
         return self._on_token(CompleteToken, number)
 
     def recall(self, number: str) -> dict[str, Any]:
-        return self._on_token(RecallToken, number)
+        ref = self.token(number).token_number
+        return self.run(RecallToken, RecallTokenPayload(doctor_id=self.doctor_id, token_id=ref))
 
     def delay(self, minutes: int, reason: str | None = None) -> dict[str, Any]:
         return self.run(DelayDoctor, DelayDoctorPayload(doctor_id=self.doctor_id, minutes=minutes, reason=reason))

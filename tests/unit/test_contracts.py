@@ -17,6 +17,7 @@ from shared.contracts.commands import (
     MarkDoctorUnavailablePayload,
     MarkNoShowPayload,
     ReallocatePayload,
+    RecallTokenPayload,
     TickPayload,
     TokenActionPayload,
     UpdateDoctorSlotsPayload,
@@ -38,7 +39,7 @@ PAYLOADS = {
     "CheckIn": TokenActionPayload(doctor_id=DOCTOR, token_id="D1-20261201-T002"),
     "CallNext": CallNextPayload(doctor_id=DOCTOR),
     "CompleteToken": TokenActionPayload(doctor_id=DOCTOR, token_id=str(uuid4())),
-    "RecallToken": TokenActionPayload(doctor_id=DOCTOR, token_id="D1-20261201-T003"),
+    "RecallToken": RecallTokenPayload(doctor_id=DOCTOR, token_id="D1-20261201-T003"),
     "Tick": TickPayload(shard=1),
     "DelayDoctor": DelayDoctorPayload(doctor_id=DOCTOR, minutes=20, reason="surgery ran over"),
     "MarkDoctorUnavailable": MarkDoctorUnavailablePayload(

@@ -515,8 +515,29 @@ def test_a_second_recall_makes_a_no_show_that_frees_the_seat_and_promotes() -> N
     assert promoted.payload.token.status is TokenStatus.CONFIRMED
 
 
-def test_recalling_a_patient_not_in_consultation_is_an_invalid_transition() -> None:
-    clinic = Clinic.open(template(MORNING, capacity=4))
+def test_a_patient_running_late_goes_back_after_the_next_two_once_and_that_was_their_recall() -> None:
+    clinic = Clinic.open(template(MORNING, capacity=6, reserved=0))
+    late, second, third, _ = _morning_of(clinic, 4)
+    eta = clinic.token(late).estimated_time
+    clinic.take_events()
+
+    result = clinic.recall(late)  # before the call: "I'm running late"
+
+    assert (result["noShow"], result["movedBehind"]) == (False, 2)
+    assert clinic.token(late).recalls == 1 and clinic.token(late).status is TokenStatus.CONFIRMED
+    assert clinic.token(late).estimated_time is not None and eta is not None
+    assert clinic.token(late).estimated_time > eta  # the new time, in the reply and on the page
+    assert not events_of(clinic.take_events(), TokenRecalled)  # nobody was called and missed
+    with rejected(ErrorCode.INVALID_TRANSITION):
+        clinic.recall(late)  # at most once
+    assert _calls(clinic, 2) == [second, third]
+    clinic.call_next()
+    assert clinic.recall(late)["noShow"] is True  # called and still not here: the recall was spent
+
+
+def test_a_waitlisted_patient_cannot_be_moved_back() -> None:
+    clinic = Clinic.open(template(MORNING, capacity=1, reserved=0))
+    clinic.book()
     waiting = clinic.book()
     clinic.now = at(9)
 

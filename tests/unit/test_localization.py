@@ -110,14 +110,16 @@ def test_dates_and_times_follow_the_locale_in_the_hospitals_zone() -> None:
     assert english.day(date(2026, 12, 3)) == "Thu, 3 Dec"
 
 
-def test_a_hindi_speakers_kiosk_slip_is_in_hindi_with_the_cancel_code() -> None:
+def test_a_hindi_speakers_kiosk_slip_is_in_hindi_with_the_cancel_code_and_status_link() -> None:
     token = token_view(uuid4(), language="hi", position=3, estimated_time=datetime(2026, 12, 1, 4, 10, tzinfo=UTC))
     result = {
         "token": token.model_dump(mode="json"),
         "doctor": {"name": "Dr. Rao", "specialization": "ENT", "room": "7"},
     }
-    slip = token_slip(result, SlipSettings(ZONE, "City Hospital"), cancel_code="K7Q2M-9XDAB")
+    page = "https://opd.example.org/t/" + "x" * 42
+    slip = token_slip({**result, "statusPage": page}, SlipSettings(ZONE, "City Hospital"), cancel_code="K7Q2M-9XDAB")
     assert "रद्द करने का कोड  K7Q2M-9XDAB" in slip
+    assert f"अपने टोकन की ताज़ा स्थिति यहाँ देखें:\n{page}\n" in slip  # the link on a line of its own, never cut
     assert "मंगल, 1 दिस॰" in slip and "9:40 am" in slip and "कतार में 3वाँ" in slip
     english = token_slip({**result, "token": {**result["token"], "language": None}}, SlipSettings(ZONE))
-    assert "Expected at  9:40 AM" in english and "Cancel code" not in english
+    assert "Expected at  9:40 AM" in english and "Cancel code" not in english and "/t/" not in english

@@ -9,12 +9,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from notifier.channels.webhook import signature
 from notifier.messages import DoctorInfo, notifications_for
 from notifier.templates import MESSAGES
 from shared.backoff import backoff_seconds
 from shared.contracts.reasons import ReasonCode
 from shared.i18n.catalogs import choose_language
+from shared.signatures import signature
+from shared.status_links import StatusLinks
 from tests.support.notifier import token_event, token_view
 
 ZONE = ZoneInfo("Asia/Kolkata")
@@ -53,6 +54,18 @@ def test_each_message_names_the_token_and_fills_every_blank(event_type: str, lan
     assert "T001" in note.text and "{" not in note.text and "None" not in note.text
     if language == "hi":
         assert "टोकन" in note.text
+
+
+@pytest.mark.parametrize(("language", "lead"), [("en", "Follow your token live: "), ("hi", "अपने टोकन की ताज़ा")])
+def test_the_booking_messages_carry_the_status_link_and_no_other_does(language: str, lead: str) -> None:
+    links = StatusLinks(b"a-secret-of-sixteen-or-more", "https://opd.example.org")
+    token = _token(language=language, waitlist_position=2)
+    link = links.url(token.id, token.date)
+    for event_type in PATIENT_EVENTS:
+        [note] = notifications_for(token_event(event_type, token), ZONE, doctor=DOCTOR, links=links)
+        booking = event_type in ("token.confirmed", "token.waitlisted")
+        assert (lead in note.text and note.text.endswith(link)) == booking, event_type
+        assert ("/t/" in note.text) == booking
 
 
 def test_a_confirmation_tells_doctor_room_slot_and_estimated_time() -> None:

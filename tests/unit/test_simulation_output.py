@@ -20,7 +20,7 @@ from deploy.simulation.record import TokenEvent
 from deploy.simulation.scenario import Action
 from deploy.simulation.timeline import build
 from deploy.sink import create_app
-from notifier.channels.webhook import SIGNATURE_HEADER, signature
+from shared.signatures import SIGNATURE_HEADER, signature
 
 ZONE = ZoneInfo("Asia/Kolkata")
 NINE = datetime(2026, 3, 2, 9, 0, tzinfo=ZONE)

@@ -156,11 +156,14 @@ def _late_arrival(ws: Workspace, day: Day, token: Token, now: datetime) -> dict[
 
 
 def recall_token(ws: Workspace, command: RecallToken, ctx: CommandContext) -> dict[str, Any]:
-    """Called but not here: back after the next N patients; the second time, a no-show."""
+    """Called but not here: back after the next N patients; the second time, a no-show.
+
+    Before the call, a confirmed patient running late goes back the same way, once: it counts as their recall.
+    """
     payload = command.payload
     day, token = require_token(ws, payload.doctor_id, payload.token_id)
     if not token.in_consultation:
-        raise invalid_transition(token, "only a called patient can be recalled")
+        return _running_late(ws, day, token, ctx.now)
     token.recalls += 1
     token.called_at = None
     ws.touch_token(token, ctx.now)
@@ -173,8 +176,17 @@ def recall_token(ws: Workspace, command: RecallToken, ctx: CommandContext) -> di
         freed = Cause(ReasonCode.SEAT_FREED, f"token {token.short_number} marked no-show")
         _settle_and_tell(ws, day, ctx.now, freed, {token.id})
         return {"token": view, "noShow": True}
+    after = _move_back(ws, day, token, ctx.now)
+    _settle_and_tell(ws, day, ctx.now, _queue_changed(f"token {token.short_number} recalled"), {token.id})
+    text = f"called but not found: back in the queue after {len(after)} patient(s)"
+    recalled = Cause(ReasonCode.RECALLED, text, {"patients": len(after)})
+    return {"token": _tell(ws, day, TokenRecalled, token, recalled), "noShow": False}
+
+
+def _move_back(ws: Workspace, day: Day, token: Token, now: datetime) -> list[Token]:
+    """Requeue the token after the next N patients of its slot; those patients."""
     # "The next N" are those the doctor will call next (checked-in patients first), not the next N by arrival.
-    behind = [t for t in day.call_order(ctx.now) if t.id != token.id and t.slot_id == token.slot_id]
+    behind = [t for t in day.call_order(now) if t.id != token.id and t.slot_id == token.slot_id]
     after = behind[: ws.policy.recall_after_patients]
     if after:
         anchor = max(t.order_key for t in after)
@@ -183,10 +195,21 @@ def recall_token(ws: Workspace, command: RecallToken, ctx: CommandContext) -> di
             day.requeue(token, (anchor[0], (anchor[1] + following[1]) / 2))
         else:
             day.requeue(token, (anchor[0], anchor[1] + 0.5))
-    _settle_and_tell(ws, day, ctx.now, _queue_changed(f"token {token.short_number} recalled"), {token.id})
-    text = f"called but not found: back in the queue after {len(after)} patient(s)"
-    recalled = Cause(ReasonCode.RECALLED, text, {"patients": len(after)})
-    return {"token": _tell(ws, day, TokenRecalled, token, recalled), "noShow": False}
+    return after
+
+
+def _running_late(ws: Workspace, day: Day, token: Token, now: datetime) -> dict[str, Any]:
+    """A confirmed patient not yet called says they will be late: back after the next N, once. Their new time
+    reaches them as any move does (the settling tells them when it moved enough)."""
+    if token.status is not TokenStatus.CONFIRMED:
+        raise invalid_transition(token, f"only a confirmed token can be moved back; this one is {token.status.value}")
+    if token.recalls:
+        raise invalid_transition(token, "this token was already moved back once")
+    token.recalls += 1
+    ws.touch_token(token, now)
+    after = _move_back(ws, day, token, now)
+    _settle_and_tell(ws, day, now, _queue_changed(f"token {token.short_number} running late"), set())
+    return {"token": token_view(day, token).model_dump(mode="json"), "noShow": False, "movedBehind": len(after)}
 
 
 def delay_doctor(ws: Workspace, command: DelayDoctor, ctx: CommandContext) -> dict[str, Any]:
