@@ -4,6 +4,9 @@ from typing import Any
 
 import aiohttp
 
+from shared.codec import dumps
+from shared.signatures import SIGNATURE_HEADER, signature
+
 
 class ApiError(Exception):
     def __init__(self, status: int, body: dict[str, Any]) -> None:
@@ -61,6 +64,33 @@ class OpdClient:
 
     async def schedule(self, doctor_id: str) -> dict[str, Any]:
         return await self.call("GET", f"/api/doctors/{doctor_id}/schedule")
+
+    async def page(self, link: str) -> dict[str, Any]:
+        """What the patient's own page shows (its JSON), at the link from the booking answer."""
+        async with self.session.get(link + "/status") as response:
+            answer: dict[str, Any] = await response.json()
+            if response.status >= 400:
+                raise ApiError(response.status, answer)
+            shown: dict[str, Any] = answer["status"]
+            return shown
+
+    async def running_late(self, link: str) -> dict[str, Any]:
+        """The page's "I'm running late" button."""
+        async with self.session.post(link + "/late") as response:
+            pressed: dict[str, Any] = await response.json()
+            if response.status >= 400:
+                raise ApiError(response.status, pressed)
+            return pressed
+
+    async def sms(self, secret: str, sender: str, text: str) -> dict[str, Any]:
+        """A patient's SMS reply, as the SMS gateway posts it (signed)."""
+        body = dumps({"from": sender, "text": text})
+        headers = {SIGNATURE_HEADER: signature(secret, body), "Content-Type": "application/json"}
+        async with self.session.post(self.base_url + "/api/inbound/sms", data=body, headers=headers) as response:
+            answer: dict[str, Any] = await response.json()
+            if response.status >= 400:
+                raise ApiError(response.status, answer)
+            return answer
 
     async def tokens(self, doctor_id: str) -> list[dict[str, Any]]:
         """The doctor's tokens that day; the list names the doctor in ``doctorId``, the scenario keeps its id."""

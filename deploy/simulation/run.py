@@ -64,6 +64,7 @@ async def _play(
     api_key: str | None,
     report: Path,
     kiosk: Kiosk,
+    sms_secret: str | None = None,
 ) -> int:
     started = time.monotonic()
     await supervisor.wait_until_ready(base_url)
@@ -74,7 +75,8 @@ async def _play(
         kiosk,
         day_progress(clock, clock.now(), plan.closes) as step,
     ):
-        outcome = await Scenario(OpdClient(session, base_url), clock, plan, zone, kiosk, step).run()
+        client = OpdClient(session, base_url)
+        outcome = await Scenario(client, clock, plan, zone, kiosk, sms_secret, step).run()
     notes = await _sink_notes(sink_url, outcome) if sink_url else None
     record = live_record(outcome, notes, zone)
     summary = summarize(record)
@@ -116,7 +118,7 @@ def run_scenario(base_url: str | None, speed: float, sink_url: str | None, api_k
     start = datetime.combine(today, DAY_STARTS_AT, tzinfo=settings.zone)
     origin = time.time()
     port, sink_port = supervisor.free_port(), supervisor.free_port()
-    key, sink_secret = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
+    key, sink_secret, sms_secret = secrets.token_urlsafe(24), secrets.token_urlsafe(24), secrets.token_urlsafe(24)
     env = {
         "OPD_DATABASE_URL": dsn,
         "OPD_READER_DATABASE_URL": db.with_user(dsn, "opd_reader"),
@@ -135,6 +137,10 @@ def run_scenario(base_url: str | None, speed: float, sink_url: str | None, api_k
         "OPD_CANCEL_CODE_SECRET": secrets.token_urlsafe(24),
         "OPD_RATE_LIMIT_PER_KEY": "100000",
         "OPD_RATE_LIMIT_BURST_PER_KEY": "100000",
+        "OPD_LINK_READS_PER_MINUTE": "100000",  # a patient reads their page every simulated minute
+        # Patients' own pages and their SMS replies (the scenario plays an SMS gateway).
+        "OPD_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        "OPD_INBOUND_SMS_SECRET": sms_secret,
     }
     print(
         f"Simulated OPD day {today}, clock from {DAY_STARTS_AT:%H:%M} at {speed:g}x; services on port {port}, "
@@ -148,7 +154,7 @@ def run_scenario(base_url: str | None, speed: float, sink_url: str | None, api_k
 
         async def main() -> int:
             kiosk = Kiosk(settings.amqp_url, SIMULATION_PREFIX, settings.shard_count, name="simulation-kiosk")
-            play = _play(base, clock, speed, settings.zone, LOCAL_GRACE, sink, key, report, kiosk)
+            play = _play(base, clock, speed, settings.zone, LOCAL_GRACE, sink, key, report, kiosk, sms_secret)
             return await _with_sink(sink_port, sink_secret, play)
 
         return asyncio.run(main())

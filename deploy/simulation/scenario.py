@@ -123,6 +123,12 @@ def _kinds(*types: str) -> frozenset[str]:
 
 
 BOOKED = _kinds("confirmed", "waitlisted")
+RECALLED = _kinds("recalled")
+
+
+def _rows(page: dict[str, Any]) -> dict[str, str]:
+    """A patient page's values by key (before, eta, …)."""
+    return {row["key"]: row["value"] for row in page["rows"]}
 
 
 @dataclass
@@ -132,12 +138,14 @@ class Scenario:
     plan: DayPlan
     zone: ZoneInfo
     kiosk: Kiosk | None = None  # walk-ins register at a kiosk: straight to RabbitMQ
+    sms_secret: str | None = None  # the SMS gateway's: patients reply by SMS (none on running services)
     step: Callable[[str], None] = lambda text: None  # told about every step (the progress bar)
     actions: list[Action] = field(default_factory=list)
     doctors: list[dict[str, Any]] = field(default_factory=list)
     tokens: dict[str, dict[str, Any]] = field(default_factory=dict)  # token number -> latest view
     patients: dict[str, Patient] = field(default_factory=dict)  # token number -> who
     midday: list[dict[str, Any]] = field(default_factory=list)
+    pages: dict[str, str] = field(default_factory=dict)  # token number -> the patient's own page (statusPage)
 
     async def run(self) -> Outcome:
         await self.open_doctors()
@@ -148,12 +156,16 @@ class Scenario:
             emergency = await self.book(EMERGENCY)
             held = [t for t in booked if t["doctorId"] == ids[0] and t["status"] == "confirmed"]
             await self.cancel(held[0], "cancelled in the app")
-            await self.cancel(held[1], "cancelled by phone at the desk")
+            if self.sms_secret is not None:
+                await self.cancel_by_sms(held[1], "रद्द")
+            else:
+                await self.cancel(held[1], "cancelled by phone at the desk")
             await self.delay(0, LATE_START, "ward round ran over")
             first = self.plan.first
             await asyncio.gather(
                 self.arrivals(),
                 self.desk(first + NO_SHOW_ROUND),
+                *(self.follow_page(number) for number in self.followed(held[-1])),
                 *(self.doctor_day(i, first + timedelta(minutes=LATE_START if i == 0 else 0)) for i in range(3)),
             )
             final = await self.final_tokens()
@@ -217,16 +229,19 @@ class Scenario:
             booking["timeSlot"] = f"{start:%H:%M}-{end:%H:%M}"
         at = self.clock.now()
         if patient.source == "emergency":
-            token: dict[str, Any] = (await self.client.emergency(**booking))["token"]
+            answer = await self.client.emergency(**booking)
             label, how = "EMERGENCY", "at the desk"
         elif patient.source == "walkin" and self.kiosk is not None:
-            token = (await self._at_kiosk(self.kiosk, booking))["token"]
+            answer = await self._at_kiosk(self.kiosk, booking)
             label, how = "BOOK", "walkin, at the kiosk over AMQP"
         else:
-            token = (await self.client.book(**booking, source=patient.source))["token"]
+            answer = await self.client.book(**booking, source=patient.source)
             label, how = "BOOK", f"{patient.source}, {'in the app' if patient.source == 'online' else 'at the desk'}"
+        token: dict[str, Any] = answer["token"]
         number = token["tokenNumber"]
         self.tokens[number] = token
+        if answer.get("statusPage"):
+            self.pages[number] = answer["statusPage"]
         self.patients[number] = patient
         changed = f"{patient.name} ({how}) → {token_line(token, self.zone)}"
         self.note(at, label, patient.doctor, token["shortNumber"], changed, (BOOKED, number))
@@ -260,6 +275,53 @@ class Scenario:
         freed = "seat freed" if result["seatFreed"] else "no seat held"
         changed = f"{self.patients[number].name}: {reason}; {freed}"
         self.note(at, "CANCEL", 0, token["shortNumber"], changed, (_kinds("cancelled"), number))
+
+    async def cancel_by_sms(self, token: dict[str, Any], text: str) -> None:
+        """The patient replies to their booking SMS; the SMS gateway passes the reply on, signed."""
+        assert self.sms_secret is not None
+        number = token["tokenNumber"]
+        patient = self.patients[number]
+        at = self.clock.now()
+        answer = await self.client.sms(self.sms_secret, PHONES[patient.name], text)
+        self.tokens[number] = {**token, "status": "cancelled"}
+        changed = f"{patient.name} replies “{text}” by SMS ({answer['action']}) → “{answer['text']}”"
+        self.note(at, "CANCEL", patient.doctor, token["shortNumber"], changed, (_kinds("cancelled"), number))
+
+    def followed(self, waiting: dict[str, Any]) -> list[str]:
+        """Whose pages the story follows: a patient waiting their turn, and the one who will come late."""
+        late = [n for n, p in self.patients.items() if p.arrives is not None and p.arrives > 0 and p.doctor == 0]
+        return [waiting["tokenNumber"], *late[:1]]
+
+    async def follow_page(self, number: str) -> None:
+        """A patient follows their own page: the place falls as the doctor calls. One who will come late presses
+        "I'm running late" (once) when their turn nears after the slot has started, and sees their new time."""
+        link = self.pages.get(number)
+        if link is None:
+            return
+        patient, short = self.patients[number], self.tokens[number]["shortNumber"]
+        comes_late = patient.arrives is not None and patient.arrives > 0
+        shown_before: tuple[str, str, str] | None = None
+        pressed = False
+        while self.clock.now() < self.plan.closes:
+            page = await self.client.page(link)
+            rows = _rows(page)
+            if (page["stage"], rows["before"], rows["eta"]) != shown_before:
+                shown_before = (page["stage"], rows["before"], rows["eta"])
+                changed = f"{patient.name}'s page: {page['headline']} Before you: {rows['before']}; at {rows['eta']}"
+                self.note(self.clock.now(), "PAGE", patient.doctor, short, changed)
+            if page["stage"] in ("called", "completed", "cancelled", "no_show"):
+                return
+            started = self.clock.now() >= self.slot_start(self.tokens[number])
+            if comes_late and started and not pressed and page["canLate"] and rows["before"] in ("0", "1", "2"):
+                pressed = True
+                after = {row["key"]: row["value"] for row in (await self.client.running_late(link))["status"]["rows"]}
+                changed = (
+                    f"{patient.name} presses “I'm running late” → before you: {after['before']}; at {after['eta']}"
+                )
+                self.note(
+                    self.clock.now(), "RUNNING LATE", patient.doctor, short, changed, (_kinds("recalled"), number)
+                )
+            await self.until(self.clock.now() + POLL)
 
     async def delay(self, doctor: int, minutes: int, reason: str) -> None:
         at = self.clock.now()
