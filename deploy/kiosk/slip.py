@@ -1,9 +1,12 @@
 """The token slip a kiosk prints, in the patient's language: where to go, when, and the code to cancel with."""
 
+import io
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
+
+import segno
 
 from shared.i18n.catalogs import N_, Translator, choose_language, translator
 from shared.i18n.times import LocalTimes
@@ -52,9 +55,19 @@ def _rows(result: dict[str, Any], language: Translator, times: LocalTimes, code:
 
 
 def _follow(result: dict[str, Any], language: Translator) -> list[str]:
-    """The status link on lines of its own (a URL is not cut), when the reply carries one."""
+    """The status link as a QR code to scan, and on a line of its own (a URL is not cut), when the reply has one."""
     page = result.get("statusPage")
-    return [language.text(N_("Follow your token live:")), page, "-" * WIDTH] if page else []
+    if not page:
+        return []
+    return [language.text(N_("Follow your token live:")), *_qr(page), page, "-" * WIDTH]
+
+
+def _qr(text: str) -> list[str]:
+    """``text`` as a QR code drawn with block characters, two modules a line; none when it would not fit."""
+    drawn = io.StringIO()
+    segno.make(text, error="m").terminal(out=drawn, compact=True, border=1)
+    lines = drawn.getvalue().rstrip("\n").split("\n")
+    return lines if max(len(line) for line in lines) <= WIDTH else []
 
 
 def token_slip(result: dict[str, Any], settings: SlipSettings, cancel_code: str | None = None) -> str:

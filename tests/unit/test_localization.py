@@ -119,7 +119,9 @@ def test_a_hindi_speakers_kiosk_slip_is_in_hindi_with_the_cancel_code_and_status
     page = "https://opd.example.org/t/" + "x" * 42
     slip = token_slip({**result, "statusPage": page}, SlipSettings(ZONE, "City Hospital"), cancel_code="K7Q2M-9XDAB")
     assert "रद्द करने का कोड  K7Q2M-9XDAB" in slip
-    assert f"अपने टोकन की ताज़ा स्थिति यहाँ देखें:\n{page}\n" in slip  # the link on a line of its own, never cut
+    lines = slip.split("\n")
+    drawn = lines[lines.index("अपने टोकन की ताज़ा स्थिति यहाँ देखें:") + 1 : lines.index(page)]  # the link: own line
+    assert len(drawn) > 10 and all(len(line) <= 40 and set(line) <= set("█▀▄ ") for line in drawn)  # its QR code
     assert "मंगल, 1 दिस॰" in slip and "9:40 am" in slip and "कतार में 3वाँ" in slip
     english = token_slip({**result, "token": {**result["token"], "language": None}}, SlipSettings(ZONE))
     assert "Expected at  9:40 AM" in english and "Cancel code" not in english and "/t/" not in english
