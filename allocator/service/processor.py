@@ -13,7 +13,7 @@ from allocator.adapters import repository
 from allocator.domain.alternatives import suggest_doctors
 from allocator.domain.context import CommandContext
 from allocator.domain.day import Day
-from allocator.domain.handlers import handle
+from allocator.domain.handlers import Days, days_touched, handle
 from allocator.domain.handlers.housekeeping import run_clock
 from allocator.domain.model import Doctor
 from allocator.domain.policy import Policy
@@ -27,21 +27,10 @@ from shared.codec import encode
 from shared.contracts.caller import Role
 from shared.contracts.commands import (
     AddEmergency,
-    BookToken,
-    CallNext,
-    CancelToken,
-    CheckIn,
     Command,
     CommandBase,
-    CompleteToken,
     CreateDoctor,
-    DelayDoctor,
-    MarkDoctorUnavailable,
-    MarkNoShow,
-    Reallocate,
-    RecallToken,
     Tick,
-    UpdateDoctorSlots,
 )
 from shared.contracts.events import EventBase
 from shared.contracts.replies import ErrorInfo, Reply
@@ -237,20 +226,19 @@ class ShardProcessor:
     async def _dates(
         self, connection: asyncpg.Connection, ws: Workspace, command: CommandBase, now: datetime
     ) -> list[date]:
-        """The doctor's days the command reads or changes."""
-        if isinstance(command, BookToken | AddEmergency | Reallocate | CallNext | DelayDoctor):
-            return [command.payload.date or ws.today(now)]
-        if isinstance(command, MarkDoctorUnavailable):
-            return [command.payload.date]
-        if isinstance(command, UpdateDoctorSlots):
-            return await repository.materialized_dates(connection, command.doctor_id, ws.today(now))
-        if (
-            isinstance(command, CancelToken | MarkNoShow | CheckIn | CompleteToken | RecallToken)
-            and ws.find_token(command.doctor_id, command.payload.token_id) is None
-        ):
-            found = await repository.locate_token(connection, command.doctor_id, command.payload.token_id)
-            return [found] if found else []
-        return []
+        """The doctor's days the command reads or changes, as its registry entry declares them."""
+        match days_touched(command):
+            case Days.REQUESTED:
+                return [command.payload.date or ws.today(now)]
+            case Days.GIVEN:
+                return [command.payload.date]
+            case Days.BOOKED_FROM_TODAY:
+                return await repository.materialized_dates(connection, command.doctor_id, ws.today(now))
+            case Days.OF_THE_TOKEN if ws.find_token(command.doctor_id, command.payload.token_id) is None:
+                found = await repository.locate_token(connection, command.doctor_id, command.payload.token_id)
+                return [found] if found else []
+            case _:
+                return []
 
     async def _with_alternatives(
         self, colleague_seats: ColleagueSeats, ws: Workspace, command: CommandBase, reply: Reply, now: datetime

@@ -1,6 +1,8 @@
-"""The handler registry: one plain function per command type."""
+"""The handler registry: one plain function per command type, and which of the doctor's days it touches."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
 from allocator.domain.context import CommandContext
@@ -29,23 +31,45 @@ from shared.contracts.commands import (
 
 Handler = Callable[[Workspace, Any, CommandContext], dict[str, Any]]
 
-HANDLERS: dict[type[CommandBase], Handler] = {
-    CreateDoctor: create_doctor,
-    UpdateDoctorSlots: update_doctor_slots,
-    MarkDoctorUnavailable: mark_doctor_unavailable,
-    BookToken: book_token,
-    AddEmergency: add_emergency,
-    CancelToken: cancel_token,
-    MarkNoShow: mark_no_show,
-    CheckIn: check_in,
-    CallNext: call_next,
-    CompleteToken: complete_token,
-    RecallToken: recall_token,
-    DelayDoctor: delay_doctor,
-    Reallocate: reallocate,
+
+class Days(Enum):
+    """Which of the doctor's days a command reads or changes: the shell loads them before the handler runs."""
+
+    NONE = "none"  # the doctor only (a new doctor)
+    REQUESTED = "requested"  # ``payload.date``, else today
+    GIVEN = "given"  # ``payload.date``
+    BOOKED_FROM_TODAY = "booked from today"  # every day already materialized, from today on
+    OF_THE_TOKEN = "of the token"  # the day of ``payload.tokenId``
+
+
+@dataclass(frozen=True, slots=True)
+class Registered:
+    handle: Handler
+    days: Days
+
+
+HANDLERS: dict[type[CommandBase], Registered] = {
+    CreateDoctor: Registered(create_doctor, Days.NONE),
+    UpdateDoctorSlots: Registered(update_doctor_slots, Days.BOOKED_FROM_TODAY),
+    MarkDoctorUnavailable: Registered(mark_doctor_unavailable, Days.GIVEN),
+    BookToken: Registered(book_token, Days.REQUESTED),
+    AddEmergency: Registered(add_emergency, Days.REQUESTED),
+    CancelToken: Registered(cancel_token, Days.OF_THE_TOKEN),
+    MarkNoShow: Registered(mark_no_show, Days.OF_THE_TOKEN),
+    CheckIn: Registered(check_in, Days.OF_THE_TOKEN),
+    CallNext: Registered(call_next, Days.REQUESTED),
+    CompleteToken: Registered(complete_token, Days.OF_THE_TOKEN),
+    RecallToken: Registered(recall_token, Days.OF_THE_TOKEN),
+    DelayDoctor: Registered(delay_doctor, Days.REQUESTED),
+    Reallocate: Registered(reallocate, Days.REQUESTED),
 }
 
 
 def handle(ws: Workspace, command: CommandBase, ctx: CommandContext) -> dict[str, Any]:
     """Run the command's handler; a Rejection propagates before any state was changed."""
-    return HANDLERS[type(command)](ws, command, ctx)
+    return HANDLERS[type(command)].handle(ws, command, ctx)
+
+
+def days_touched(command: CommandBase) -> Days:
+    """Which of the doctor's days the command's handler needs loaded."""
+    return HANDLERS[type(command)].days
