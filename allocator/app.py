@@ -12,6 +12,7 @@ from aio_pika.abc import AbstractConnection
 
 from allocator.adapters.metrics import watch_outbox, watch_queues
 from allocator.adapters.outbox_relay import OutboxRelay
+from allocator.adapters.postgres_store import PostgresStore
 from allocator.domain.policy import Policy
 from allocator.entrypoints.shard_consumer import BatchSettings, ShardConsumer
 from allocator.entrypoints.ticker import run_ticker
@@ -61,7 +62,7 @@ async def run_allocator(
     topology = Topology(settings.broker_prefix, settings.shard_count)
     holder = settings.holder_name or f"{socket.gethostname()}:{os.getpid()}"
     batch = BatchSettings(max_size=settings.batch_max_size, linger_seconds=settings.batch_linger_ms / 1000)
-    relay = OutboxRelay(settings.writer_dsn, topology, linger_seconds=settings.outbox_linger_ms / 1000)
+    relay = OutboxRelay(settings.writer_dsn, topology)
     broker_users = parse_broker_users(settings.broker_users)
     secret = settings.cancel_code_secret.get_secret_value().encode() if settings.cancel_code_secret else None
     async with AsyncExitStack() as stack:
@@ -69,15 +70,15 @@ async def run_allocator(
         if pool is None:
             return
         stack.push_async_callback(pool.close)
+        policy = build_policy(settings)
+        store = PostgresStore(pool, policy.zone)
         processors = [
             ShardProcessor(
-                pool, shard, holder, build_policy(settings), clock, settings.shard_count, cancel_secret=secret
+                store, store, shard, holder, policy, clock, settings.shard_count, outlet=relay, cancel_secret=secret
             )
             for shard in settings.shard_list()
         ]
-        consumers = [
-            ShardConsumer(p, topology, batch, relay.kick, broker_users, settings.public_base_url) for p in processors
-        ]
+        consumers = [ShardConsumer(p, topology, batch, broker_users, settings.public_base_url) for p in processors]
         shards = settings.shard_list()
 
         async def serve(connection: AbstractConnection) -> None:

@@ -4,6 +4,7 @@ import asyncio
 import logging
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
+from uuid import UUID
 
 import asyncpg
 import orjson
@@ -23,7 +24,14 @@ def _encode_json(value: Any) -> str:
         return value.decode()
     if isinstance(value, str):
         return value
-    return orjson.dumps(value).decode()
+    return orjson.dumps(value, default=_as_text).decode()
+
+
+def _as_text(value: Any) -> str:
+    """What orjson does not serialize natively: asyncpg's own UUIDs (read from the database) as their text."""
+    if isinstance(value, UUID):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 async def _init_connection(connection: asyncpg.Connection) -> None:
@@ -31,8 +39,16 @@ async def _init_connection(connection: asyncpg.Connection) -> None:
         await connection.set_type_codec(name, encoder=_encode_json, decoder=orjson.loads, schema="pg_catalog")
 
 
+async def _keep_session(connection: asyncpg.Connection) -> None:
+    """What a pooled session needs on release when no service changes session state on one (no LISTEN, advisory
+    lock, cursor or SET): nothing. asyncpg still rolls back an open transaction first; its default reset would
+    cost a round trip per release."""
+
+
 async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10, **kwargs: Any) -> asyncpg.Pool:
-    pool = await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, init=_init_connection, **kwargs)
+    pool = await asyncpg.create_pool(
+        dsn, min_size=min_size, max_size=max_size, init=_init_connection, reset=_keep_session, **kwargs
+    )
     assert pool is not None
     return pool
 

@@ -1,27 +1,19 @@
 """Inbox (command id → stored reply), outbox (events to publish) and shard leases (fencing) in Postgres."""
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 import asyncpg
+import orjson
 
+from allocator.service.ports import Fenced, InboxRow, StoredReply
 from shared.codec import encode
-from shared.contracts.commands import CommandBase
 from shared.contracts.events import EventBase
 from shared.contracts.replies import Reply
 
-
-class Fenced(Exception):
-    """Another allocator took this shard's lease: this one must not commit."""
-
-
-@dataclass(frozen=True, slots=True)
-class StoredReply:
-    payload_hash: str
-    reply: Reply
-    issuer: str | None
+FENCED = "OPDFN"
+"""The SQLSTATE ``opd_commit_batch`` raises for a stale lease epoch."""
 
 
 async def acquire_lease(connection: asyncpg.Connection, shard: int, holder: str) -> int:
@@ -38,7 +30,7 @@ async def acquire_lease(connection: asyncpg.Connection, shard: int, holder: str)
 
 
 async def check_lease(connection: asyncpg.Connection, shard: int, epoch: int) -> None:
-    """Inside the batch transaction: lock the lease row and prove the epoch is still ours."""
+    """Inside a transaction: lock the lease row and prove the epoch is still ours."""
     status = await connection.execute(
         "UPDATE shard_leases SET heartbeat_at = now() WHERE shard = $1 AND epoch = $2", shard, epoch
     )
@@ -51,51 +43,90 @@ async def stored_replies(connection: asyncpg.Connection, command_ids: Iterable[U
         "SELECT command_id, payload_hash, reply, issuer FROM inbox WHERE command_id = any($1::uuid[])",
         list(command_ids),
     )
-    return {
-        row["command_id"]: StoredReply(row["payload_hash"], Reply.model_validate(row["reply"]), row["issuer"])
+    return {row["command_id"]: _stored(row) for row in rows}
+
+
+def _stored(row: Any) -> StoredReply:
+    return StoredReply(row["payload_hash"], Reply.model_validate(row["reply"]), row["issuer"])
+
+
+def inbox_rows(rows: list[InboxRow]) -> list[dict[str, object]]:
+    """The rows as ``opd_commit_batch`` reads them (the function adds shard and epoch)."""
+    return [
+        {
+            "command_id": row.command.command_id,
+            "command_type": row.command.type,
+            "payload_hash": row.payload_hash,
+            "ok": row.reply.ok,
+            "reply": orjson.Fragment(encode(row.reply)),
+            "correlation_id": row.command.correlation_id,
+            "issuer": row.issuer,
+        }
         for row in rows
-    }
+    ]
 
 
-@dataclass(frozen=True, slots=True)
-class InboxRow:
-    command: CommandBase
-    payload_hash: str
-    shard: int
-    epoch: int
-    reply: Reply
-    issuer: str | None
+def outbox_rows(events: list[EventBase]) -> list[dict[str, object]]:
+    return [
+        {
+            "event_id": e.event_id,
+            "routing_key": e.type,
+            "doctor_id": e.doctor_id,
+            "sequence": e.sequence,
+            "body": orjson.Fragment(encode(e)),
+        }
+        for e in events
+    ]
 
 
-async def store_replies(connection: asyncpg.Connection, rows: list[InboxRow], if_absent: bool = False) -> None:
-    conflict = " ON CONFLICT (command_id) DO NOTHING" if if_absent else ""
-    await connection.executemany(
-        """INSERT INTO inbox (command_id, command_type, payload_hash, shard, epoch, ok, reply, correlation_id, issuer)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"""
-        + conflict,
-        [
-            (
-                row.command.command_id,
-                row.command.type,
-                row.payload_hash,
-                row.shard,
-                row.epoch,
-                row.reply.ok,
-                encode(row.reply),
-                row.command.correlation_id,
-                row.issuer,
-            )
-            for row in rows
-        ],
-    )
+async def commit_batch(connection: asyncpg.Connection, shard: int, epoch: int, **arguments: object) -> list[Any]:
+    """One call of ``opd_commit_batch``: the stored outcomes it found (nothing written then), else ``[]``."""
+    try:
+        found = await connection.fetchval(
+            """SELECT opd_commit_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)""",
+            shard,
+            epoch,
+            arguments["command_ids"],
+            arguments["published"],
+            arguments["doctors"],
+            arguments["days"],
+            arguments["template_doctors"],
+            arguments["templates"],
+            arguments["slots"],
+            arguments["tokens"],
+            arguments["inbox"],
+            arguments["outbox"],
+        )
+    except asyncpg.PostgresError as exc:
+        if getattr(exc, "sqlstate", None) == FENCED:
+            raise Fenced(f"shard {shard}: epoch {epoch} is no longer current") from exc
+        raise
+    return found or []
 
 
-async def append_outbox(connection: asyncpg.Connection, events: list[EventBase]) -> None:
-    await connection.executemany(
-        """INSERT INTO outbox (event_id, routing_key, doctor_id, sequence, body)
-           VALUES ($1, $2, $3, $4, $5)""",
-        [(e.event_id, e.type, e.doctor_id, e.sequence, encode(e)) for e in events],
-    )
+def stored_from(found: list[Any]) -> dict[UUID, StoredReply]:
+    """The outcomes ``opd_commit_batch`` returned instead of writing."""
+    return {UUID(row["command_id"]): _stored(row) for row in found}
+
+
+async def record_failure(connection: asyncpg.Connection, shard: int, epoch: int, row: InboxRow) -> None:
+    """Under the lease: record a dead-lettered command's outcome unless the command has one."""
+    async with connection.transaction():
+        await check_lease(connection, shard, epoch)
+        await connection.execute(
+            """INSERT INTO inbox (command_id, command_type, payload_hash, shard, epoch, ok, reply, correlation_id,
+                                  issuer)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (command_id) DO NOTHING""",
+            row.command.command_id,
+            row.command.type,
+            row.payload_hash,
+            shard,
+            epoch,
+            row.reply.ok,
+            encode(row.reply),
+            row.command.correlation_id,
+            row.issuer,
+        )
 
 
 async def unpublished(connection: asyncpg.Connection, limit: int) -> list[Any]:
@@ -105,8 +136,10 @@ async def unpublished(connection: asyncpg.Connection, limit: int) -> list[Any]:
     )
 
 
-async def mark_published(connection: asyncpg.Connection, ids: list[int]) -> None:
-    await connection.execute("UPDATE outbox SET published_at = now() WHERE id = any($1::bigint[])", ids)
+async def mark_published(connection: asyncpg.Connection, event_ids: list[UUID]) -> None:
+    await connection.execute(
+        "UPDATE outbox SET published_at = now() WHERE event_id = any($1::uuid[]) AND published_at IS NULL", event_ids
+    )
 
 
 async def backlog(connection: asyncpg.Connection) -> tuple[int, float]:

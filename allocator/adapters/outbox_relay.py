@@ -1,12 +1,18 @@
-"""Publishes committed outbox rows to ``opd.events`` in commit order, with publisher confirms.
+"""Publishes committed events to ``opd.events`` with publisher confirms, in commit order.
 
-One relay is active across all allocator processes (a session advisory lock on a dedicated connection),
-so events leave in outbox order. Rows are marked published only after the broker confirmed them;
-a crash in between republishes them (at-least-once; consumers dedupe by ``eventId``).
+Each allocator process publishes what its own shards commit, from memory, as soon as the commit is done: no
+outbox read per batch. The broker's confirms are marked published by the next batch's commit (or by the relay,
+when no batch comes within ``mark_after_seconds``). What a crash or a lost channel left unpublished is swept from
+the outbox in outbox order whenever the relay (re)starts and whenever one of its shards' leases changes hands,
+before anything committed later. A crash between publish and mark republishes (at-least-once; consumers dedupe
+by ``eventId``).
 """
 
 import asyncio
 import logging
+import time
+from collections import deque
+from uuid import UUID
 
 import asyncpg
 import orjson
@@ -16,11 +22,13 @@ from aio_pika.exceptions import AMQPError
 from allocator.adapters import messaging_store as store
 from shared import db
 from shared.amqp import PUBLISH_ERRORS, persistent
+from shared.codec import encode
+from shared.contracts.events import EventBase
 from shared.lifecycle import sleep_unless
 from shared.topology import Topology
 
 log = logging.getLogger(__name__)
-RELAY_LOCK = 0x0_0D_70_0B_0C
+Outgoing = tuple[UUID, str, bytes]  # event id, routing key, body
 
 
 class BrokerLost(AMQPError):
@@ -32,103 +40,173 @@ def _ensure_open(channel: AbstractChannel) -> None:
         raise BrokerLost("outbox relay: channel closed")
 
 
-async def _publish_in_order(
-    exchange: AbstractExchange, rows: list[asyncpg.Record]
-) -> tuple[list[int], Exception | None]:
-    """Publish the rows with their confirms awaited together, not one round trip each.
+async def _publish_in_order(exchange: AbstractExchange, outgoing: list[Outgoing]) -> list[UUID]:
+    """Publish with the confirms awaited together, not one round trip each; the ids confirmed, in order.
 
-    The publishes start in row order and the channel writes them in that order (its lock is first come, first
-    served), so events still leave in outbox order. Returns the ids confirmed up to the first failure, and it.
+    The publishes start in order and the channel writes them in that order (its lock is first come, first served),
+    so events still leave in commit order. A refusal raises ``BrokerLost`` once the ids before it are counted.
     """
     publishes = [
         asyncio.ensure_future(
             exchange.publish(
-                persistent(orjson.dumps(row["body"]), message_id=str(row["event_id"]), type=row["routing_key"]),
-                routing_key=row["routing_key"],
-                mandatory=True,
-                timeout=10,
+                persistent(body, message_id=str(event_id), type=key), routing_key=key, mandatory=True, timeout=10
             )
         )
-        for row in rows
+        for event_id, key, body in outgoing
     ]
     outcomes = await asyncio.gather(*publishes, return_exceptions=True)
-    confirmed: list[int] = []
-    for row, outcome in zip(rows, outcomes, strict=True):
+    confirmed: list[UUID] = []
+    for (event_id, _, _), outcome in zip(outgoing, outcomes, strict=True):
         if isinstance(outcome, PUBLISH_ERRORS):
-            return confirmed, outcome
+            raise _Refused(confirmed, outcome)
         if isinstance(outcome, BaseException):
             raise outcome
-        confirmed.append(row["id"])
-    return confirmed, None
+        confirmed.append(event_id)
+    return confirmed
+
+
+class _Refused(Exception):
+    def __init__(self, confirmed: list[UUID], cause: BaseException) -> None:
+        super().__init__(repr(cause))
+        self.confirmed = confirmed
+        self.cause = cause
 
 
 class OutboxRelay:
-    def __init__(
-        self,
-        dsn: str,
-        topology: Topology,
-        batch_size: int = 500,
-        poll_seconds: float = 0.5,
-        linger_seconds: float = 0.0,
-    ) -> None:
-        """``linger_seconds``: once woken by a commit, wait this long so that the events of the batches committing
-        meanwhile leave in the same round (fewer queries and transactions per event under moderate load)."""
+    """The processors' ``EventOutlet``, and the task that publishes what they hand it."""
+
+    def __init__(self, dsn: str, topology: Topology, batch_size: int = 500, mark_after_seconds: float = 0.5) -> None:
+        """``mark_after_seconds``: how long confirmed events wait for a batch's commit to mark them published
+        before the relay marks them itself (an idle shard)."""
         self.dsn = dsn
         self.topology = topology
         self.batch_size = batch_size
-        self.poll_seconds = poll_seconds
-        self.linger_seconds = linger_seconds
-        self.wake = asyncio.Event()
+        self.mark_after_seconds = mark_after_seconds
+        self._work: deque[list[EventBase] | None] = deque()  # None: sweep the outbox before going on
+        self._wake = asyncio.Event()
+        self._confirmed: list[UUID] = []
+        self._confirmed_since: float | None = None
+        self._swept: set[UUID] = set()  # published by the last sweep: skipped if handed over again
+        self._pg: asyncpg.Connection | None = None
 
-    def kick(self) -> None:
-        """Something was committed: publish it now rather than at the next poll."""
-        self.wake.set()
+    def committed(self, events: list[EventBase]) -> None:
+        if events:
+            self._work.append(events)
+            self._wake.set()
+
+    def lease_taken(self) -> None:
+        self._work.append(None)
+        self._wake.set()
+
+    def take_confirmed(self) -> list[UUID]:
+        taken, self._confirmed, self._confirmed_since = self._confirmed, [], None
+        return taken
+
+    def give_back(self, event_ids: list[UUID]) -> None:
+        if event_ids:
+            self._confirmed[:0] = event_ids
+            self._confirmed_since = self._confirmed_since or time.monotonic()
 
     async def run(self, connection: AbstractConnection, stop: asyncio.Event) -> None:
-        """Relay while this process holds the relay lock; broker failures end the run (the caller reconnects)."""
+        """Relay until ``stop``; broker failures end the run (the caller reconnects, and the next run sweeps)."""
         channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
         exchange = await channel.get_exchange(self.topology.events_exchange, ensure=False)
-        while not stop.is_set():
-            _ensure_open(channel)
-            try:
-                pg = await db.connect(self.dsn)
-            except db.CONNECTION_ERRORS as exc:
-                log.warning("outbox relay: database unavailable (%r)", exc)
-                await self._pause(stop)
-                continue
-            try:
-                if await pg.fetchval("SELECT pg_try_advisory_lock($1)", RELAY_LOCK):
-                    await self._relay(pg, channel, exchange, stop)
-                else:
-                    await self._pause(stop)
-            except (*db.CONNECTION_ERRORS, asyncpg.PostgresError) as exc:
-                _ensure_open(channel)
-                log.warning("outbox relay: database connection lost (%r)", exc)
-                await self._pause(stop)
-            finally:
-                await pg.close()
-
-    async def _relay(
-        self, pg: asyncpg.Connection, channel: AbstractChannel, exchange: AbstractExchange, stop: asyncio.Event
-    ) -> None:
-        while not stop.is_set():
-            _ensure_open(channel)
-            self.wake.clear()
-            rows = await store.unpublished(pg, self.batch_size)
-            confirmed, failure = await _publish_in_order(exchange, rows)
-            if confirmed:
-                await store.mark_published(pg, confirmed)
-            if failure is not None:
-                raise BrokerLost(f"outbox relay: publish failed: {failure!r}") from failure
-            if len(rows) < self.batch_size:
-                await self._pause(stop)
-
-    async def _pause(self, stop: asyncio.Event) -> None:
-        waiters = [asyncio.ensure_future(self.wake.wait()), asyncio.ensure_future(stop.wait())]
+        self._work.clear()  # all of it is in the outbox: the sweep takes it, in order
+        self._work.append(None)
         try:
-            await asyncio.wait(waiters, timeout=self.poll_seconds, return_when=asyncio.FIRST_COMPLETED)
+            while not stop.is_set():
+                _ensure_open(channel)
+                if not self._work:
+                    await self._idle(stop)
+                    continue
+                item = self._work[0]
+                if item is None:
+                    if not await self._sweep(exchange):
+                        await sleep_unless(stop, 1.0)  # the database is away: nothing can commit meanwhile
+                        continue
+                else:
+                    await self._publish(exchange, [e for e in item if e.event_id not in self._swept])
+                self._work.popleft()
+        finally:
+            await self._close_database()
+
+    async def _publish(self, exchange: AbstractExchange, events: list[EventBase]) -> None:
+        try:
+            confirmed = await _publish_in_order(exchange, [(e.event_id, e.type, encode(e)) for e in events])
+        except _Refused as refused:
+            self._add_confirmed(refused.confirmed)
+            raise BrokerLost(f"outbox relay: publish failed: {refused.cause!r}") from refused.cause
+        self._add_confirmed(confirmed)
+
+    def _add_confirmed(self, event_ids: list[UUID]) -> None:
+        if event_ids:
+            self._confirmed.extend(event_ids)
+            self._confirmed_since = self._confirmed_since or time.monotonic()
+
+    async def _sweep(self, exchange: AbstractExchange) -> bool:
+        """Publish and mark what the outbox holds unpublished, oldest first; False if the database is away."""
+        self._swept = set()
+        try:
+            pg = await self._database()
+            marked = self.take_confirmed()  # published already: not to be swept again
+            try:
+                await store.mark_published(pg, marked)
+            except BaseException:
+                self.give_back(marked)
+                raise
+            while True:
+                rows = await store.unpublished(pg, self.batch_size)
+                outgoing = [(r["event_id"], r["routing_key"], orjson.dumps(r["body"])) for r in rows]
+                try:
+                    confirmed = await _publish_in_order(exchange, outgoing)
+                except _Refused as refused:
+                    await store.mark_published(pg, refused.confirmed)
+                    raise BrokerLost(f"outbox relay: publish failed: {refused.cause!r}") from refused.cause
+                await store.mark_published(pg, confirmed)
+                self._swept.update(confirmed)
+                if len(rows) < self.batch_size:
+                    return True
+        except (*db.CONNECTION_ERRORS, asyncpg.PostgresError) as exc:
+            log.warning("outbox relay: database unavailable for the sweep (%r)", exc)
+            await self._close_database()
+            return False
+
+    async def _idle(self, stop: asyncio.Event) -> None:
+        """Wait for work; mark confirmed events published if no batch has taken them in time."""
+        self._wake.clear()
+        timeout = self.mark_after_seconds
+        if self._confirmed_since is not None:
+            waited = time.monotonic() - self._confirmed_since
+            if waited >= self.mark_after_seconds:
+                await self._mark_confirmed()
+                return
+            timeout -= waited
+        waiters = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
+        try:
+            await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
         finally:
             for waiter in waiters:
                 waiter.cancel()
-        if self.wake.is_set() and self.linger_seconds:
-            await sleep_unless(stop, self.linger_seconds)
+
+    async def _mark_confirmed(self) -> None:
+        event_ids = self.take_confirmed()
+        try:
+            await store.mark_published(await self._database(), event_ids)
+        except (*db.CONNECTION_ERRORS, asyncpg.PostgresError) as exc:
+            self.give_back(event_ids)
+            self._confirmed_since = time.monotonic()  # try again later, or let a batch take them
+            log.warning("outbox relay: could not mark %d event(s) published (%r)", len(event_ids), exc)
+            await self._close_database()
+
+    async def _database(self) -> asyncpg.Connection:
+        if self._pg is None or self._pg.is_closed():
+            self._pg = await db.connect(self.dsn)
+        return self._pg
+
+    async def _close_database(self) -> None:
+        if self._pg is not None:
+            pg, self._pg = self._pg, None
+            try:
+                await pg.close(timeout=2)
+            except (*db.CONNECTION_ERRORS, asyncpg.PostgresError, TimeoutError):
+                pg.terminate()

@@ -265,132 +265,69 @@ async def reserve_doctor_code(connection: asyncpg.Connection) -> str:
     return f"D{await connection.fetchval('SELECT nextval($1::regclass)', 'doctor_code_seq')}"
 
 
-_UPSERT_DOCTOR = """
-INSERT INTO doctors (id, code, name, specialization, room, working_days, event_sequence, consult_minutes)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-ON CONFLICT (id) DO UPDATE SET
-    name = EXCLUDED.name, specialization = EXCLUDED.specialization, room = EXCLUDED.room,
-    working_days = EXCLUDED.working_days, event_sequence = EXCLUDED.event_sequence,
-    consult_minutes = EXCLUDED.consult_minutes, updated_at = now()
-"""
-_UPSERT_DOCTOR_DAY = """
-INSERT INTO doctor_days (doctor_id, date, delay_minutes, delay_reason, resume_at) VALUES ($1, $2, $3, $4, $5)
-ON CONFLICT (doctor_id, date) DO UPDATE SET
-    delay_minutes = EXCLUDED.delay_minutes, delay_reason = EXCLUDED.delay_reason, resume_at = EXCLUDED.resume_at
-"""
-_INSERT_TEMPLATE = """
-INSERT INTO slot_templates (doctor_id, start_time, end_time, max_capacity, reserved_emergency, quotas)
-VALUES ($1, $2, $3, $4, $5, $6)
-"""
-_UPSERT_SLOT = """
-INSERT INTO slots (id, doctor_id, date, start_time, end_time, max_capacity, reserved_emergency, status, quotas,
-                   status_reason)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-ON CONFLICT (id) DO UPDATE SET
-    end_time = EXCLUDED.end_time, max_capacity = GREATEST(EXCLUDED.max_capacity, slots.max_capacity),
-    reserved_emergency = EXCLUDED.reserved_emergency, status = EXCLUDED.status, quotas = EXCLUDED.quotas,
-    status_reason = EXCLUDED.status_reason
-"""
-# A capacity cut takes effect after the displaced tokens have left the slot (see save_changes).
-_SET_CAPACITY = """
-UPDATE slots s SET max_capacity = v.capacity
-  FROM unnest($1::uuid[], $2::integer[]) AS v (id, capacity)
- WHERE s.id = v.id AND s.max_capacity <> v.capacity
-"""
-_TOKEN_COLUMNS = {  # column → the array type its values travel in
-    "id": "uuid", "token_number": "text", "short_number": "text", "doctor_id": "uuid", "slot_id": "uuid",
-    "date": "date", "patient_name": "text", "patient_age": "int4", "patient_id": "text", "phone": "text",
-    "email": "text", "language": "text", "patient_key": "text", "source": "text", "priority": "int2",
-    "status": "text", "is_emergency": "bool", "overflow": "bool", "arrival": "int4", "estimated_time": "timestamptz",
-    "announced_eta": "timestamptz", "status_reason": "text", "created_at": "timestamptz", "updated_at": "timestamptz",
-    "checked_in_at": "timestamptz", "called_at": "timestamptz", "completed_at": "timestamptz", "recalls": "int2",
-    "queue_priority": "int2", "queue_position": "float8",
-}  # fmt: skip
-_TOKEN_CHANGES = (
-    "slot_id", "status", "overflow", "estimated_time", "announced_eta", "status_reason", "updated_at", "checked_in_at",
-    "called_at", "completed_at", "recalls", "queue_priority", "queue_position",
-)  # fmt: skip
-# One statement for all of a batch's tokens, rows in the order given (the seat counters' trigger runs in that order).
-_UPSERT_TOKENS = f"""
-INSERT INTO tokens ({", ".join(_TOKEN_COLUMNS)})
-SELECT * FROM unnest({", ".join(f"${n}::{kind}[]" for n, kind in enumerate(_TOKEN_COLUMNS.values(), start=1))})
-ON CONFLICT (id) DO UPDATE SET {", ".join(f"{column} = EXCLUDED.{column}" for column in _TOKEN_CHANGES)}
-"""
-
-
-def _token_row(t: Token) -> tuple[object, ...]:
+def _token_row(t: Token) -> dict[str, object]:
     p = t.patient
-    return (
-        t.id, t.token_number, t.short_number, t.doctor_id, t.slot_id, t.date, p.name, p.age, p.patient_id,
-        p.phone, p.email, p.language, t.patient_key, t.source.value, int(t.priority), t.status.value,
-        t.is_emergency, t.overflow, t.arrival, t.estimated_time, t.announced_eta, t.status_reason, t.created_at,
-        t.updated_at, t.checked_in_at, t.called_at, t.completed_at, t.recalls, *t.order_key,
-    )  # fmt: skip
+    queue_priority, queue_position = t.order_key
+    return {
+        "id": t.id, "token_number": t.token_number, "short_number": t.short_number, "doctor_id": t.doctor_id,
+        "slot_id": t.slot_id, "date": t.date, "patient_name": p.name, "patient_age": p.age,
+        "patient_id": p.patient_id, "phone": p.phone, "email": p.email, "language": p.language,
+        "patient_key": t.patient_key, "source": t.source.value, "priority": int(t.priority), "status": t.status.value,
+        "is_emergency": t.is_emergency, "overflow": t.overflow, "arrival": t.arrival,
+        "estimated_time": t.estimated_time, "announced_eta": t.announced_eta, "status_reason": t.status_reason,
+        "created_at": t.created_at, "updated_at": t.updated_at, "checked_in_at": t.checked_in_at,
+        "called_at": t.called_at, "completed_at": t.completed_at, "recalls": t.recalls,
+        "queue_priority": queue_priority, "queue_position": queue_position,
+    }  # fmt: skip
 
 
-async def save_changes(connection: asyncpg.Connection, changes: Changes) -> None:
-    """Write what the batch changed. Seats are released before they are taken, so the checks hold per row."""
-    if changes.doctors:
-        await connection.executemany(
-            _UPSERT_DOCTOR,
-            [
-                (
-                    d.id,
-                    d.code,
-                    d.name,
-                    d.specialization,
-                    d.room,
-                    [w.value for w in d.working_days],
-                    d.event_sequence,
-                    d.consult_minutes,
-                )
-                for d in changes.doctors.values()
-            ],
-        )
-    if changes.days:
-        await connection.executemany(
-            _UPSERT_DOCTOR_DAY,
-            [(d.doctor.id, d.date, d.delay_minutes, d.delay_reason, d.resume_at) for d in changes.days.values()],
-        )
-    for doctor_id in changes.templates:
-        doctor = changes.doctors[doctor_id]
-        await connection.execute("DELETE FROM slot_templates WHERE doctor_id = $1", doctor_id)
-        await connection.executemany(
-            _INSERT_TEMPLATE,
-            [
-                (
-                    doctor_id,
-                    t.start_time,
-                    t.end_time,
-                    t.max_capacity,
-                    t.reserved_emergency_slots,
-                    {source.value: quota for source, quota in t.quotas.items()},
-                )
-                for t in doctor.templates
-            ],
-        )
-    if changes.slots:
-        await connection.executemany(
-            _UPSERT_SLOT,
-            [
-                (
-                    s.id,
-                    s.doctor_id,
-                    s.date,
-                    s.start_time,
-                    s.end_time,
-                    s.capacity,
-                    s.reserved,
-                    s.status.value,
-                    {source.value: quota for source, quota in s.quotas.items()},
-                    s.status_reason,
-                )
-                for s in changes.slots.values()
-            ],
-        )
-    if changes.tokens:
-        ordered = sorted(changes.tokens.values(), key=lambda t: t.status in SEATED)  # seats freed before taken
-        await connection.execute(_UPSERT_TOKENS, *zip(*(_token_row(t) for t in ordered), strict=True))
-    if changes.slots:  # slots were written with max(old, new) capacity so that the seat checks held meanwhile
-        slots = list(changes.slots.values())
-        await connection.execute(_SET_CAPACITY, [s.id for s in slots], [s.capacity for s in slots])
+def _quotas(quotas: dict[TokenSource, int]) -> dict[str, int]:
+    return {source.value: quota for source, quota in quotas.items()}
+
+
+def _doctor_row(d: Doctor) -> dict[str, object]:
+    return {
+        "id": d.id, "code": d.code, "name": d.name, "specialization": d.specialization, "room": d.room,
+        "working_days": [w.value for w in d.working_days], "event_sequence": d.event_sequence,
+        "consult_minutes": d.consult_minutes,
+    }  # fmt: skip
+
+
+def _day_settings_row(d: Day) -> dict[str, object]:
+    return {
+        "doctor_id": d.doctor.id, "date": d.date, "delay_minutes": d.delay_minutes, "delay_reason": d.delay_reason,
+        "resume_at": d.resume_at,
+    }  # fmt: skip
+
+
+def _template_row(doctor_id: UUID, t: SlotTemplate) -> dict[str, object]:
+    return {
+        "doctor_id": doctor_id, "start_time": t.start_time, "end_time": t.end_time, "max_capacity": t.max_capacity,
+        "reserved_emergency": t.reserved_emergency_slots, "quotas": _quotas(t.quotas),
+    }  # fmt: skip
+
+
+def _slot_row(s: Slot) -> dict[str, object]:
+    return {
+        "id": s.id, "doctor_id": s.doctor_id, "date": s.date, "start_time": s.start_time, "end_time": s.end_time,
+        "max_capacity": s.capacity, "reserved_emergency": s.reserved, "status": s.status.value,
+        "quotas": _quotas(s.quotas), "status_reason": s.status_reason,
+    }  # fmt: skip
+
+
+def changed_rows(changes: Changes) -> dict[str, object]:
+    """What the batch changed, as the arguments of ``opd_commit_batch`` (rows keyed by column).
+
+    Tokens that free a seat come before those that take one, so that the seat checks hold row by row.
+    """
+    ordered = sorted(changes.tokens.values(), key=lambda t: t.status in SEATED)
+    return {
+        "doctors": [_doctor_row(d) for d in changes.doctors.values()],
+        "days": [_day_settings_row(d) for d in changes.days.values()],
+        "template_doctors": list(changes.templates),
+        "templates": [
+            _template_row(doctor_id, t) for doctor_id in changes.templates for t in changes.doctors[doctor_id].templates
+        ],
+        "slots": [_slot_row(s) for s in changes.slots.values()],
+        "tokens": [_token_row(t) for t in ordered],
+    }

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
@@ -19,7 +19,8 @@ from uuid import UUID
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage
 
 from allocator.adapters import metrics
-from allocator.service.processor import BatchConflict, Fenced, PoisonCommand, ShardProcessor
+from allocator.service.ports import Fenced
+from allocator.service.processor import BatchConflict, PoisonCommand, ShardProcessor
 from shared import log_context
 from shared.amqp import AMQP_ERRORS, dead_letter, send_reply
 from shared.authority import BrokerUser, Principal, Unauthorized, authorize, principal_of
@@ -87,7 +88,6 @@ class ShardConsumer:
         processor: ShardProcessor,
         topology: Topology,
         settings: BatchSettings,
-        on_committed: Callable[[], None],
         broker_users: dict[str, BrokerUser],
         public_base_url: str | None = None,
     ) -> None:
@@ -98,7 +98,6 @@ class ShardConsumer:
         self.broker_users = broker_users
         self.topology = topology
         self.settings = settings
-        self.on_committed = on_committed
         self.shard = processor.shard
         self.queue_name = topology.shard_queue(self.shard)
         self._buffer: asyncio.Queue[AbstractIncomingMessage] | None = None
@@ -232,7 +231,6 @@ class ShardConsumer:
             # One ack for the batch: deliveries arrive and are batched in order, and every earlier one on this
             # channel is settled already (committed, or dead-lettered on its own).
             await _settle(items[-1][0].ack(multiple=True))
-            self.on_committed()
             return
 
     async def _refuse(

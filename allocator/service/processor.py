@@ -1,4 +1,8 @@
-"""A shard's unit of work: one transaction per batch of commands — inbox, state and outbox, epoch checked."""
+"""A shard's unit of work: one atomic write per batch of commands — inbox, state and outbox, epoch checked.
+
+The processor decides with the state it keeps between batches (it is the shard's single writer), reads what it
+lacks through the ``StateStore`` port and hands the batch's whole write to the ``MessageStore`` port at once.
+"""
 
 import hashlib
 import logging
@@ -6,10 +10,6 @@ from collections.abc import Callable
 from datetime import date, datetime
 from uuid import UUID, uuid4
 
-import asyncpg
-
-from allocator.adapters import messaging_store as store
-from allocator.adapters import repository
 from allocator.domain.alternatives import suggest_doctors
 from allocator.domain.context import CommandContext
 from allocator.domain.day import Day
@@ -19,6 +19,7 @@ from allocator.domain.model import Doctor
 from allocator.domain.policy import Policy
 from allocator.domain.workspace import Workspace
 from allocator.service.colleagues import ColleagueSeats
+from allocator.service.ports import BatchWrite, EventOutlet, Fenced, InboxRow, MessageStore, StateStore, StoredReply
 from allocator.service.token_rights import check_token_rights
 from shared import db
 from shared.authority import Principal
@@ -40,7 +41,6 @@ from shared.routing import shard_for
 
 log = logging.getLogger(__name__)
 
-Fenced = store.Fenced
 INTERNAL = Principal("internal", Role.SYSTEM)
 """The principal of commands handed to the processor in-process, by the allocator's own code and tests."""
 
@@ -67,17 +67,23 @@ class ShardProcessor:
 
     def __init__(
         self,
-        pool: asyncpg.Pool,
+        state: StateStore,
+        messages: MessageStore,
         shard: int,
         holder: str,
         policy: Policy,
         clock: Clock,
         shard_count: int,
+        outlet: EventOutlet | None = None,
         new_id: Callable[[], UUID] = uuid4,
         cancel_secret: bytes | None = None,
     ) -> None:
-        """``cancel_secret``: checks the cancel codes of callers below staff (without it, they cannot cancel)."""
-        self.pool = pool
+        """``outlet``: the relay that publishes committed events from memory (without one, they wait in the outbox
+        for a relay's sweep); ``cancel_secret``: checks the cancel codes of callers below staff (without it, they
+        cannot cancel)."""
+        self.state = state
+        self.messages = messages
+        self.outlet = outlet
         self.cancel_secret = cancel_secret
         self.shard = shard
         self.shard_count = shard_count
@@ -96,16 +102,21 @@ class ShardProcessor:
 
         ``principals[i]`` is who sent ``commands[i]`` (authorized already): outcomes are recorded under it.
         """
+        sent_by = principals if principals is not None else [INTERNAL] * len(commands)
         try:
-            if self.epoch is None:
+            epoch = await self._lease()
+            known: dict[UUID, StoredReply] = {}
+            while True:
+                write, replies = await self._decide(commands, sent_by, epoch, known)
+                found = await self._commit(write)
+                if not found:
+                    break
+                # Some commands were decided before (a redelivery): decide the batch again with their outcomes.
                 self.forget()
-                async with self.pool.acquire() as connection:
-                    self.epoch = await store.acquire_lease(connection, self.shard, self.holder)
-                log.info("shard %d: lease taken, epoch %d", self.shard, self.epoch)
-            async with self.pool.acquire() as connection, connection.transaction():
-                await store.check_lease(connection, self.shard, self.epoch)
-                sent_by = principals if principals is not None else [INTERNAL] * len(commands)
-                return await self._apply(connection, commands, sent_by, self.epoch)
+                known.update(found)
+            if self.outlet is not None:
+                self.outlet.committed(write.outbox)
+            return replies
         except BaseException as exc:
             self.forget()  # the kept state may hold what was never committed
             if isinstance(exc, Fenced):
@@ -125,32 +136,51 @@ class ShardProcessor:
     async def record_failure(self, command: CommandBase, reply: Reply, principal: Principal | None) -> None:
         """Store the outcome of a command that is being dead-lettered: its status and retries answer the same."""
         try:
-            if self.epoch is None:
-                self.forget()
-                async with self.pool.acquire() as connection:
-                    self.epoch = await store.acquire_lease(connection, self.shard, self.holder)
-            async with self.pool.acquire() as connection, connection.transaction():
-                await store.check_lease(connection, self.shard, self.epoch)
-                issuer = principal.issuer if principal is not None else None
-                row = store.InboxRow(command, payload_hash(command), self.shard, self.epoch, reply, issuer)
-                await store.store_replies(connection, [row], if_absent=True)
+            epoch = await self._lease()
+            issuer = principal.issuer if principal is not None else None
+            await self.messages.record_failure(
+                self.shard, epoch, InboxRow(command, payload_hash(command), reply, issuer)
+            )
         except Fenced:
             self.epoch = None
             raise
 
-    async def _apply(
-        self, connection: asyncpg.Connection, commands: list[Command], principals: list[Principal], epoch: int
-    ) -> list[Reply]:
-        known = await store.stored_replies(connection, (c.command_id for c in commands))
+    async def _lease(self) -> int:
+        """The epoch this process holds the shard under; taken (and the kept state dropped) if it holds none."""
+        if self.epoch is None:
+            self.forget()
+            self.epoch = await self.messages.acquire_lease(self.shard, self.holder)
+            log.info("shard %d: lease taken, epoch %d", self.shard, self.epoch)
+            if self.outlet is not None:
+                self.outlet.lease_taken()
+        return self.epoch
+
+    async def _commit(self, write: BatchWrite) -> dict[UUID, StoredReply]:
+        """Write the batch, marking the events confirmed since the last one; what it found decided already."""
+        write.published = self.outlet.take_confirmed() if self.outlet is not None else []
+        try:
+            found = await self.messages.commit(write)
+        except BaseException:
+            if self.outlet is not None:
+                self.outlet.give_back(write.published)
+            raise
+        if found and self.outlet is not None:
+            self.outlet.give_back(write.published)
+        return found
+
+    async def _decide(
+        self, commands: list[Command], principals: list[Principal], epoch: int, known: dict[UUID, StoredReply]
+    ) -> tuple[BatchWrite, list[Reply]]:
+        """Each command's reply, and the batch's write; ``known`` holds outcomes recorded before."""
+        known = dict(known)
         ws = Workspace(self.policy, self.new_id, self.doctors, self.days)
-        colleague_seats = ColleagueSeats(connection, self.days, self.policy.zone)
+        colleague_seats = ColleagueSeats(self.state, self.days)
         absent: set[UUID] = set()
-        inbox_rows: list[store.InboxRow] = []
-        events: list[EventBase] = []
+        write = BatchWrite(self.shard, epoch, ws.changes)
         replies: list[Reply] = []
         for index, (command, principal) in enumerate(zip(commands, principals, strict=True)):
             if isinstance(command, Tick):
-                replies.append(await self._run_clock(connection, ws, command, events))
+                replies.append(await self._run_clock(ws, command, write.outbox))
                 continue
             digest = payload_hash(command)
             prior = known.get(command.command_id)
@@ -161,8 +191,8 @@ class ShardProcessor:
                     replies.append(prior.reply if prior.payload_hash == digest else _key_reused(command))
                 continue
             now = self.clock.now()
-            await self._load(connection, ws, absent, command, now)
-            code = await repository.reserve_doctor_code(connection) if isinstance(command, CreateDoctor) else None
+            await self._load(ws, absent, command, now)
+            code = await self.state.reserve_doctor_code() if isinstance(command, CreateDoctor) else None
             ctx = CommandContext(now=now, command_id=command.command_id, doctor_code=code)
             try:
                 check_token_rights(ws, command, principal, self.cancel_secret)
@@ -173,45 +203,38 @@ class ShardProcessor:
             except Exception as exc:
                 raise PoisonCommand(index, exc) from exc
             reply = await self._with_alternatives(colleague_seats, ws, command, reply, now)
-            events.extend(self._seal_events(ws, command, now))
-            inbox_rows.append(store.InboxRow(command, digest, self.shard, epoch, reply, principal.issuer))
-            known[command.command_id] = store.StoredReply(digest, reply, principal.issuer)
+            write.outbox.extend(self._seal_events(ws, command, now))
+            write.inbox.append(InboxRow(command, digest, reply, principal.issuer))
+            known[command.command_id] = StoredReply(digest, reply, principal.issuer)
             replies.append(reply)
-        await repository.save_changes(connection, ws.changes)
-        await store.store_replies(connection, inbox_rows)
-        await store.append_outbox(connection, events)
-        return replies
+        return write, replies
 
-    async def _run_clock(
-        self, connection: asyncpg.Connection, ws: Workspace, tick: Tick, events: list[EventBase]
-    ) -> Reply:
+    async def _run_clock(self, ws: Workspace, tick: Tick, events: list[EventBase]) -> Reply:
         """The clock's turn on today's days of this shard's doctors. Leaves no inbox row: ticks are frequent
         and repeating one is harmless."""
         now = self.clock.now()
         today = ws.today(now)
         for key in [key for key in ws.days if key[1] < today]:
             del ws.days[key]  # past days are done with; tomorrow's are loaded when touched
-        for doctor_id in await repository.doctors_with_day(connection, today):
+        for doctor_id in await self.state.doctors_with_day(today):
             if shard_for(doctor_id, self.shard_count) != self.shard:
                 continue
-            doctor = ws.doctors.get(doctor_id) or await repository.load_doctor(connection, doctor_id)
+            doctor = ws.doctors.get(doctor_id) or await self.state.load_doctor(doctor_id)
             if doctor is None:
                 continue
             ws.doctors[doctor_id] = doctor
             if (doctor_id, today) not in ws.days:
-                ws.days[(doctor_id, today)] = await repository.load_day(connection, doctor, today, self.policy.zone)
+                ws.days[(doctor_id, today)] = await self.state.load_day(doctor, today)
             run_clock(ws, ws.days[(doctor_id, today)], now, reason="the day moved on")
         produced = self._seal_events(ws, tick, now)
         events.extend(produced)
         return Reply(command_id=tick.command_id, ok=True, result={"shard": self.shard, "events": len(produced)})
 
-    async def _load(
-        self, connection: asyncpg.Connection, ws: Workspace, absent: set[UUID], command: CommandBase, now: datetime
-    ) -> None:
+    async def _load(self, ws: Workspace, absent: set[UUID], command: CommandBase, now: datetime) -> None:
         """Bring the doctor and the day the command touches into the workspace, once per batch."""
         doctor_id = command.doctor_id
         if doctor_id not in ws.doctors and doctor_id not in absent:
-            doctor = await repository.load_doctor(connection, doctor_id)
+            doctor = await self.state.load_doctor(doctor_id)
             if doctor is None:
                 absent.add(doctor_id)
                 return
@@ -219,13 +242,11 @@ class ShardProcessor:
         doctor = ws.doctors.get(doctor_id)
         if doctor is None:
             return
-        for day in await self._dates(connection, ws, command, now):
+        for day in await self._dates(ws, command, now):
             if (doctor_id, day) not in ws.days:
-                ws.days[(doctor_id, day)] = await repository.load_day(connection, doctor, day, self.policy.zone)
+                ws.days[(doctor_id, day)] = await self.state.load_day(doctor, day)
 
-    async def _dates(
-        self, connection: asyncpg.Connection, ws: Workspace, command: CommandBase, now: datetime
-    ) -> list[date]:
+    async def _dates(self, ws: Workspace, command: CommandBase, now: datetime) -> list[date]:
         """The doctor's days the command reads or changes, as its registry entry declares them."""
         match days_touched(command):
             case Days.REQUESTED:
@@ -233,9 +254,9 @@ class ShardProcessor:
             case Days.GIVEN:
                 return [command.payload.date]
             case Days.BOOKED_FROM_TODAY:
-                return await repository.materialized_dates(connection, command.doctor_id, ws.today(now))
+                return await self.state.materialized_dates(command.doctor_id, ws.today(now))
             case Days.OF_THE_TOKEN if ws.find_token(command.doctor_id, command.payload.token_id) is None:
-                found = await repository.locate_token(connection, command.doctor_id, command.payload.token_id)
+                found = await self.state.locate_token(command.doctor_id, command.payload.token_id)
                 return [found] if found else []
             case _:
                 return []

@@ -8,6 +8,7 @@ import asyncpg
 from aiohttp.test_utils import TestClient
 
 from allocator.adapters import repository
+from allocator.adapters.postgres_store import PostgresStore
 from allocator.app import build_policy
 from allocator.domain.alternatives import seats_of_day
 from allocator.service.processor import ShardProcessor
@@ -69,7 +70,9 @@ async def test_a_colleague_filled_earlier_in_the_same_batch_is_no_longer_suggest
     asked_id = asked.payload.doctor_id
     pool = await db.create_pool(allocator_settings.writer_dsn)
     try:
-        processor = ShardProcessor(pool, shard, "test", build_policy(allocator_settings), clock, shards)
+        policy = build_policy(allocator_settings)
+        store = PostgresStore(pool, policy.zone)
+        processor = ShardProcessor(store, store, shard, "test", policy, clock, shards)
         assert all(reply.ok for reply in await processor.process([asked, colleague]))
         replies = await processor.process(
             [

@@ -12,12 +12,9 @@ from allocator.settings import AllocatorSettings
 from shared.amqp import persistent
 from shared.clock import ManualClock
 from shared.codec import decode_event, encode
-from shared.command_bus import CommandBus
 from shared.contracts.events import TokenConfirmed, TokenPayload
 from shared.contracts.views import TokenView
 from shared.topology import Topology, declare
-from tests.conftest import AMQP_URL
-from tests.support.commands import book_command, create_doctor_command
 from tests.support.services import Running, eventually, start
 
 
@@ -118,27 +115,3 @@ async def test_the_notifier_records_one_message_per_event_and_recipient(
         (event.event_id, "delivered", 1),
         (follow_up.event_id, "delivered", 1),
     ]
-
-
-async def test_the_relay_lingers_after_a_commit_so_events_committed_meanwhile_leave_together(
-    pg: asyncpg.Connection, topology: Topology, allocator_settings: AllocatorSettings, clock: ManualClock
-) -> None:
-    settings = allocator_settings.model_copy(update={"outbox_linger_ms": 1000})
-    bus = CommandBus(AMQP_URL, topology, "test")
-    allocator = start(lambda stop: run_allocator(settings, stop, clock))
-    try:
-        doctor = create_doctor_command()
-        assert (await bus.request(doctor, 10)).ok
-        await eventually(lambda: pg.fetchval("SELECT bool_and(published_at IS NOT NULL) FROM outbox"))
-        sent = []
-        for n in range(3):  # three commits in a row, each kicking the relay
-            sent.append(await bus.publish(book_command(doctor.payload.doctor_id, f"P{n}")))
-            await asyncio.sleep(0.05)
-        replies = [await asyncio.wait_for(waiting, 10) for _, waiting in sent]
-        assert all(reply.ok for reply in replies)
-        await eventually(lambda: pg.fetchval("SELECT bool_and(published_at IS NOT NULL) FROM outbox"))
-    finally:
-        await bus.close()
-        await allocator.shutdown()
-    rounds = await pg.fetchval("SELECT count(DISTINCT published_at) FROM outbox WHERE routing_key = 'token.confirmed'")
-    assert rounds == 1, "the three bookings' events left in one round"

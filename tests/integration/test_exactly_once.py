@@ -9,9 +9,11 @@ import asyncpg
 import pytest
 from aiohttp.test_utils import TestClient
 
-from allocator.adapters import messaging_store as store
+from allocator.adapters import messaging_store
+from allocator.adapters.postgres_store import PostgresStore
 from allocator.app import build_policy, open_pool, run_allocator
-from allocator.service.processor import Fenced, ShardProcessor
+from allocator.service.ports import Fenced
+from allocator.service.processor import ShardProcessor
 from allocator.settings import AllocatorSettings
 from shared import db
 from shared.amqp import persistent
@@ -92,9 +94,9 @@ async def test_allocator_dying_after_commit_before_ack_loses_and_doubles_nothing
         delivered: asyncio.Queue[aio_pika.abc.AbstractIncomingMessage] = asyncio.Queue()
         await queue.consume(delivered.put)
         messages = [await asyncio.wait_for(delivered.get(), 5) for _ in range(2)]
-        processor = ShardProcessor(
-            pool, shard, "doomed", build_policy(allocator_settings), clock, allocator_settings.shard_count
-        )
+        policy = build_policy(allocator_settings)
+        store = PostgresStore(pool, policy.zone)
+        processor = ShardProcessor(store, store, shard, "doomed", policy, clock, allocator_settings.shard_count)
         commands = [decode_command(m.body) for m in messages]
         users = parse_broker_users(allocator_settings.broker_users)  # as the consumer would see the senders
         senders = [principal_of(m.user_id, c, users) for m, c in zip(messages, commands, strict=True)]
@@ -142,9 +144,10 @@ async def test_a_stale_allocator_cannot_commit_after_another_took_the_lease(
     shard = shard_for(doctor.payload.doctor_id, allocator_settings.shard_count)
     policy = build_policy(allocator_settings)
     pool = await db.create_pool(allocator_settings.database_url)
+    store = PostgresStore(pool, policy.zone)
     try:
-        stale = ShardProcessor(pool, shard, "stale", policy, clock, allocator_settings.shard_count)
-        fresh = ShardProcessor(pool, shard, "fresh", policy, clock, allocator_settings.shard_count)
+        stale = ShardProcessor(store, store, shard, "stale", policy, clock, allocator_settings.shard_count)
+        fresh = ShardProcessor(store, store, shard, "fresh", policy, clock, allocator_settings.shard_count)
         assert (await stale.process([doctor]))[0].ok
         assert (await fresh.process([book_command(doctor.payload.doctor_id, "Fresh")]))[0].ok
 
@@ -165,9 +168,10 @@ async def test_the_state_kept_between_batches_is_reloaded_after_the_lease_change
     shard = shard_for(doctor_id, allocator_settings.shard_count)
     policy = build_policy(allocator_settings)
     pool = await db.create_pool(allocator_settings.writer_dsn)
+    store = PostgresStore(pool, policy.zone)
     try:
-        first = ShardProcessor(pool, shard, "first", policy, clock, allocator_settings.shard_count)
-        second = ShardProcessor(pool, shard, "second", policy, clock, allocator_settings.shard_count)
+        first = ShardProcessor(store, store, shard, "first", policy, clock, allocator_settings.shard_count)
+        second = ShardProcessor(store, store, shard, "second", policy, clock, allocator_settings.shard_count)
         assert (await first.process([doctor, book_command(doctor_id, "One")]))[1].ok
         assert (doctor_id, MORNING.date()) in first.days  # kept for the next batch
         assert (await second.process([book_command(doctor_id, "Two")]))[0].ok  # takes the lease over
@@ -280,13 +284,13 @@ async def test_a_holder_frozen_inside_its_transaction_is_cut_off_and_a_standby_t
     assert pool is not None
     try:
         frozen = await pool.acquire()
-        epoch = await store.acquire_lease(frozen, 0, "frozen")
+        epoch = await messaging_store.acquire_lease(frozen, 0, "frozen")
         transaction = frozen.transaction()
         await transaction.start()
-        await store.check_lease(frozen, 0, epoch)  # the row is locked; then nothing more happens
+        await messaging_store.check_lease(frozen, 0, epoch)  # the row is locked; then nothing more happens
 
         async with pool.acquire() as standby:
-            taken = await asyncio.wait_for(store.acquire_lease(standby, 0, "standby"), timeout=30)
+            taken = await asyncio.wait_for(messaging_store.acquire_lease(standby, 0, "standby"), timeout=30)
 
         assert taken == epoch + 1
         with pytest.raises(db.CONNECTION_ERRORS):

@@ -85,7 +85,7 @@ async def test_a_refused_publish_leaves_it_and_the_rest_of_the_batch_for_the_nex
         "INSERT INTO outbox (event_id, routing_key, doctor_id, sequence, body) VALUES ($1, $2, $3, $4, $5)",
         [(e.event_id, e.type, e.doctor_id, e.sequence, encode(e)) for e in batch],
     )
-    relay = OutboxRelay(database, topology, poll_seconds=0.05)
+    relay = OutboxRelay(database, topology)
 
     with pytest.raises(BrokerLost, match=f"publish failed.*{refusal}"):
         await asyncio.wait_for(relay.run(amqp_connection, asyncio.Event()), 10)

@@ -1,0 +1,122 @@
+"""What the batch processor needs from storage, as ports: the adapters (PostgreSQL, in memory) implement them."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Protocol
+from uuid import UUID
+
+from allocator.domain.alternatives import SlotSeats
+from allocator.domain.day import Day
+from allocator.domain.model import Doctor
+from allocator.domain.workspace import Changes
+from shared.contracts.commands import CommandBase
+from shared.contracts.events import EventBase
+from shared.contracts.replies import Reply
+
+
+class Fenced(Exception):
+    """Another allocator took this shard's lease: this one must not commit."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredReply:
+    """A command's recorded outcome: what it was (its payload's hash), the reply, and who sent it."""
+
+    payload_hash: str
+    reply: Reply
+    issuer: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class InboxRow:
+    command: CommandBase
+    payload_hash: str
+    reply: Reply
+    issuer: str | None
+
+
+@dataclass(slots=True)
+class BatchWrite:
+    """Everything one batch writes, committed at once or not at all under the shard's lease epoch.
+
+    ``published``: events the relay has had confirmed since, marked published in the same commit.
+    """
+
+    shard: int
+    epoch: int
+    changes: Changes
+    inbox: list[InboxRow] = field(default_factory=list)
+    outbox: list[EventBase] = field(default_factory=list)
+    published: list[UUID] = field(default_factory=list)
+
+
+class StateStore(Protocol):
+    """Reads of the allocator's state: doctors, their days and what colleague suggestions count."""
+
+    async def load_doctor(self, doctor_id: UUID) -> Doctor | None: ...
+
+    async def load_day(self, doctor: Doctor, day: date) -> Day:
+        """The doctor's day as committed (empty if nothing was booked or changed on it)."""
+        ...
+
+    async def materialized_dates(self, doctor_id: UUID, first: date) -> list[date]:
+        """Dates from ``first`` on for which the doctor's day already has dated slots."""
+        ...
+
+    async def doctors_with_day(self, day: date) -> list[UUID]:
+        """Doctors whose day ``day`` has dated slots: the days the clock acts on."""
+        ...
+
+    async def locate_token(self, doctor_id: UUID, ref: str) -> date | None:
+        """The date of a doctor's token named by id or token number."""
+        ...
+
+    async def reserve_doctor_code(self) -> str: ...
+
+    async def specialists(self, specialization: str, limit: int) -> list[Doctor]:
+        """Doctors of a specialization (any case), by name; they may belong to other shards."""
+        ...
+
+    async def slot_seats(self, doctor_ids: list[UUID], day: date) -> dict[UUID, list[SlotSeats]]: ...
+
+
+class MessageStore(Protocol):
+    """Leases (fencing), recorded outcomes (inbox) and events to publish (outbox), with the batch commit."""
+
+    async def acquire_lease(self, shard: int, holder: str) -> int:
+        """Take the shard by bumping its epoch; every earlier holder is fenced from now on."""
+        ...
+
+    async def stored_replies(self, command_ids: Iterable[UUID]) -> dict[UUID, StoredReply]: ...
+
+    async def commit(self, batch: BatchWrite) -> dict[UUID, StoredReply]:
+        """Write the batch atomically; raise ``Fenced`` if its epoch is stale.
+
+        If some of its commands already have an outcome, write nothing and return those outcomes instead.
+        """
+        ...
+
+    async def record_failure(self, shard: int, epoch: int, row: InboxRow) -> None:
+        """Record a dead-lettered command's outcome unless it has one (under the lease, like a commit)."""
+        ...
+
+
+class EventOutlet(Protocol):
+    """The outbox relay as the processor sees it: committed events go out from memory, in commit order."""
+
+    def committed(self, events: list[EventBase]) -> None:
+        """Publish these events, just committed, after everything handed over before."""
+        ...
+
+    def lease_taken(self) -> None:
+        """A lease changed hands: what an earlier holder committed and did not publish goes out first."""
+        ...
+
+    def take_confirmed(self) -> list[UUID]:
+        """Events the broker has confirmed since the last call: the next commit marks them published."""
+        ...
+
+    def give_back(self, event_ids: list[UUID]) -> None:
+        """Confirmed events a failed commit did not mark: the next one will."""
+        ...

@@ -1,0 +1,96 @@
+"""A batch costs the database one statement once its days are held: the write is one call, the replies need no
+read, and its events leave from memory, marked published by the next batch's call."""
+
+import asyncio
+from typing import Any
+
+import aio_pika
+import asyncpg
+import pytest
+
+from allocator.adapters.outbox_relay import OutboxRelay
+from allocator.adapters.postgres_store import PostgresStore
+from allocator.app import build_policy
+from allocator.service.processor import ShardProcessor
+from allocator.settings import AllocatorSettings
+from shared import db
+from shared.clock import ManualClock
+from shared.codec import decode_event
+from shared.topology import Topology, declare
+from tests.support.commands import book_command, create_doctor_command
+from tests.support.services import start
+
+BATCHES = 3
+
+
+async def _published(pg: asyncpg.Connection, events: list[Any]) -> list[bool]:
+    rows = await pg.fetch(
+        "SELECT event_id, published_at IS NOT NULL AS done FROM outbox WHERE event_id = any($1::uuid[])",
+        [e.event_id for e in events],
+    )
+    done = {row["event_id"]: row["done"] for row in rows}
+    return [done[e.event_id] for e in events]
+
+
+async def test_a_batch_is_one_statement_and_its_events_need_no_outbox_read(
+    allocator_settings: AllocatorSettings,
+    clock: ManualClock,
+    topology: Topology,
+    amqp_connection: aio_pika.abc.AbstractConnection,
+    pg: asyncpg.Connection,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    statements: list[str] = []
+    connect = db.connect
+
+    async def connect_counted(dsn: str, **kwargs: Any) -> asyncpg.Connection:
+        connection = await connect(dsn, **kwargs)
+        connection.add_query_logger(lambda logged: statements.append(logged.query))
+        return connection
+
+    monkeypatch.setattr(db, "connect", connect_counted)  # the relay's own session
+    channel = await amqp_connection.channel()
+    await declare(channel, topology)
+    watcher = await channel.declare_queue(exclusive=True)
+    await watcher.bind(topology.events_exchange, "#")
+    received: asyncio.Queue[Any] = asyncio.Queue()
+
+    async def receive(message: aio_pika.abc.AbstractIncomingMessage) -> None:
+        received.put_nowait(decode_event(message.body))
+
+    await watcher.consume(receive, no_ack=True)
+
+    pool = await db.create_pool(allocator_settings.writer_dsn, min_size=2, max_size=2)
+    sessions = [await pool.acquire() for _ in range(2)]
+    for session in sessions:
+        session.add_query_logger(lambda logged: statements.append(logged.query))
+        await pool.release(session)
+    relay = OutboxRelay(allocator_settings.writer_dsn, topology, mark_after_seconds=60)  # no marking of its own
+    relaying = start(lambda stop: relay.run(amqp_connection, stop))
+    policy = build_policy(allocator_settings)
+    store = PostgresStore(pool, policy.zone)
+    processor = ShardProcessor(store, store, 0, "counted", policy, clock, 1, outlet=relay)
+    try:
+        doctor = create_doctor_command(capacity=20)
+        doctor_id = doctor.payload.doctor_id
+        warm_up = await processor.process([doctor, book_command(doctor_id, "Warm")])
+        assert all(reply.ok for reply in warm_up)
+        await asyncio.sleep(0.3)  # the warm-up's events confirmed
+        while not received.empty():
+            received.get_nowait()
+        statements.clear()
+
+        batches = []
+        for n in range(BATCHES):
+            replies = await processor.process([book_command(doctor_id, f"B{n}-{k}") for k in range(4)])
+            assert all(reply.ok for reply in replies)
+            events = [await asyncio.wait_for(received.get(), 5) for _ in range(4)]  # one confirmation each
+            batches.append(events)
+            await asyncio.sleep(0.1)  # confirmed: the next batch's call marks them
+    finally:
+        await relaying.shutdown()
+        await pool.close()
+
+    assert len(statements) == BATCHES, statements
+    assert all("opd_commit_batch" in statement for statement in statements)
+    assert [all(await _published(pg, events)) for events in batches] == [True] * (BATCHES - 1) + [False]

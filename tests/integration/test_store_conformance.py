@@ -1,0 +1,157 @@
+"""The same cases against both implementations of the processor's ports: PostgreSQL's and the in-memory one.
+
+The processor's unit tests trust the in-memory store; these cases are why they may.
+"""
+
+from collections.abc import AsyncIterator
+from datetime import date
+from typing import Any
+from uuid import uuid4
+
+import pytest
+
+from allocator.adapters.memory_store import MemoryStore
+from allocator.adapters.postgres_store import PostgresStore
+from allocator.app import build_policy
+from allocator.domain.alternatives import seats_of_day
+from allocator.domain.views import token_view
+from allocator.domain.workspace import Changes
+from allocator.service.ports import BatchWrite, Fenced, InboxRow
+from allocator.service.processor import ShardProcessor, payload_hash
+from allocator.settings import AllocatorSettings
+from shared import db
+from shared.clock import ManualClock
+from shared.contracts.replies import ErrorInfo, Reply
+from shared.errors import ErrorCode
+from tests.support.commands import book_command, create_doctor_command
+
+TODAY = date(2026, 12, 1)
+Store = MemoryStore | PostgresStore
+
+
+@pytest.fixture(params=["memory", "postgres"])
+async def store(request: pytest.FixtureRequest, allocator_settings: AllocatorSettings) -> AsyncIterator[Store]:
+    if request.param == "memory":
+        yield MemoryStore()
+        return
+    pool = await db.create_pool(allocator_settings.writer_dsn)
+    try:
+        yield PostgresStore(pool, allocator_settings.zone)
+    finally:
+        await pool.close()
+
+
+def _processor(store: Store, settings: AllocatorSettings, clock: ManualClock, holder: str = "test") -> ShardProcessor:
+    return ShardProcessor(store, store, 0, holder, build_policy(settings), clock, 1)
+
+
+async def _booked_day(store: Store, settings: AllocatorSettings, clock: ManualClock) -> tuple[Any, list[Reply]]:
+    """A doctor (two regular seats) with three bookings: two confirmed, one waiting."""
+    doctor = create_doctor_command(capacity=3)
+    doctor_id = doctor.payload.doctor_id
+    bookings = [book_command(doctor_id, f"P{n}") for n in range(3)]
+    replies = await _processor(store, settings, clock).process([doctor, *bookings])
+    assert all(reply.ok for reply in replies)
+    return doctor, replies
+
+
+async def test_a_committed_day_reads_back_as_it_was_decided(
+    store: Store, allocator_settings: AllocatorSettings, clock: ManualClock
+) -> None:
+    doctor, replies = await _booked_day(store, allocator_settings, clock)
+    doctor_id = doctor.payload.doctor_id
+
+    loaded = await store.load_doctor(doctor_id)
+    assert loaded is not None
+    assert (loaded.code, loaded.name, loaded.event_sequence) == ("D1", "Dr. Queue", 3 + 1)
+    assert [t.max_capacity for t in loaded.templates] == [3]
+    day = await store.load_day(loaded, TODAY)
+    views = [token_view(day, token).model_dump(mode="json", by_alias=True) for token in day.tokens]
+    decided = [reply.result["token"] for reply in replies[1:] if reply.result]
+    assert [(v["id"], v["status"], v["tokenNumber"]) for v in views] == [
+        (d["id"], d["status"], d["tokenNumber"]) for d in decided
+    ]
+    assert await store.materialized_dates(doctor_id, TODAY) == [TODAY]
+    assert await store.doctors_with_day(TODAY) == [doctor_id]
+    number = decided[2]["tokenNumber"]
+    assert await store.locate_token(doctor_id, number.lower()) == TODAY
+    assert await store.locate_token(doctor_id, f" {decided[0]['id']} ") == TODAY
+    assert await store.locate_token(doctor_id, "nothing") is None
+    assert await store.slot_seats([doctor_id, uuid4()], TODAY) == {doctor_id: seats_of_day(day)}
+
+
+async def test_specialists_are_any_case_by_name_and_limited(
+    store: Store, allocator_settings: AllocatorSettings, clock: ManualClock
+) -> None:
+    named = [("Dr. C", "General Medicine"), ("Dr. A", "general medicine"), ("Dr. B", "General Medicine")]
+    doctors = [
+        command.model_copy(
+            update={"payload": command.payload.model_copy(update={"name": name, "specialization": specialization})}
+        )
+        for command, (name, specialization) in zip([create_doctor_command() for _ in named], named, strict=True)
+    ]
+    assert all(reply.ok for reply in await _processor(store, allocator_settings, clock).process(doctors))
+
+    found = await store.specialists("GENERAL MEDICINE", 2)
+
+    assert [d.name for d in found] == ["Dr. A", "Dr. B"]
+
+
+async def test_a_stale_epoch_commits_nothing(
+    store: Store, allocator_settings: AllocatorSettings, clock: ManualClock
+) -> None:
+    first = await store.acquire_lease(0, "first")
+    second = await store.acquire_lease(0, "second")
+    assert second == first + 1
+    command = create_doctor_command()
+    reply = Reply(command_id=command.command_id, ok=True, result={})
+    row = InboxRow(command, payload_hash(command), reply, "key:desk")
+
+    with pytest.raises(Fenced):
+        await store.commit(BatchWrite(0, first, Changes(), inbox=[row]))
+    with pytest.raises(Fenced):
+        await store.record_failure(0, first, row)
+
+    assert await store.stored_replies([command.command_id]) == {}
+
+
+async def test_a_command_with_an_outcome_already_makes_the_commit_write_nothing_and_return_it(
+    store: Store, allocator_settings: AllocatorSettings, clock: ManualClock
+) -> None:
+    doctor, replies = await _booked_day(store, allocator_settings, clock)
+    epoch = await store.acquire_lease(0, "again")
+    again = book_command(doctor.payload.doctor_id, "P0", replies[1].command_id)
+    new = create_doctor_command()
+    rows = [
+        InboxRow(again, payload_hash(again), Reply(command_id=again.command_id, ok=True, result={}), "internal"),
+        InboxRow(new, payload_hash(new), Reply(command_id=new.command_id, ok=True, result={}), "internal"),
+    ]
+
+    found = await store.commit(BatchWrite(0, epoch, Changes(), inbox=rows))
+
+    assert list(found) == [again.command_id]
+    assert found[again.command_id].reply == replies[1]
+    assert found[again.command_id].payload_hash == payload_hash(again)
+    assert await store.stored_replies([new.command_id]) == {}, "nothing of the batch was written"
+
+
+async def test_a_failure_is_recorded_once_and_never_over_an_outcome(
+    store: Store, allocator_settings: AllocatorSettings, clock: ManualClock
+) -> None:
+    epoch = await store.acquire_lease(0, "test")
+    command = create_doctor_command()
+    refused = Reply(
+        command_id=command.command_id, ok=False, error=ErrorInfo(code=ErrorCode.INTERNAL_ERROR, message="broke")
+    )
+    later = Reply(command_id=command.command_id, ok=False, error=ErrorInfo(code=ErrorCode.FORBIDDEN, message="no"))
+
+    await store.record_failure(0, epoch, InboxRow(command, payload_hash(command), refused, "amqp:kiosk"))
+    await store.record_failure(0, epoch, InboxRow(command, payload_hash(command), later, "amqp:other"))
+
+    stored = (await store.stored_replies([command.command_id]))[command.command_id]
+    assert (stored.reply, stored.issuer) == (refused, "amqp:kiosk")
+
+
+async def test_doctor_codes_are_never_handed_out_twice(store: Store) -> None:
+    codes = [await store.reserve_doctor_code() for _ in range(3)]
+    assert len(set(codes)) == 3 and all(code.startswith("D") for code in codes)

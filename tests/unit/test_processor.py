@@ -1,0 +1,200 @@
+"""The batch processor on the in-memory store: replies, redeliveries, fencing, poison, events and their marks."""
+
+from datetime import datetime
+from uuid import UUID, uuid4
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from allocator.adapters.memory_store import MemoryStore
+from allocator.domain.policy import Policy
+from allocator.service.ports import BatchWrite, Fenced
+from allocator.service.processor import INTERNAL, PoisonCommand, ShardProcessor
+from shared.authority import Principal
+from shared.clock import ManualClock
+from shared.contracts.caller import Role
+from shared.contracts.events import EventBase
+from shared.contracts.values import TokenStatus
+from shared.errors import ErrorCode
+from tests.support.commands import book_command, create_doctor_command
+
+ZONE = ZoneInfo("Asia/Kolkata")
+MORNING = datetime(2026, 12, 1, 8, 0, tzinfo=ZONE)
+DESK = Principal("key:desk", Role.STAFF)
+KIOSK = Principal("amqp:kiosk", Role.BOOKING)
+
+
+class Outlet:
+    """An outbox relay that confirms every event it was handed by the time the next batch commits."""
+
+    def __init__(self) -> None:
+        self.handed: list[EventBase] = []
+        self.sweeps = 0
+        self.given_back: list[UUID] = []
+
+    def committed(self, events: list[EventBase]) -> None:
+        self.handed.extend(events)
+
+    def lease_taken(self) -> None:
+        self.sweeps += 1
+
+    def take_confirmed(self) -> list[UUID]:
+        confirmed = [e.event_id for e in self.handed] + self.given_back
+        self.handed, self.given_back = [], []
+        return confirmed
+
+    def give_back(self, event_ids: list[UUID]) -> None:
+        self.given_back = event_ids + self.given_back
+
+
+def _processor(store: MemoryStore, holder: str = "test", outlet: Outlet | None = None) -> ShardProcessor:
+    policy = Policy(zone=ZONE, booking_horizon_days=30)
+    return ShardProcessor(store, store, 0, holder, policy, ManualClock(MORNING), 1, outlet=outlet)
+
+
+def _statuses(store: MemoryStore) -> dict[str, TokenStatus]:
+    return {t.patient.name: t.status for t in store.tokens.values()}
+
+
+async def test_a_batch_is_decided_in_order_and_committed_once() -> None:
+    store = MemoryStore()
+    doctor = create_doctor_command(capacity=3)  # two regular seats before the slot starts
+    doctor_id = doctor.payload.doctor_id
+    replies = await _processor(store).process([doctor, *(book_command(doctor_id, f"P{n}") for n in range(3))])
+
+    assert [r.ok for r in replies] == [True] * 4
+    assert [r.result["token"]["status"] for r in replies[1:] if r.result] == ["confirmed", "confirmed", "pending"]
+    assert store.commits == 1
+    assert _statuses(store) == {"P0": TokenStatus.CONFIRMED, "P1": TokenStatus.CONFIRMED, "P2": TokenStatus.PENDING}
+    assert set(store.inbox) == {r.command_id for r in replies}
+
+
+async def test_the_kept_state_is_the_stores_own_copy_never_shared() -> None:
+    store = MemoryStore()
+    doctor = create_doctor_command()
+    processor = _processor(store)
+    await processor.process([doctor, book_command(doctor.payload.doctor_id, "Kept")])
+
+    held = next(t for day in processor.days.values() for t in day.tokens)
+    stored = next(iter(store.tokens.values()))
+    assert held is not stored and held.id == stored.id
+
+
+async def test_a_redelivered_command_gets_its_first_reply_and_changes_nothing() -> None:
+    store = MemoryStore()
+    doctor = create_doctor_command()
+    booking = book_command(doctor.payload.doctor_id, "Once")
+    first = await _processor(store, "first").process([doctor, booking])
+
+    # Another holder, with nothing kept, gets the same booking again beside a new one.
+    again = await _processor(store, "second").process([booking, book_command(doctor.payload.doctor_id, "New")])
+
+    assert again[0] == first[1]
+    assert again[1].ok
+    assert sorted(_statuses(store)) == ["New", "Once"]
+
+
+async def test_a_command_id_is_its_first_senders_alone() -> None:
+    store = MemoryStore()
+    doctor = create_doctor_command()
+    booking = book_command(doctor.payload.doctor_id, "Mine")
+    processor = _processor(store)
+    await processor.process([doctor, booking], [INTERNAL, DESK])
+
+    other_sender = await processor.process([booking], [KIOSK])
+    other_body = await processor.process([book_command(doctor.payload.doctor_id, "Else", booking.command_id)], [DESK])
+
+    assert other_sender[0].error is not None and other_sender[0].error.code == ErrorCode.COMMAND_NOT_YOURS
+    assert other_body[0].error is not None and other_body[0].error.code == ErrorCode.IDEMPOTENCY_KEY_REUSED
+    assert list(_statuses(store)) == ["Mine"]
+
+
+async def test_a_stale_holder_is_fenced_writes_nothing_and_forgets_what_it_kept() -> None:
+    store = MemoryStore()
+    doctor = create_doctor_command()
+    doctor_id = doctor.payload.doctor_id
+    stale, fresh = _processor(store, "stale"), _processor(store, "fresh")
+    await stale.process([doctor])
+    await fresh.process([book_command(doctor_id, "Fresh")])
+
+    with pytest.raises(Fenced):
+        await stale.process([book_command(doctor_id, "Stale")])
+
+    assert stale.doctors == {} and stale.days == {} and stale.epoch is None
+    assert list(_statuses(store)) == ["Fresh"]
+    assert (await stale.process([book_command(doctor_id, "Back")]))[0].ok  # the lease back, the state reloaded
+    assert sorted(_statuses(store)) == ["Back", "Fresh"]
+
+
+async def test_a_command_that_breaks_its_handler_is_named_and_nothing_is_written() -> None:
+    store = MemoryStore()
+    doctor = create_doctor_command()
+    await _processor(store).process([doctor])
+    broken = ShardProcessor(store, store, 0, "broken", Policy(zone=ZONE), ManualClock(MORNING), 1, new_id=_no_ids)
+
+    with pytest.raises(PoisonCommand) as raised:
+        await broken.process([book_command(doctor.payload.doctor_id, "Boom")])
+
+    assert raised.value.index == 0
+    assert store.tokens == {} and broken.days == {}
+
+
+def _no_ids() -> UUID:
+    raise RuntimeError("no ids today")
+
+
+async def test_committed_events_go_to_the_outlet_and_the_next_commit_marks_them_published() -> None:
+    store = MemoryStore()
+    outlet = Outlet()
+    doctor = create_doctor_command()
+    processor = _processor(store, outlet=outlet)
+
+    await processor.process([doctor, book_command(doctor.payload.doctor_id, "First")])
+    first_events = [e.event_id for e in outlet.handed]
+    await processor.process([book_command(doctor.payload.doctor_id, "Second")])
+
+    assert outlet.sweeps == 1, "the lease taken: what an earlier holder left goes out first"
+    assert first_events and [e.event_id for e in store.outbox[: len(first_events)]] == first_events
+    assert store.published == set(first_events)
+    assert [e.sequence for e in store.outbox] == list(range(1, len(store.outbox) + 1))
+
+
+async def test_confirmed_events_a_failed_commit_did_not_mark_are_marked_by_the_next() -> None:
+    store = FailingOnce()
+    outlet = Outlet()
+    doctor = create_doctor_command()
+    processor = _processor(store, outlet=outlet)
+    await processor.process([doctor])
+    confirmed = [e.event_id for e in outlet.handed]
+
+    store.fail_next = True
+    with pytest.raises(Exception, match="lost"):
+        await processor.process([book_command(doctor.payload.doctor_id, "Lost")])
+    assert outlet.given_back == confirmed and not store.published
+    await processor.process([book_command(doctor.payload.doctor_id, "Kept")])
+
+    assert store.published == set(confirmed)
+    assert list(_statuses(store)) == ["Kept"]
+
+
+class FailingOnce(MemoryStore):
+    fail_next = False
+
+    async def commit(self, batch: BatchWrite) -> dict[UUID, object]:  # type: ignore[override]
+        if self.fail_next:
+            self.fail_next = False
+            raise ConnectionResetError("connection lost")
+        return await super().commit(batch)  # type: ignore[return-value]
+
+
+async def test_a_full_doctors_waiting_patient_is_offered_a_colleague_with_seats() -> None:
+    store = MemoryStore()
+    asked = create_doctor_command(capacity=2)  # one regular seat before the slot starts
+    colleague = create_doctor_command(uuid4(), capacity=3)
+    processor = _processor(store)
+    await processor.process([asked, colleague])
+    replies = await processor.process([book_command(asked.payload.doctor_id, f"A{n}") for n in range(2)])
+
+    waiting = replies[1].result or {}
+    assert waiting["token"]["status"] == "pending"
+    assert [d["doctorId"] for d in waiting["suggestedDoctors"]] == [str(colleague.payload.doctor_id)]
