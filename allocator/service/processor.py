@@ -16,6 +16,7 @@ from allocator.domain.day import Day
 from allocator.domain.handlers import Days, days_touched, handle
 from allocator.domain.handlers.housekeeping import run_clock
 from allocator.domain.model import Doctor
+from allocator.domain.outcome import AlternativesWanted, NoSeat
 from allocator.domain.policy import Policy
 from allocator.domain.workspace import Workspace
 from allocator.service.colleagues import ColleagueSeats
@@ -27,7 +28,6 @@ from shared.clock import Clock
 from shared.codec import encode
 from shared.contracts.caller import Role
 from shared.contracts.commands import (
-    AddEmergency,
     Command,
     CommandBase,
     CreateDoctor,
@@ -35,7 +35,6 @@ from shared.contracts.commands import (
 )
 from shared.contracts.events import EventBase
 from shared.contracts.replies import ErrorInfo, Reply
-from shared.contracts.values import TokenSource
 from shared.errors import ErrorCode, Rejection, TransientError
 from shared.routing import shard_for
 
@@ -194,15 +193,19 @@ class ShardProcessor:
             await self._load(ws, absent, command, now)
             code = await self.state.reserve_doctor_code() if isinstance(command, CreateDoctor) else None
             ctx = CommandContext(now=now, command_id=command.command_id, doctor_code=code)
+            wanted: AlternativesWanted | None = None
             try:
                 check_token_rights(ws, command, principal, self.cancel_secret)
-                reply = Reply(command_id=command.command_id, ok=True, result=handle(ws, command, ctx))
+                outcome = handle(ws, command, ctx)
+                reply = Reply(command_id=command.command_id, ok=True, result=outcome.body)
+                wanted = outcome.alternatives
+            except NoSeat as refusal:
+                reply, wanted = _refused(command, refusal), refusal.alternatives
             except Rejection as rejection:
-                error = ErrorInfo(code=rejection.code, message=rejection.message, details=rejection.details)
-                reply = Reply(command_id=command.command_id, ok=False, error=error)
+                reply = _refused(command, rejection)
             except Exception as exc:
                 raise PoisonCommand(index, exc) from exc
-            reply = await self._with_alternatives(colleague_seats, ws, command, reply, now)
+            reply = await self._with_alternatives(colleague_seats, ws, wanted, reply, now)
             write.outbox.extend(self._seal_events(ws, command, now))
             write.inbox.append(InboxRow(command, digest, reply, principal.issuer))
             known[command.command_id] = StoredReply(digest, reply, principal.issuer)
@@ -262,26 +265,21 @@ class ShardProcessor:
                 return []
 
     async def _with_alternatives(
-        self, colleague_seats: ColleagueSeats, ws: Workspace, command: CommandBase, reply: Reply, now: datetime
+        self,
+        colleague_seats: ColleagueSeats,
+        ws: Workspace,
+        wanted: AlternativesWanted | None,
+        reply: Reply,
+        now: datetime,
     ) -> Reply:
-        """Fill in ``suggestedDoctors`` where the decision asked for them (full, waitlisted, displaced)."""
-        body = reply.result if reply.ok else (reply.error.details if reply.error else None)
-        doctor = ws.doctors.get(command.doctor_id)
-        if body is None or "suggestedDoctors" not in body or doctor is None:
+        """Add ``suggestedDoctors`` where the decision asked for them (full, waitlisted, displaced)."""
+        if wanted is None:
             return reply
-        payload = command.payload
-        day = getattr(payload, "date", None) or ws.today(now)
-        source = (
-            TokenSource.EMERGENCY
-            if isinstance(command, AddEmergency)
-            else getattr(payload, "source", TokenSource.WALKIN)
-        )
-        colleagues, seats = await colleague_seats.of(doctor, day)
-        suggested = suggest_doctors(self.policy, colleagues, seats, day, source, now)
-        if reply.ok:
-            return reply.model_copy(update={"result": {**body, "suggestedDoctors": suggested}})
-        assert reply.error is not None
-        error = reply.error.model_copy(update={"details": {**body, "suggestedDoctors": suggested}})
+        colleagues, seats = await colleague_seats.of(ws.doctors[wanted.doctor_id], wanted.day)
+        suggested = suggest_doctors(self.policy, colleagues, seats, wanted.day, wanted.source, now)
+        if reply.error is None:
+            return reply.model_copy(update={"result": {**(reply.result or {}), "suggestedDoctors": suggested}})
+        error = reply.error.model_copy(update={"details": {**reply.error.details, "suggestedDoctors": suggested}})
         return reply.model_copy(update={"error": error})
 
     def _seal_events(self, ws: Workspace, command: CommandBase | None, now: datetime) -> list[EventBase]:
@@ -304,6 +302,12 @@ class ShardProcessor:
             )
         ws.changes.events.clear()
         return sealed
+
+
+def _refused(command: CommandBase, rejection: Rejection) -> Reply:
+    """The reply to a command the domain or the token's rights refused."""
+    error = ErrorInfo(code=rejection.code, message=rejection.message, details=rejection.details)
+    return Reply(command_id=command.command_id, ok=False, error=error)
 
 
 def _not_yours(command: CommandBase) -> Reply:

@@ -97,10 +97,11 @@ class _Player:
 
     # -- running commands ----------------------------------------------------------------------------------
 
-    def run(self, kind: type[CommandBase], payload: Contract, now: datetime, code: str | None = None) -> Any:
+    def run(self, kind: type[CommandBase], payload: Contract, now: datetime, code: str | None = None) -> dict[str, Any]:
         command = kind(command_id=self._new_id(), issued_at=now, source="simulation", payload=payload)
         try:
-            return handle(self.ws, command, CommandContext(now=now, command_id=command.command_id, doctor_code=code))
+            ctx = CommandContext(now=now, command_id=command.command_id, doctor_code=code)
+            return handle(self.ws, command, ctx).body
         finally:
             self._collect(now)
 

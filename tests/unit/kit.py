@@ -17,6 +17,7 @@ from allocator.domain.handlers import handle
 from allocator.domain.handlers.doctors import create_doctor
 from allocator.domain.handlers.housekeeping import run_clock
 from allocator.domain.model import Slot, Token
+from allocator.domain.outcome import Outcome
 from allocator.domain.policy import Policy
 from allocator.domain.views import token_view
 from allocator.domain.workspace import EventDraft, Workspace
@@ -104,6 +105,7 @@ class Clinic:
     doctor_id: UUID
     now: datetime
     last: dict[str, Any] = field(default_factory=dict)
+    outcome: Outcome | None = None
     _names: Iterator[int] = field(default_factory=lambda: count(1))
 
     @classmethod
@@ -137,9 +139,10 @@ class Clinic:
     # -- commands ------------------------------------------------------------------------------------------
 
     def run(self, kind: type[CommandBase], payload: Contract) -> dict[str, Any]:
-        """Handle one command at ``now``; the raw result is also kept in ``last``."""
+        """Handle one command at ``now``; the reply body is also kept in ``last``, the whole answer in ``outcome``."""
         ctx = CommandContext(now=self.now, command_id=uuid4())
-        self.last = handle(self.ws, command(kind, payload, self.now), ctx)
+        self.outcome = handle(self.ws, command(kind, payload, self.now), ctx)
+        self.last = self.outcome.body
         return self.last
 
     def book(

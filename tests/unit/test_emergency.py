@@ -1,5 +1,6 @@
 """Emergencies: reserved seats first, then one overflow seat, then a later slot of the day, else refused."""
 
+from allocator.domain.outcome import NoSeat
 from shared.contracts.values import TokenSource, TokenStatus
 from shared.errors import ErrorCode
 
@@ -57,7 +58,7 @@ def test_no_emergency_capacity_when_no_slot_of_the_day_can_take_it() -> None:
     with rejected(ErrorCode.NO_EMERGENCY_CAPACITY) as caught:
         clinic.emergency()
 
-    assert "suggestedDoctors" in caught.value.details
+    assert isinstance(caught.value, NoSeat) and caught.value.alternatives.source is TokenSource.EMERGENCY
     assert len(clinic.day.tokens) == 3
 
 

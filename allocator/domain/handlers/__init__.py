@@ -11,6 +11,7 @@ from allocator.domain.handlers.doctors import create_doctor, update_doctor_slots
 from allocator.domain.handlers.housekeeping import reallocate
 from allocator.domain.handlers.schedule import mark_doctor_unavailable
 from allocator.domain.handlers.tokens import add_emergency, book_token, cancel_token, mark_no_show
+from allocator.domain.outcome import Outcome
 from allocator.domain.workspace import Workspace
 from shared.contracts.commands import (
     AddEmergency,
@@ -29,7 +30,7 @@ from shared.contracts.commands import (
     UpdateDoctorSlots,
 )
 
-Handler = Callable[[Workspace, Any, CommandContext], dict[str, Any]]
+Handler = Callable[[Workspace, Any, CommandContext], Outcome]
 
 
 class Days(Enum):
@@ -65,8 +66,9 @@ HANDLERS: dict[type[CommandBase], Registered] = {
 }
 
 
-def handle(ws: Workspace, command: CommandBase, ctx: CommandContext) -> dict[str, Any]:
-    """Run the command's handler; a Rejection propagates before any state was changed."""
+def handle(ws: Workspace, command: CommandBase, ctx: CommandContext) -> Outcome:
+    """Run the command's handler; a Rejection (``NoSeat`` where colleagues are wanted) propagates before any state
+    was changed."""
     return HANDLERS[type(command)].handle(ws, command, ctx)
 
 

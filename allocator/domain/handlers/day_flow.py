@@ -7,6 +7,7 @@ from allocator.domain.context import CommandContext
 from allocator.domain.day import Day
 from allocator.domain.handlers.common import invalid_transition, refuse_duplicate, require_doctor, require_token
 from allocator.domain.model import Doctor, Token
+from allocator.domain.outcome import Outcome
 from allocator.domain.settle import settle, worth_telling
 from allocator.domain.views import token_view
 from allocator.domain.workspace import Workspace
@@ -69,7 +70,7 @@ def _complete(ws: Workspace, day: Day, token: Token, now: datetime) -> dict[str,
     return _tell(ws, day, TokenCompleted, token)
 
 
-def call_next(ws: Workspace, command: CallNext, ctx: CommandContext) -> dict[str, Any]:
+def call_next(ws: Workspace, command: CallNext, ctx: CommandContext) -> Outcome:
     """Complete whoever is in consultation, call the next patient ("please proceed"), warn the one after."""
     payload = command.payload
     doctor = require_doctor(ws, payload.doctor_id)
@@ -89,7 +90,7 @@ def call_next(ws: Workspace, command: CallNext, ctx: CommandContext) -> dict[str
     up_next = _tell(ws, day, TokenUpNext, queue[1], Cause(None, "you are next")) if len(queue) > 1 else None
     for notice in notices:
         ws.emit(notice.kind, notice.doctor_id, notice.payload)
-    return {"completed": completed, "nowServing": called, "upNext": up_next, "waiting": max(0, len(queue) - 1)}
+    return Outcome({"completed": completed, "nowServing": called, "upNext": up_next, "waiting": max(0, len(queue) - 1)})
 
 
 def _check_serving(current: Token | None, seen: str) -> None:
@@ -107,17 +108,17 @@ def _check_serving(current: Token | None, seen: str) -> None:
     )
 
 
-def complete_token(ws: Workspace, command: CompleteToken, ctx: CommandContext) -> dict[str, Any]:
+def complete_token(ws: Workspace, command: CompleteToken, ctx: CommandContext) -> Outcome:
     payload = command.payload
     day, token = require_token(ws, payload.doctor_id, payload.token_id)
     if token.status is not TokenStatus.CONFIRMED:
         raise invalid_transition(token, f"only a confirmed token can be completed; this one is {token.status.value}")
     view = _complete(ws, day, token, ctx.now)
     _settle_and_tell(ws, day, ctx.now, _queue_changed(f"token {token.short_number} seen"), {token.id})
-    return {"token": view}
+    return Outcome({"token": view})
 
 
-def check_in(ws: Workspace, command: CheckIn, ctx: CommandContext) -> dict[str, Any]:
+def check_in(ws: Workspace, command: CheckIn, ctx: CommandContext) -> Outcome:
     """The patient is here. A no-show arriving late the same day is re-queued at the end of their class."""
     payload = command.payload
     day, token = require_token(ws, payload.doctor_id, payload.token_id)
@@ -128,11 +129,11 @@ def check_in(ws: Workspace, command: CheckIn, ctx: CommandContext) -> dict[str, 
     if token.checked_in_at is None:
         token.checked_in_at = ctx.now
         ws.touch_token(token, ctx.now)
-        return {"token": _tell(ws, day, TokenCheckedIn, token)}
-    return {"token": token_view(day, token).model_dump(mode="json")}
+        return Outcome({"token": _tell(ws, day, TokenCheckedIn, token)})
+    return Outcome({"token": token_view(day, token).model_dump(mode="json")})
 
 
-def _late_arrival(ws: Workspace, day: Day, token: Token, now: datetime) -> dict[str, Any]:
+def _late_arrival(ws: Workspace, day: Day, token: Token, now: datetime) -> Outcome:
     if day.date != ws.today(now):
         raise Rejection(ErrorCode.INVALID_TRANSITION, "a late arrival is re-queued on the same day only")
     refuse_duplicate(day, token.patient_key)
@@ -152,10 +153,10 @@ def _late_arrival(ws: Workspace, day: Day, token: Token, now: datetime) -> dict[
     _settle_and_tell(ws, day, now, _queue_changed(f"token {token.short_number} arrived late"), {token.id})
     kind = TokenConfirmed if token.status is TokenStatus.CONFIRMED else TokenWaitlisted
     late = Cause(ReasonCode.ARRIVED_LATE, "arrived late: back in the queue")
-    return {"token": _tell(ws, day, kind, token, late), "lateArrival": True}
+    return Outcome({"token": _tell(ws, day, kind, token, late), "lateArrival": True})
 
 
-def recall_token(ws: Workspace, command: RecallToken, ctx: CommandContext) -> dict[str, Any]:
+def recall_token(ws: Workspace, command: RecallToken, ctx: CommandContext) -> Outcome:
     """Called but not here: back after the next N patients; the second time, a no-show.
 
     Before the call, a confirmed patient running late goes back the same way, once: it counts as their recall.
@@ -175,12 +176,12 @@ def recall_token(ws: Workspace, command: RecallToken, ctx: CommandContext) -> di
         view = _tell(ws, day, TokenNoShow, token, twice)
         freed = Cause(ReasonCode.SEAT_FREED, f"token {token.short_number} marked no-show")
         _settle_and_tell(ws, day, ctx.now, freed, {token.id})
-        return {"token": view, "noShow": True}
+        return Outcome({"token": view, "noShow": True})
     after = _move_back(ws, day, token, ctx.now)
     _settle_and_tell(ws, day, ctx.now, _queue_changed(f"token {token.short_number} recalled"), {token.id})
     text = f"called but not found: back in the queue after {len(after)} patient(s)"
     recalled = Cause(ReasonCode.RECALLED, text, {"patients": len(after)})
-    return {"token": _tell(ws, day, TokenRecalled, token, recalled), "noShow": False}
+    return Outcome({"token": _tell(ws, day, TokenRecalled, token, recalled), "noShow": False})
 
 
 def _move_back(ws: Workspace, day: Day, token: Token, now: datetime) -> list[Token]:
@@ -198,7 +199,7 @@ def _move_back(ws: Workspace, day: Day, token: Token, now: datetime) -> list[Tok
     return after
 
 
-def _running_late(ws: Workspace, day: Day, token: Token, now: datetime) -> dict[str, Any]:
+def _running_late(ws: Workspace, day: Day, token: Token, now: datetime) -> Outcome:
     """A confirmed patient not yet called says they will be late: back after the next N, once. Their new time
     reaches them as any move does (the settling tells them when it moved enough)."""
     if token.status is not TokenStatus.CONFIRMED:
@@ -209,10 +210,11 @@ def _running_late(ws: Workspace, day: Day, token: Token, now: datetime) -> dict[
     ws.touch_token(token, now)
     after = _move_back(ws, day, token, now)
     _settle_and_tell(ws, day, now, _queue_changed(f"token {token.short_number} running late"), set())
-    return {"token": token_view(day, token).model_dump(mode="json"), "noShow": False, "movedBehind": len(after)}
+    view = token_view(day, token).model_dump(mode="json")
+    return Outcome({"token": view, "noShow": False, "movedBehind": len(after)})
 
 
-def delay_doctor(ws: Workspace, command: DelayDoctor, ctx: CommandContext) -> dict[str, Any]:
+def delay_doctor(ws: Workspace, command: DelayDoctor, ctx: CommandContext) -> Outcome:
     """The doctor runs ``minutes`` late (before the day starts) or pauses for ``minutes`` from now: nobody is
     seen before the doctor resumes. Each waiting patient whose time really moved from what they were told is told
     their own new time; the others (later in the day, where the slot's start still holds) hear nothing."""
@@ -234,4 +236,6 @@ def delay_doctor(ws: Workspace, command: DelayDoctor, ctx: CommandContext) -> di
     for token in moved:
         notice = TokenPayload.of(token_view(day, token), late, previous_estimated_time=token.announced_eta)
         ws.emit(TokenDoctorDelayed, day.doctor.id, notice)
-    return {"doctorId": str(doctor.id), "date": str(day.date), "delayMinutes": payload.minutes, "told": len(moved)}
+    return Outcome(
+        {"doctorId": str(doctor.id), "date": str(day.date), "delayMinutes": payload.minutes, "told": len(moved)}
+    )

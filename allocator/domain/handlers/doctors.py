@@ -1,12 +1,12 @@
 """Doctor registration and weekly schedule changes."""
 
 from collections.abc import Iterable
-from typing import Any
 
 from allocator.domain.context import CommandContext
 from allocator.domain.handlers.common import require_doctor
 from allocator.domain.handlers.schedule import apply_templates
 from allocator.domain.model import Doctor
+from allocator.domain.outcome import Outcome
 from allocator.domain.views import doctor_view
 from allocator.domain.workspace import Workspace
 from shared.contracts.commands import CreateDoctor, UpdateDoctorSlots
@@ -20,7 +20,7 @@ def _weekdays(days: Iterable[str]) -> tuple[Weekday, ...]:
     return tuple(dict.fromkeys(Weekday(day) for day in days))
 
 
-def create_doctor(ws: Workspace, command: CreateDoctor, ctx: CommandContext) -> dict[str, Any]:
+def create_doctor(ws: Workspace, command: CreateDoctor, ctx: CommandContext) -> Outcome:
     payload = command.payload
     if payload.doctor_id in ws.doctors:
         raise Rejection(ErrorCode.DOCTOR_EXISTS, "a doctor with this id exists", doctorId=str(payload.doctor_id))
@@ -37,10 +37,10 @@ def create_doctor(ws: Workspace, command: CreateDoctor, ctx: CommandContext) -> 
     ws.add_doctor(doctor)
     view = doctor_view(doctor)
     ws.emit(DoctorCreated, doctor.id, DoctorPayload(doctor=view))
-    return {"doctor": view.model_dump(mode="json")}
+    return Outcome({"doctor": view.model_dump(mode="json")})
 
 
-def update_doctor_slots(ws: Workspace, command: UpdateDoctorSlots, ctx: CommandContext) -> dict[str, Any]:
+def update_doctor_slots(ws: Workspace, command: UpdateDoctorSlots, ctx: CommandContext) -> Outcome:
     payload = command.payload
     doctor = require_doctor(ws, payload.doctor_id)
     proposed = Doctor(
@@ -65,4 +65,4 @@ def update_doctor_slots(ws: Workspace, command: UpdateDoctorSlots, ctx: CommandC
             outcome = apply_templates(ws, day, ctx.now)
             if outcome.changed:
                 rescheduled[str(date)] = outcome.summary()
-    return {"doctor": view.model_dump(mode="json"), "rescheduled": rescheduled}
+    return Outcome({"doctor": view.model_dump(mode="json"), "rescheduled": rescheduled})

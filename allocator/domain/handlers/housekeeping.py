@@ -6,6 +6,7 @@ from typing import Any
 from allocator.domain.context import CommandContext
 from allocator.domain.day import Day
 from allocator.domain.handlers.common import require_doctor
+from allocator.domain.outcome import Outcome
 from allocator.domain.settle import drift_notices, settle
 from allocator.domain.views import token_view
 from allocator.domain.workspace import Workspace
@@ -88,10 +89,10 @@ def run_clock(ws: Workspace, day: Day, now: datetime, reason: str) -> dict[str, 
     }
 
 
-def reallocate(ws: Workspace, command: Reallocate, ctx: CommandContext) -> dict[str, Any]:
+def reallocate(ws: Workspace, command: Reallocate, ctx: CommandContext) -> Outcome:
     """The clock's housekeeping, on demand; ``activeTokens``: how many tokens waited or held a seat before."""
     payload = command.payload
     doctor = require_doctor(ws, payload.doctor_id)
     day = ws.day(doctor, payload.date or ws.today(ctx.now))
     active = sum(1 for token in day.tokens if token.status.is_active)
-    return {**run_clock(ws, day, ctx.now, reason="queue reallocated"), "activeTokens": active}
+    return Outcome({**run_clock(ws, day, ctx.now, reason="queue reallocated"), "activeTokens": active})

@@ -8,11 +8,12 @@ from allocator.domain.context import CommandContext
 from allocator.domain.day import Day
 from allocator.domain.handlers.common import require_doctor
 from allocator.domain.model import Slot, Token
+from allocator.domain.outcome import AlternativesWanted, Outcome
 from allocator.domain.reseat import Reseating, reseat
 from allocator.domain.workspace import Workspace
 from shared.contracts.commands import MarkDoctorUnavailable
 from shared.contracts.reasons import Cause, ReasonCode
-from shared.contracts.values import SlotStatus, TokenStatus
+from shared.contracts.values import SlotStatus, TokenSource, TokenStatus
 from shared.errors import ErrorCode, Rejection
 from shared.seats import Ledger
 
@@ -82,7 +83,7 @@ def apply_templates(ws: Workspace, day: Day, now: datetime) -> Reseating:
     return reseat(ws, day, displaced, now, Cause(ReasonCode.SCHEDULE_CHANGED, SCHEDULE_CHANGED))
 
 
-def mark_doctor_unavailable(ws: Workspace, command: MarkDoctorUnavailable, ctx: CommandContext) -> dict[str, Any]:
+def mark_doctor_unavailable(ws: Workspace, command: MarkDoctorUnavailable, ctx: CommandContext) -> Outcome:
     payload = command.payload
     doctor = require_doctor(ws, payload.doctor_id)
     today = ws.today(ctx.now)
@@ -113,14 +114,15 @@ def mark_doctor_unavailable(ws: Workspace, command: MarkDoctorUnavailable, ctx: 
         slot.status_reason = reason
         ws.touch_slot(slot)
     displaced = [token for slot in affected for token in _cancel(ws, day, slot, reason)]
-    outcome = reseat(ws, day, displaced, ctx.now, Cause(ReasonCode.DOCTOR_UNAVAILABLE, reason))
-    result: dict[str, Any] = {
+    reseated = reseat(ws, day, displaced, ctx.now, Cause(ReasonCode.DOCTOR_UNAVAILABLE, reason))
+    body: dict[str, Any] = {
         "doctorId": str(doctor.id),
         "date": str(day.date),
         "cancelledSlots": [slot.label() for slot in affected],
-        **outcome.summary(),
+        **reseated.summary(),
         "changed": bool(affected or restamped),
     }
-    if outcome.waitlisted or outcome.cancelled:
-        result["suggestedDoctors"] = []
-    return result
+    if not (reseated.waitlisted or reseated.cancelled):
+        return Outcome(body)
+    # whoever lost a seat is offered colleagues with a seat a new walk-in would get
+    return Outcome(body, AlternativesWanted(doctor.id, day.date, TokenSource.WALKIN))

@@ -18,6 +18,7 @@ from allocator.domain.handlers.common import (
     seat_suggestions,
 )
 from allocator.domain.model import Patient, Slot, Token
+from allocator.domain.outcome import AlternativesWanted, NoSeat, Outcome
 from allocator.domain.rules import patient_key, short_number, token_number
 from allocator.domain.settle import settle
 from allocator.domain.views import doctor_brief, token_view
@@ -93,17 +94,25 @@ def _open_day(ws: Workspace, doctor_id: UUID, day_date: date | None, now: dateti
     return ws.day(doctor, day_date)
 
 
-def _answer(ws: Workspace, day: Day, token: Token, notices: list[EventDraft], **extra: Any) -> dict[str, Any]:
+def _answer(
+    ws: Workspace,
+    day: Day,
+    token: Token,
+    notices: list[EventDraft],
+    alternatives: AlternativesWanted | None = None,
+    **extra: Any,
+) -> Outcome:
     """Emit the patient's own event first, then the chain reaction; reply with the token and its doctor."""
     view = token_view(day, token)
     kind = {TokenStatus.CONFIRMED: TokenConfirmed, TokenStatus.PENDING: TokenWaitlisted}[token.status]
     ws.emit(kind, day.doctor.id, TokenPayload(token=view))
     for notice in notices:
         ws.emit(notice.kind, notice.doctor_id, notice.payload)
-    return {"token": view.model_dump(mode="json"), "doctor": doctor_brief(day.doctor).model_dump(mode="json"), **extra}
+    brief = doctor_brief(day.doctor).model_dump(mode="json")
+    return Outcome({"token": view.model_dump(mode="json"), "doctor": brief, **extra}, alternatives)
 
 
-def book_token(ws: Workspace, command: BookToken, ctx: CommandContext) -> dict[str, Any]:
+def book_token(ws: Workspace, command: BookToken, ctx: CommandContext) -> Outcome:
     payload = command.payload
     if payload.source is TokenSource.EMERGENCY:
         return _place_emergency(ws, payload, payload.time_slot, ctx)
@@ -129,24 +138,25 @@ def book_token(ws: Workspace, command: BookToken, ctx: CommandContext) -> dict[s
         seated = with_seat is not None
         elsewhere = []  # told only when seatless, and then no open slot has a seat
     suggestions = {"slots": elsewhere}
+    ask_colleagues = AlternativesWanted(day.doctor.id, day.date, source)
     if not seated and not payload.waitlist:
-        raise Rejection(
+        raise NoSeat(
+            ask_colleagues,
             ErrorCode.SLOT_FULL if payload.time_slot else ErrorCode.NO_CAPACITY,
             f"no seat left in {slot.label()} on {day.date}",
             timeSlot=slot.label(),
             suggestions=suggestions,
-            suggestedDoctors=[],
         )
     status = TokenStatus.CONFIRMED if seated else TokenStatus.PENDING
     token = _issue(ws, day, slot, patient, payload.source, status, ctx.now)
     added = Cause(ReasonCode.QUEUE_CHANGED, f"token {token.short_number} added")
     notices = settle(ws, day, ctx.now, added, told={token.id})
     if status is TokenStatus.PENDING:
-        return _answer(ws, day, token, notices, suggestions=suggestions, suggestedDoctors=[])
+        return _answer(ws, day, token, notices, ask_colleagues, suggestions=suggestions)
     return _answer(ws, day, token, notices)
 
 
-def add_emergency(ws: Workspace, command: AddEmergency, ctx: CommandContext) -> dict[str, Any]:
+def add_emergency(ws: Workspace, command: AddEmergency, ctx: CommandContext) -> Outcome:
     return _place_emergency(ws, command.payload, command.payload.time_slot, ctx)
 
 
@@ -155,7 +165,7 @@ def _place_emergency(
     payload: BookTokenPayload | AddEmergencyPayload,
     wanted: TimeRange | None,
     ctx: CommandContext,
-) -> dict[str, Any]:
+) -> Outcome:
     """Current (or requested) slot, reserved seats first, then the +1 overflow, then later slots that day."""
     day = _open_day(ws, payload.doctor_id, payload.date, ctx.now)
     patient = _patient(payload)
@@ -172,16 +182,16 @@ def _place_emergency(
             added = Cause(ReasonCode.EMERGENCY_ADDED, "1 emergency patient added")
             notices = settle(ws, day, ctx.now, added, told={token.id})
             return _answer(ws, day, token, notices)
-    raise Rejection(
+    raise NoSeat(
+        AlternativesWanted(day.doctor.id, day.date, TokenSource.EMERGENCY),
         ErrorCode.NO_EMERGENCY_CAPACITY,
         f"no emergency seat left with {day.doctor.name} on {day.date}",
-        suggestedDoctors=[],
     )
 
 
 def _end_token(
     ws: Workspace, day: Day, token: Token, status: TokenStatus, cause: Cause, ctx: CommandContext
-) -> dict[str, Any]:
+) -> Outcome:
     was_confirmed = token.status is TokenStatus.CONFIRMED
     day.set_status(token, status)
     token.status_reason = cause.text
@@ -193,10 +203,10 @@ def _end_token(
     verb = "cancelled" if status is TokenStatus.CANCELLED else "marked no-show"
     for notice in settle(ws, day, ctx.now, Cause(ReasonCode.SEAT_FREED, f"token {token.short_number} {verb}")):
         ws.emit(notice.kind, notice.doctor_id, notice.payload)
-    return {"token": view.model_dump(mode="json"), "seatFreed": was_confirmed}
+    return Outcome({"token": view.model_dump(mode="json"), "seatFreed": was_confirmed})
 
 
-def cancel_token(ws: Workspace, command: CancelToken, ctx: CommandContext) -> dict[str, Any]:
+def cancel_token(ws: Workspace, command: CancelToken, ctx: CommandContext) -> Outcome:
     payload = command.payload
     day, token = require_token(ws, payload.doctor_id, payload.token_id)
     if not token.status.is_active:
@@ -205,7 +215,7 @@ def cancel_token(ws: Workspace, command: CancelToken, ctx: CommandContext) -> di
     return _end_token(ws, day, token, TokenStatus.CANCELLED, cause, ctx)
 
 
-def mark_no_show(ws: Workspace, command: MarkNoShow, ctx: CommandContext) -> dict[str, Any]:
+def mark_no_show(ws: Workspace, command: MarkNoShow, ctx: CommandContext) -> Outcome:
     payload = command.payload
     day, token = require_token(ws, payload.doctor_id, payload.token_id)
     if token.status is not TokenStatus.CONFIRMED:
