@@ -95,6 +95,7 @@ class ShardProcessor:
         # single writer needs not read back what it wrote. Dropped whenever a batch fails or the lease changes.
         self.doctors: dict[UUID, Doctor] = {}
         self.days: dict[tuple[UUID, date], Day] = {}
+        self.colleague_seats = ColleagueSeats(state, self.days)
 
     async def process(self, commands: list[Command], principals: list[Principal] | None = None) -> list[Reply]:
         """Commit the batch and return one reply per command, in order. Nothing is written on any error.
@@ -131,6 +132,7 @@ class ShardProcessor:
         """Drop the kept state: the next batches load what they touch from the database again."""
         self.doctors.clear()
         self.days.clear()
+        self.colleague_seats.forget()
 
     async def record_failure(self, command: CommandBase, reply: Reply, principal: Principal | None) -> None:
         """Store the outcome of a command that is being dead-lettered: its status and retries answer the same."""
@@ -173,7 +175,6 @@ class ShardProcessor:
         """Each command's reply, and the batch's write; ``known`` holds outcomes recorded before."""
         known = dict(known)
         ws = Workspace(self.policy, self.new_id, self.doctors, self.days)
-        colleague_seats = ColleagueSeats(self.state, self.days)
         absent: set[UUID] = set()
         write = BatchWrite(self.shard, epoch, ws.changes)
         replies: list[Reply] = []
@@ -205,7 +206,7 @@ class ShardProcessor:
                 reply = _refused(command, rejection)
             except Exception as exc:
                 raise PoisonCommand(index, exc) from exc
-            reply = await self._with_alternatives(colleague_seats, ws, wanted, reply, now)
+            reply = await self._with_alternatives(ws, wanted, reply, now)
             write.outbox.extend(self._seal_events(ws, command, now))
             write.inbox.append(InboxRow(command, digest, reply, principal.issuer))
             known[command.command_id] = StoredReply(digest, reply, principal.issuer)
@@ -266,7 +267,6 @@ class ShardProcessor:
 
     async def _with_alternatives(
         self,
-        colleague_seats: ColleagueSeats,
         ws: Workspace,
         wanted: AlternativesWanted | None,
         reply: Reply,
@@ -275,7 +275,7 @@ class ShardProcessor:
         """Add ``suggestedDoctors`` where the decision asked for them (full, waitlisted, displaced)."""
         if wanted is None:
             return reply
-        colleagues, seats = await colleague_seats.of(ws.doctors[wanted.doctor_id], wanted.day)
+        colleagues, seats = await self.colleague_seats.of(ws.doctors[wanted.doctor_id], wanted.day)
         suggested = suggest_doctors(self.policy, colleagues, seats, wanted.day, wanted.source, now)
         if reply.error is None:
             return reply.model_copy(update={"result": {**(reply.result or {}), "suggestedDoctors": suggested}})

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from allocator.adapters.memory_store import MemoryStore
+from allocator.domain.model import Doctor
 from allocator.domain.policy import Policy
 from allocator.service.ports import BatchWrite, Fenced
 from allocator.service.processor import INTERNAL, PoisonCommand, ShardProcessor
@@ -198,3 +199,30 @@ async def test_a_full_doctors_waiting_patient_is_offered_a_colleague_with_seats(
     waiting = replies[1].result or {}
     assert waiting["token"]["status"] == "pending"
     assert [d["doctorId"] for d in waiting["suggestedDoctors"]] == [str(colleague.payload.doctor_id)]
+
+
+class CountingReads(MemoryStore):
+    specialist_reads = 0
+
+    async def specialists(self, specialization: str, limit: int) -> list[Doctor]:
+        self.specialist_reads += 1
+        return await super().specialists(specialization, limit)
+
+
+async def test_colleagues_the_shard_does_not_hold_are_read_again_only_after_two_seconds() -> None:
+    store = CountingReads()
+    asked = create_doctor_command(capacity=2)  # one regular seat before the slot starts
+    other_shard = create_doctor_command(uuid4(), capacity=2)
+    await _processor(store, "other").process([other_shard])
+    processor = _processor(store)
+    ticks = iter([0.0, 1.0, 1.9, 2.5])
+    processor.colleague_seats.monotonic = lambda: next(ticks)
+    await processor.process([asked])
+
+    waiting = []
+    for n in range(5):  # the first takes the seat, the others wait and are offered the colleague
+        replies = await processor.process([book_command(asked.payload.doctor_id, f"A{n}")])
+        waiting.append(replies[0].result or {})
+
+    assert store.specialist_reads == 2, "read at 0 s, reused at 1 s and 1.9 s, read again at 2.5 s"
+    assert [len(w.get("suggestedDoctors", [])) for w in waiting] == [0, 1, 1, 1, 1]
