@@ -36,6 +36,7 @@ def build_policy(settings: AllocatorSettings) -> Policy:
         day_updates_from=settings.eta_day_updates_from,
         no_show_grace=timedelta(minutes=settings.no_show_grace_minutes),
         recall_after_patients=settings.recall_after_patients,
+        show_chance=settings.eta_show_chance,
     )
 
 

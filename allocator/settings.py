@@ -18,6 +18,9 @@ class AllocatorSettings(CommonSettings):
     eta_day_updates_from: time = Field(
         time(7), description="on the day of the visit, from this local time, ETA notices add up small moves"
     )
+    eta_show_chance: float = Field(
+        0.8, ge=0, le=1, description="in ETAs, a confirmed patient not checked in counts this share of a consultation"
+    )
     no_show_grace_minutes: float = Field(15.0, ge=0, description="after slot end, unseen confirmed tokens lapse")
     recall_after_patients: int = Field(2, ge=0, le=50, description="a recalled patient goes back this many places")
     tick_seconds: float = Field(5.0, gt=0, le=3600, description="how often (wall clock) the clock acts on shards")

@@ -156,14 +156,25 @@ class Day:
 
     def calls(self, now: datetime) -> list[Call]:
         """The call order, each token with its slot."""
+        started, later = self._uncalled_by_start(now)
+        pool, rest = (started, later) if started else (later, [])
+        return _here_first(pool) + rest
+
+    def expected_calls(self, now: datetime) -> list[Call]:
+        """The order the doctor is expected to call in, which the ETAs follow: as ``calls``, except before the
+        first slot starts, when the patients already here do not go first. Once it starts the doctor calls its
+        patients who are here, in queue order, and most of the others will be here by then."""
+        started, later = self._uncalled_by_start(now)
+        return _here_first(started) + later
+
+    def _uncalled_by_start(self, now: datetime) -> tuple[list[Call], list[Call]]:
+        """The calls of the slots that have started, and of those that have not, each in slot and queue order."""
         started: list[Call] = []
         later: list[Call] = []
         for slot in self.slots:
             if slot.status is not SlotStatus.CANCELLED:
                 (started if slot.starts_at <= now else later).extend(self._uncalled(slot))
-        pool, rest = (started, later) if started else (later, [])
-        arrived = [call for call in pool if call[0].checked_in_at is not None]
-        return arrived + [call for call in pool if call[0].checked_in_at is None] + rest
+        return started, later
 
     def _uncalled(self, slot: Slot) -> list[Call]:
         """The slot's confirmed tokens not called yet, in queue order, each with the slot."""
@@ -198,3 +209,10 @@ class Day:
         if not token.status.is_active:
             return None
         return self.filed.queue(token.slot_id, token.status).index(token) + 1
+
+
+def _here_first(calls: list[Call]) -> list[Call]:
+    """The checked-in patients first, then the others, each in the order given."""
+    return [call for call in calls if call[0].checked_in_at is not None] + [
+        call for call in calls if call[0].checked_in_at is None
+    ]

@@ -1,9 +1,14 @@
-"""Estimated consultation times: walk the doctor's day in consultation order.
+"""Estimated consultation times: walk the doctor's day in the order the doctor is expected to call.
 
-A walk is kept on the day, and the next one starts where the call order (or a slot's pace) first differs from
-it: ETAs before that point are a function of what comes before them, so they cannot have changed. A booking at
-the end of the queue walks one token, not the whole day, on the day itself too while the doctor keeps time
-(``_unchanged_prefix`` says why).
+Each call is due when the one before it is expected to end, never before its slot starts, now, or the doctor's
+return. A patient here (checked in, or in consultation) keeps the doctor one consultation; a confirmed patient not
+here yet, ``Policy.show_chance`` of one, since some never come, cancel, or come after their turn and go to the
+back. The walk adds exact durations and rounds only the time it tells, so rounding does not pile up along a queue.
+
+A walk is kept on the day, and the next one starts where the call order, a patient's presence (or a slot's pace)
+first differs from it: the calls before that point are due at times that depend only on what comes before them,
+so they cannot have changed. A booking at the end of the queue walks one token, not the whole day, on the day
+itself too while the doctor keeps time (``_unchanged_prefix`` says why).
 """
 
 from datetime import datetime, timedelta
@@ -22,22 +27,19 @@ def _to_minute(instant: datetime) -> datetime:
     return instant
 
 
+def _told(due: datetime, slot: Slot) -> datetime:
+    """The ETA a patient is told: when their call is due, rounded up to the minute, in the slot's time zone."""
+    return _to_minute(due).astimezone(slot.starts_at.tzinfo)
+
+
 def _pace(day: Day, slot: Slot, now: datetime) -> Pace:
     earliest = max(slot.starts_at, now) if day.resume_at is None else max(slot.starts_at, now, day.resume_at)
-    consult = timedelta(minutes=day.consult_minutes(slot))
-    below = consult % MINUTE
-    consult_up = consult - below + MINUTE if below else consult
-    return Pace(earliest, _to_minute(earliest).astimezone(slot.starts_at.tzinfo), consult, consult_up)
+    return Pace(earliest, timedelta(minutes=day.consult_minutes(slot)))
 
 
-def _next_eta(previous: datetime, pace_before: Pace, pace: Pace, slot: Slot) -> datetime:
-    """The ETA after a patient due at ``previous`` (whose slot's pace is ``pace_before``)."""
-    candidate = previous + pace_before.consult
-    if not candidate > pace.earliest:
-        return pace.first
-    # From a whole minute, rounding the sum up is adding the consultation rounded up.
-    due = _to_minute(candidate) if previous.second or previous.microsecond else previous + pace_before.consult_up
-    return due.astimezone(slot.starts_at.tzinfo)
+def _turn(pace: Pace, here: bool, show_chance: float) -> timedelta:
+    """How long a call is expected to keep the doctor: a consultation, or its share for a patient not here yet."""
+    return pace.consult if here else pace.consult * show_chance
 
 
 class _Paces(dict[Slot, Pace]):
@@ -59,32 +61,47 @@ def _origin(serving: Token | None, serving_slot: Slot | None, paces: _Paces) -> 
     return serving.called_at, paces[serving_slot]
 
 
-def _eta_at(position: int, calls: list[Call], etas: list[datetime], origin: Origin | None, paces: _Paces) -> datetime:
-    """The ETA of the call at ``position``, given the ETAs of the calls before it."""
-    slot = calls[position][1]
-    if position:
-        return _next_eta(etas[position - 1], paces[calls[position - 1][1]], paces[slot], slot)
-    return _next_eta(*origin, paces[slot], slot) if origin else paces[slot].first
+def _due_at(
+    position: int,
+    calls: list[Call],
+    here: list[bool],
+    dues: list[datetime],
+    origin: Origin | None,
+    paces: _Paces,
+    show_chance: float,
+) -> datetime:
+    """When the call at ``position`` is due, given when the calls before it are due."""
+    pace = paces[calls[position][1]]
+    if not position:
+        return max(origin[0] + origin[1].consult, pace.earliest) if origin else pace.earliest
+    before = paces[calls[position - 1][1]]
+    return max(dues[position - 1] + _turn(before, here[position - 1], show_chance), pace.earliest)
 
 
 def _unchanged_prefix(
-    last: Walk | None, serving: Token | None, origin: Origin | None, calls: list[Call], paces: _Paces
+    last: Walk | None,
+    serving: Token | None,
+    origin: Origin | None,
+    calls: list[Call],
+    here: list[bool],
+    paces: _Paces,
+    show_chance: float,
 ) -> int:
-    """How many calls from the start keep the ETAs of the last walk: the same patient in consultation (called at
-    the same time, consulting as long), the same calls in the same slots, and for every slot among them the same
-    consultation length and the same ETA for its first call. (Only the walk sets an ETA; a token that loses its
-    place in the call order is no longer a call.)
+    """How many calls from the start keep when the last walk had them due: the same patient in consultation
+    (called at the same time, consulting as long), the same calls in the same slots with the same patients here,
+    and for every slot among them the same consultation length and the same due time for its first call. (Only the
+    walk sets an ETA; a token that loses its place in the call order is no longer a call.)
 
-    Once a slot has started its ``earliest`` follows ``now``, but it only decides an ETA that would otherwise come
-    sooner. ETAs rise along the walk, so when a slot's first call keeps its ETA, none of its later calls waits for
-    ``earliest``: a day in progress keeps its ETAs while the doctor keeps time."""
-    if last is None or last.serving is not serving:
+    Once a slot has started its ``earliest`` follows ``now``, but it only decides a due time that would otherwise
+    come sooner. Due times rise along the walk, so when a slot's first call keeps its time, none of its later calls
+    waits for ``earliest``: a day in progress keeps its ETAs while the doctor keeps time."""
+    if last is None or last.serving is not serving or last.show_chance != show_chance:
         return 0
     if origin and last.origin and origin[1].consult != last.origin[1].consult:
         return 0  # the same patient, so called at the same time
     same = 0
-    for (token, slot), (old_token, old_slot) in zip(calls, last.calls, strict=False):
-        if token is not old_token or slot is not old_slot:
+    for (token, slot), present, (old_token, old_slot), was in zip(calls, here, last.calls, last.here, strict=False):
+        if token is not old_token or slot is not old_slot or present is not was:
             break
         same += 1
     for slot, first in last.firsts.items():
@@ -92,34 +109,37 @@ def _unchanged_prefix(
             break
         pace, old = paces[slot], last.paces[slot]
         if pace != old and (
-            pace.consult != old.consult or _eta_at(first, calls, last.etas, origin, paces) != last.etas[first]
+            pace.consult != old.consult
+            or _due_at(first, calls, here, last.dues, origin, paces, show_chance) != last.dues[first]
         ):
             return first
     return same
 
 
-def recompute_etas(day: Day, now: datetime) -> list[tuple[Token, datetime | None]]:
-    """Set every confirmed token's ETA: the patient in consultation was due when called; then, in the order
-    the doctor calls them, ``max(slot start, now, doctor resumes, previous ETA + consult minutes)``.
+def recompute_etas(day: Day, now: datetime, show_chance: float) -> list[tuple[Token, datetime | None]]:
+    """Set every confirmed token's ETA. The patient in consultation was due when called; then, in the order the
+    doctor is expected to call (``Day.expected_calls``), each call is due at ``max(slot start, now, doctor
+    resumes, previous call due + its turn)``, the turn being a consultation for a patient here and ``show_chance``
+    of one for a patient not here yet; the ETA is that time rounded up to the minute.
 
     Consult minutes are the doctor's measured average when known. Pending and finished tokens have none.
     Returns the tokens whose ETA changed, with the old value.
     """
     serving = day.serving()
-    calls = day.calls(now)
+    calls = day.expected_calls(now)
+    here = [token.checked_in_at is not None for token, _ in calls]
     paces = _Paces(day, now)
     origin = _origin(serving, day.slot(serving.slot_id) if serving is not None else None, paces)
     last = day.eta_walk
-    same = _unchanged_prefix(last, serving, origin, calls, paces)
-    etas = last.etas[:same] if last is not None and same else []
+    same = _unchanged_prefix(last, serving, origin, calls, here, paces, show_chance)
+    dues = last.dues[:same] if last is not None and same else []
     firsts = {slot: first for slot, first in last.firsts.items() if first < same} if last is not None else {}
+    previous: datetime | None = None
+    turn = timedelta(0)
     if same:
-        previous: datetime | None = etas[-1]
-        before: Pace | None = paces[calls[same - 1][1]]
+        previous, turn = dues[-1], _turn(paces[calls[same - 1][1]], here[same - 1], show_chance)
     elif origin is not None:
-        previous, before = origin
-    else:
-        previous = before = None
+        previous, turn = origin[0], origin[1].consult
     changed: list[tuple[Token, datetime | None]] = []
     walking: Slot | None = None  # calls come slot by slot (check-ins aside): a pace is looked up once per run
     pace: Pace
@@ -127,9 +147,10 @@ def recompute_etas(day: Day, now: datetime) -> list[tuple[Token, datetime | None
         if slot is not walking:
             walking, pace = slot, paces[slot]
             firsts.setdefault(slot, position)
-        eta = pace.first if previous is None or before is None else _next_eta(previous, before, pace, slot)
-        previous, before = eta, pace
-        etas.append(eta)
+        due = pace.earliest if previous is None else max(previous + turn, pace.earliest)
+        previous, turn = due, _turn(pace, here[position], show_chance)
+        dues.append(due)
+        eta = _told(due, slot)
         if token.estimated_time != eta:
             changed.append((token, token.estimated_time))
             token.estimated_time = eta
@@ -146,5 +167,5 @@ def recompute_etas(day: Day, now: datetime) -> list[tuple[Token, datetime | None
         if token.estimated_time is not None and token not in timed and token.status.is_active:
             changed.append((token, token.estimated_time))
             token.estimated_time = None
-    day.eta_walk = Walk(serving, origin, calls, etas, dict(paces), firsts)
+    day.eta_walk = Walk(serving, origin, calls, here, dues, dict(paces), firsts, show_chance)
     return changed

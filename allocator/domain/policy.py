@@ -15,4 +15,5 @@ class Policy:
     day_updates_from: time = time(7)  # on the day, from then on, ETA notices add up small moves (D33)
     no_show_grace: timedelta = timedelta(minutes=15)
     recall_after_patients: int = 2
-    consult_smoothing: float = 0.3  # weight of the newest measured consultation in the moving average
+    consult_smoothing: float = 0.1  # weight of the newest measured consultation in the moving average
+    show_chance: float = 0.8  # a confirmed patient not yet here counts as this share of a consultation in the ETAs

@@ -84,7 +84,7 @@ def settle(ws: Workspace, day: Day, now: datetime, cause: Cause, told: Collectio
     """``told``: patients already getting their own message from this command (no second notice)."""
     promoted = _promote_waitlist(ws, day, now)
     refresh_slot_status(ws, day, now)
-    eta_changes = recompute_etas(day, now)
+    eta_changes = recompute_etas(day, now, ws.policy.show_chance)
     for token, _ in eta_changes:
         ws.touch_token(token, now)
     notices = [

@@ -166,5 +166,5 @@ async def test_what_a_patient_was_told_is_stored_with_the_token(
     assert walkin["estimatedTime"].startswith("2026-12-01T09:00")
     assert (stored["announced_eta"], stored["estimated_time"] - stored["announced_eta"]) == (
         datetime.fromisoformat(walkin["estimatedTime"]),
-        timedelta(minutes=6),
-    ), "moved 6 minutes back: too little to tell, so the patient still knows 09:00"
+        timedelta(minutes=5),
+    ), "moved 5 minutes back (0.8 of 6, the paid patient not here yet): too little to tell, the patient knows 09:00"

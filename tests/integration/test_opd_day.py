@@ -119,11 +119,11 @@ async def test_etas_follow_measured_consultations_and_the_queue_shows_them(
         clock.advance(timedelta(minutes=4))
 
     live = await (await api.get(f"/api/doctors/{doctor['id']}/queue?date=2026-12-01")).json()
-    assert live["consultMinutes"] == 4.0
+    assert live["consultMinutes"] == 8.9  # 8.86: the planned 10, moved a tenth of the way to each 4 measured
     assert live["nowServing"]["tokenNumber"] == tokens[2]["tokenNumber"]
     assert [t["tokenNumber"] for t in live["next"]] == [t["tokenNumber"] for t in tokens[3:]]
     etas = [t["estimatedTime"][11:16] for t in live["next"]]
-    assert etas == ["09:12", "09:16"]  # called at 09:08, then every 4 measured minutes
+    assert etas == ["09:17", "09:24"]  # called at 09:08, then 8.86 minutes, then 0.8 of it (not here yet)
     assert live["counts"]["completed"] == 2
 
 

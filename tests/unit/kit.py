@@ -56,6 +56,8 @@ from shared.contracts.views import TokenView
 from shared.errors import ErrorCode, Rejection
 
 ZONE = ZoneInfo("Asia/Kolkata")
+# Every patient comes: each one ahead counts a whole consultation in the ETAs, so their arithmetic reads plainly.
+EVERYONE_COMES = Policy(zone=ZONE, show_chance=1.0)
 MONDAY = date(2026, 1, 5)
 SUNDAY = date(2026, 1, 11)
 
@@ -116,9 +118,10 @@ class Clinic:
         specialization: str = "ENT",
         working_days: tuple[Weekday, ...] | None = None,
         room: str | None = None,
+        policy: Policy | None = None,
     ) -> "Clinic":
         now = now or at(8)
-        ws = Workspace(Policy(zone=ZONE), new_id=uuid4)
+        ws = Workspace(policy or Policy(zone=ZONE), new_id=uuid4)
         doctor_id = _create_doctor(ws, "D1", "Dr. Test", specialization, templates, now, working_days, room)
         ws.changes.events.clear()
         return cls(ws=ws, doctor_id=doctor_id, now=now)

@@ -1,6 +1,7 @@
 """The OPD day as it happens, on a controlled clock: the clock's housekeeping, calling patients, measured
 consultations, a late doctor, recalls and check-ins (issue #4, DESIGN §2)."""
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,9 +25,10 @@ from shared.contracts.reasons import ReasonCode
 from shared.contracts.values import SlotStatus, TokenSource, TokenStatus
 from shared.errors import ErrorCode
 
-from .kit import MONDAY, Clinic, at, event_types, events_of, rejected, template, type_of
+from .kit import EVERYONE_COMES, MONDAY, Clinic, at, event_types, events_of, rejected, template, type_of
 
 MORNING = "09:00-10:00"
+AS_MEASURED = replace(EVERYONE_COMES, consult_smoothing=1.0)  # the last consultation measured is the pace
 LATE = "10:00-11:00"
 AFTERNOON = "14:00-15:00"
 
@@ -327,7 +329,7 @@ def _morning_of(clinic: Clinic, patients: int) -> list[str]:
     return numbers
 
 
-def test_the_first_measured_consultation_is_taken_as_is_and_spaces_the_etas() -> None:
+def test_the_first_measured_consultation_moves_the_planned_pace_a_little_and_spaces_the_etas() -> None:
     clinic = Clinic.open(template(MORNING, capacity=6, reserved=0))  # 10 planned minutes
     _, _, third, fourth = _morning_of(clinic, 4)
     clinic.call_next()
@@ -335,8 +337,8 @@ def test_the_first_measured_consultation_is_taken_as_is_and_spaces_the_etas() ->
 
     clinic.call_next()  # first seen in 8 minutes, second called at 09:08
 
-    assert clinic.day.doctor.consult_minutes == 8
-    assert _etas(clinic, third, fourth) == [at(9, 16), at(9, 24)]
+    assert clinic.day.doctor.consult_minutes == pytest.approx(9.8)  # 0.9 * 10 planned + 0.1 * 8 measured
+    assert _etas(clinic, third, fourth) == [at(9, 18), at(9, 28)]  # 09:17:48 and 09:27:36, told to the minute
 
 
 def test_later_consultations_follow_a_moving_average() -> None:
@@ -347,9 +349,9 @@ def test_later_consultations_follow_a_moving_average() -> None:
     clinic.call_next()
     clinic.wait(18)
 
-    clinic.call_next()  # 0.7 * 8 + 0.3 * 18 = 11 minutes; the third called at 09:26
+    clinic.call_next()  # 0.9 * 9.8 + 0.1 * 18 = 10.62 minutes; the third called at 09:26
 
-    assert clinic.day.doctor.consult_minutes == pytest.approx(11)
+    assert clinic.day.doctor.consult_minutes == pytest.approx(10.62)
     assert _etas(clinic, fourth, fifth) == [at(9, 37), at(9, 48)]
 
 
@@ -359,12 +361,12 @@ def test_absurd_consultation_durations_are_ignored(duration: timedelta) -> None:
     _, second = _morning_of(clinic, 2)
     clinic.call_next()
     clinic.wait(8)
-    clinic.call_next()  # a real measurement: 8 minutes
+    clinic.call_next()  # a real measurement: 8 minutes, against 10 planned
     clinic.now += duration
 
     clinic.complete(second)
 
-    assert clinic.day.doctor.consult_minutes == 8
+    assert clinic.day.doctor.consult_minutes == pytest.approx(9.8)  # the 8 minutes only
 
 
 def test_an_absurd_first_duration_leaves_the_planned_pace() -> None:
@@ -380,7 +382,7 @@ def test_an_absurd_first_duration_leaves_the_planned_pace() -> None:
 
 
 def test_eta_changes_are_announced_only_when_they_cross_the_threshold_with_the_reason() -> None:
-    clinic = Clinic.open(template(MORNING, capacity=6, reserved=0))  # 10 planned minutes
+    clinic = Clinic.open(template(MORNING, capacity=6, reserved=0), policy=AS_MEASURED)  # 10 planned minutes
     numbers = [clinic.book().short_number for _ in range(5)]
     clinic.now = at(9)
     for number in numbers[:3]:
@@ -405,7 +407,9 @@ def test_eta_changes_are_announced_only_when_they_cross_the_threshold_with_the_r
 
 
 def test_a_late_doctor_shifts_every_waiting_patients_eta_from_the_slot_start() -> None:
-    clinic = Clinic.open(template(MORNING, capacity=6, reserved=1), now=at(8, 30))  # 10 planned minutes
+    clinic = Clinic.open(  # 10 planned minutes
+        template(MORNING, capacity=6, reserved=1), now=at(8, 30), policy=EVERYONE_COMES
+    )
     numbers = [clinic.book().short_number for _ in range(3)]
     assert _etas(clinic, *numbers) == [at(9), at(9, 10), at(9, 20)]
 
@@ -415,7 +419,7 @@ def test_a_late_doctor_shifts_every_waiting_patients_eta_from_the_slot_start() -
 
 
 def test_every_waiting_patient_whose_time_moved_is_told_of_the_delay_once_with_the_new_time() -> None:
-    clinic = Clinic.open(template(MORNING, capacity=6, reserved=1), now=at(8, 50))
+    clinic = Clinic.open(template(MORNING, capacity=6, reserved=1), now=at(8, 50), policy=EVERYONE_COMES)
     numbers = [clinic.book().short_number for _ in range(3)]
     clinic.take_events()
 

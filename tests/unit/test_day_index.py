@@ -13,10 +13,11 @@ from allocator.domain.day import SEATED, Day
 from allocator.domain.eta import recompute_etas
 from allocator.domain.index import TokenIndex
 from allocator.domain.model import Token
+from allocator.domain.policy import Policy
 from shared.contracts.values import SlotStatus, TokenSource, TokenStatus
 from shared.errors import Rejection
 
-from .kit import Clinic, at, template
+from .kit import ZONE, Clinic, at, template
 
 LABELS = ("09:00-10:00", "10:00-11:00", "11:00-12:00")
 SOURCES = tuple(TokenSource)
@@ -113,12 +114,14 @@ def _check_index(day: Day, clinic: Clinic) -> None:
         assert day.any_regular_seat(slot, clinic.now, release) == fits
 
 
-def _naive_etas(day: Day, now: datetime) -> dict[Token, datetime]:
-    """The ETA walk as first written: every confirmed token, from the patient in consultation on."""
+def _naive_etas(day: Day, now: datetime, show_chance: float) -> dict[Token, datetime]:
+    """The ETA walk done whole: from the patient in consultation on, in the order the doctor is expected to call
+    (patients here first in the slots that have started, then the rest in queue order), each call due when the one
+    before it ends, a patient not here yet counting ``show_chance`` of a consultation; told rounded up."""
     etas: dict[Token, datetime] = {}
     serving = day.serving()
-    previous = serving.called_at if serving else None
-    consult = timedelta(minutes=day.consult_minutes(day.slot(serving.slot_id))) if serving else timedelta(0)
+    due = serving.called_at if serving else None
+    turn = timedelta(minutes=day.consult_minutes(day.slot(serving.slot_id))) if serving else timedelta(0)
     waiting = [
         t
         for slot in day.slots
@@ -127,47 +130,52 @@ def _naive_etas(day: Day, now: datetime) -> dict[Token, datetime]:
         if t.called_at is None
     ]
     started = [t for t in waiting if day.slot(t.slot_id).starts_at <= now]
-    pool = started or waiting
-    order = [t for t in pool if t.checked_in_at] + [t for t in pool if not t.checked_in_at]
-    for token in order + [t for t in waiting if t not in pool]:
+    later = [t for t in waiting if t not in started]
+    order = [t for t in started if t.checked_in_at] + [t for t in started if not t.checked_in_at] + later
+    for token in order:
         slot = day.slot(token.slot_id)
         candidates = [slot.starts_at, now, *([day.resume_at] if day.resume_at else [])]
-        candidates += [previous + consult] if previous is not None else []
-        latest = max(candidates)
-        floored = latest.replace(second=0, microsecond=0)
-        eta = (floored if floored == latest else floored + timedelta(minutes=1)).astimezone(slot.starts_at.tzinfo)
+        candidates += [due + turn] if due is not None else []
+        due = max(candidates)
+        floored = due.replace(second=0, microsecond=0)
+        etas[token] = (floored if floored == due else floored + timedelta(minutes=1)).astimezone(slot.starts_at.tzinfo)
         consult = timedelta(minutes=day.consult_minutes(slot))
-        previous = etas[token] = eta
+        turn = consult if token.checked_in_at else consult * show_chance
     return etas
 
 
-def _check_etas(day: Day, settled_at: datetime) -> None:
-    """The stored ETAs are those a full walk gives, and walking again changes nothing."""
-    expected = _naive_etas(day, settled_at)
+def _check_etas(day: Day, settled_at: datetime, show_chance: float) -> None:
+    """The stored ETAs are those a whole walk gives, and walking again changes nothing."""
+    expected = _naive_etas(day, settled_at, show_chance)
     serving = day.serving()
     for token in day.tokens:
         if token in expected:
             assert token.estimated_time == expected[token]
         elif token.status.is_active and token is not serving:
             assert token.estimated_time is None
-    assert recompute_etas(day, settled_at) == []
+    assert recompute_etas(day, settled_at, show_chance) == []
 
 
 @settings(max_examples=200, deadline=None)
-@given(capacities=st.tuples(*[st.integers(1, 4)] * 3), script=st.lists(steps, min_size=10, max_size=45))
-def test_the_index_and_the_etas_agree_with_the_token_list(capacities: tuple[int, ...], script: list[Step]) -> None:
-    """Small slots, so that waitlists form, are promoted and roll over."""
-    clinic = Clinic.open(*(template(label, c, c // 3) for label, c in zip(LABELS, capacities, strict=True)), now=at(8))
-    settled_at: datetime | None = clinic.now  # None: a check-in changed the call order without settling
+@given(
+    capacities=st.tuples(*[st.integers(1, 4)] * 3),
+    show_chance=st.sampled_from((0.0, 0.8, 1.0)),
+    script=st.lists(steps, min_size=10, max_size=45),
+)
+def test_the_index_and_the_etas_agree_with_the_token_list(
+    capacities: tuple[int, ...], show_chance: float, script: list[Step]
+) -> None:
+    """Small slots, so that waitlists form, are promoted and roll over; every command settles the day, a check-in
+    too (its patient now counts a whole consultation, and in a slot that has started goes first)."""
+    templates = (template(label, c, c // 3) for label, c in zip(LABELS, capacities, strict=True))
+    clinic = Clinic.open(*templates, now=at(8), policy=Policy(zone=ZONE, show_chance=show_chance))
+    settled_at = clinic.now
     for step in script:
-        try:
+        with contextlib.suppress(Rejection):
             _apply(clinic, step)
-            settled_at = None if step.action == "check_in" else clinic.now
-        except Rejection:
-            pass
+            settled_at = clinic.now
         _check_index(clinic.day, clinic)
-        if settled_at is not None:
-            _check_etas(clinic.day, settled_at)
+        _check_etas(clinic.day, settled_at, show_chance)
 
 
 @settings(max_examples=40, deadline=None)

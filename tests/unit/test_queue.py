@@ -14,7 +14,7 @@ from shared.contracts.reasons import ReasonCode
 from shared.contracts.values import TokenSource, TokenStatus
 from shared.errors import ErrorCode
 
-from .kit import MONDAY, Clinic, at, event_types, events_of, rejected, template, type_of
+from .kit import EVERYONE_COMES, MONDAY, Clinic, at, event_types, events_of, rejected, template, type_of
 
 MORNING = "09:00-10:00"
 LATE = "10:00-11:00"
@@ -28,7 +28,7 @@ def _etas(clinic: Clinic, *numbers: str) -> list[datetime | None]:
 
 
 def test_positions_and_etas_follow_priority_then_arrival() -> None:
-    clinic = Clinic.open(template(MORNING, capacity=6, reserved=1))  # 10 consult minutes
+    clinic = Clinic.open(template(MORNING, capacity=6, reserved=1), policy=EVERYONE_COMES)  # 10 consult minutes
     walkin = clinic.book(source=TokenSource.WALKIN)
     online = clinic.book(source=TokenSource.ONLINE)
     followup = clinic.book(source=TokenSource.FOLLOWUP)
@@ -42,7 +42,7 @@ def test_positions_and_etas_follow_priority_then_arrival() -> None:
 
 
 def test_etas_start_no_earlier_than_now() -> None:
-    clinic = Clinic.open(template(MORNING, capacity=4), now=at(9, 20) + timedelta(seconds=30))
+    clinic = Clinic.open(template(MORNING, capacity=4), now=at(9, 20) + timedelta(seconds=30), policy=EVERYONE_COMES)
 
     first, second = clinic.book(), clinic.book()
 
@@ -50,7 +50,7 @@ def test_etas_start_no_earlier_than_now() -> None:
 
 
 def test_etas_carry_over_into_the_next_slot() -> None:
-    clinic = Clinic.open(template(MORNING, capacity=2, reserved=1), template(LATE, capacity=2))
+    clinic = Clinic.open(template(MORNING, capacity=2, reserved=1), template(LATE, capacity=2), policy=EVERYONE_COMES)
     morning = clinic.book(slot=MORNING)
     later = clinic.book(slot=LATE)
 
@@ -76,7 +76,9 @@ def test_the_next_slots_etas_follow_the_pace_of_the_patient_in_consultation() ->
 
 def test_a_slots_new_consultation_length_moves_its_later_patients() -> None:
     """The slot's first patient keeps their time (the slot's start); the one after them moves with the new length."""
-    clinic = Clinic.open(template(MORNING, capacity=4), template(LATE, capacity=4), now=at(8))  # 15 minutes each
+    clinic = Clinic.open(  # 15 minutes each
+        template(MORNING, capacity=4), template(LATE, capacity=4), now=at(8), policy=EVERYONE_COMES
+    )
     clinic.book(slot=LATE)
     second = clinic.book(slot=LATE)
     assert _etas(clinic, second.short_number) == [at(10, 15)]
@@ -87,7 +89,7 @@ def test_a_slots_new_consultation_length_moves_its_later_patients() -> None:
 
 
 def test_on_the_day_etas_hold_while_the_doctor_keeps_time_and_follow_the_clock_after() -> None:
-    clinic = Clinic.open(template(MORNING, capacity=6), now=at(8))  # 10 minutes each
+    clinic = Clinic.open(template(MORNING, capacity=6), now=at(8), policy=EVERYONE_COMES)  # 10 minutes each
     clinic.book()
     second = clinic.book()
     clinic.wait(minutes=60)
@@ -104,7 +106,9 @@ def test_on_the_day_etas_hold_while_the_doctor_keeps_time_and_follow_the_clock_a
 
 
 def test_a_later_emergency_is_seen_first_and_pushes_the_others() -> None:
-    clinic = Clinic.open(template(MORNING, capacity=5, reserved=1), now=at(8, 55))  # 12 consult minutes
+    clinic = Clinic.open(  # 12 consult minutes
+        template(MORNING, capacity=5, reserved=1), now=at(8, 55), policy=EVERYONE_COMES
+    )
     first, second = clinic.book(), clinic.book(source=TokenSource.FOLLOWUP)
     clinic.take_events()
 
@@ -146,7 +150,9 @@ def _two_seated_two_waiting(clinic: Clinic) -> tuple[str, str, str, str]:
 
 
 def test_on_the_day_small_eta_shifts_are_told_once_they_add_up_to_the_threshold() -> None:
-    clinic = Clinic.open(template(MORNING, capacity=10, reserved=0), now=at(8, 45))  # 6 minutes each
+    clinic = Clinic.open(  # 6 minutes each
+        template(MORNING, capacity=10, reserved=0), now=at(8, 45), policy=EVERYONE_COMES
+    )
     walkin = clinic.book()
     clinic.take_events()
 
@@ -163,7 +169,7 @@ def test_on_the_day_small_eta_shifts_are_told_once_they_add_up_to_the_threshold(
 
 def test_a_move_hours_ahead_is_told_once_it_is_large_against_the_time_to_go() -> None:
     """12 minutes later matters 15 minutes before the time, not two hours before it (it may well move back)."""
-    clinic = Clinic.open(template(MORNING, capacity=10, reserved=0))  # 08:00; 6 minutes each
+    clinic = Clinic.open(template(MORNING, capacity=10, reserved=0), policy=EVERYONE_COMES)  # 08:00; 6 minutes each
     walkin = clinic.book()
     clinic.book(source=TokenSource.PRIORITY)
     clinic.book(source=TokenSource.PRIORITY)
@@ -195,7 +201,9 @@ def test_patients_in_the_waiting_room_get_no_eta_notices() -> None:
 def test_the_day_before_small_shifts_are_not_told_and_the_morning_tells_what_they_added_up_to() -> None:
     """Tomorrow's times are tentative: a notice for every few bookings ahead would be noise. On the day, the
     clock tells each patient whose ETA moved enough since they were told, once."""
-    clinic = Clinic.open(template(MORNING, capacity=10, reserved=0), now=at(20) - timedelta(days=1))
+    clinic = Clinic.open(
+        template(MORNING, capacity=10, reserved=0), now=at(20) - timedelta(days=1), policy=EVERYONE_COMES
+    )
     walkin = clinic.book(date=MONDAY)
     clinic.book(source=TokenSource.PRIORITY, date=MONDAY)
     clinic.book(source=TokenSource.PRIORITY, date=MONDAY)

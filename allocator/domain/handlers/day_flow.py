@@ -6,7 +6,7 @@ from typing import Any
 from allocator.domain.context import CommandContext
 from allocator.domain.day import Day
 from allocator.domain.handlers.common import invalid_transition, refuse_duplicate, require_doctor, require_token
-from allocator.domain.model import Doctor, Token
+from allocator.domain.model import Token
 from allocator.domain.outcome import Outcome
 from allocator.domain.settle import settle, worth_telling
 from allocator.domain.views import token_view
@@ -48,21 +48,22 @@ def _settle_and_tell(ws: Workspace, day: Day, now: datetime, cause: Cause, told:
         ws.emit(notice.kind, notice.doctor_id, notice.payload)
 
 
-def _learn_pace(ws: Workspace, doctor: Doctor, token: Token, now: datetime) -> None:
-    """Fold a measured consultation (call → complete) into the doctor's moving average."""
+def _learn_pace(ws: Workspace, day: Day, token: Token, now: datetime) -> None:
+    """Fold a measured consultation (call → complete) into the doctor's moving average, which starts from the
+    slot's planned pace: one consultation, long or short, moves it a little, not all the way."""
     if token.called_at is None:
         return
     minutes = (now - token.called_at).total_seconds() / 60
     if not MIN_MEASURED_MINUTES <= minutes <= MAX_MEASURED_MINUTES:
         return  # a forgotten "complete" or a double click says nothing about the doctor's pace
     weight = ws.policy.consult_smoothing
-    previous = doctor.consult_minutes
-    doctor.consult_minutes = minutes if previous is None else (1 - weight) * previous + weight * minutes
-    ws.touch_doctor(doctor)
+    previous = day.consult_minutes(day.slot(token.slot_id))
+    day.doctor.consult_minutes = (1 - weight) * previous + weight * minutes
+    ws.touch_doctor(day.doctor)
 
 
 def _complete(ws: Workspace, day: Day, token: Token, now: datetime) -> dict[str, Any]:
-    _learn_pace(ws, day.doctor, token, now)
+    _learn_pace(ws, day, token, now)
     day.set_status(token, TokenStatus.COMPLETED)
     token.completed_at = now
     token.estimated_time = None
@@ -119,7 +120,9 @@ def complete_token(ws: Workspace, command: CompleteToken, ctx: CommandContext) -
 
 
 def check_in(ws: Workspace, command: CheckIn, ctx: CommandContext) -> Outcome:
-    """The patient is here. A no-show arriving late the same day is re-queued at the end of their class."""
+    """The patient is here: the ETAs are walked again (a patient here takes a whole consultation, and in a slot
+    that has started goes before those not here yet). A no-show arriving late the same day is re-queued at the end
+    of their class."""
     payload = command.payload
     day, token = require_token(ws, payload.doctor_id, payload.token_id)
     if token.status is TokenStatus.NO_SHOW:
@@ -129,6 +132,7 @@ def check_in(ws: Workspace, command: CheckIn, ctx: CommandContext) -> Outcome:
     if token.checked_in_at is None:
         token.checked_in_at = ctx.now
         ws.touch_token(token, ctx.now)
+        _settle_and_tell(ws, day, ctx.now, _queue_changed(f"token {token.short_number} checked in"), {token.id})
         return Outcome({"token": _tell(ws, day, TokenCheckedIn, token)})
     return Outcome({"token": token_view(day, token).model_dump(mode="json")})
 
