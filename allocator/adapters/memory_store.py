@@ -6,7 +6,6 @@ The seat-count constraints stay PostgreSQL's (the last line of defence, tested a
 """
 
 import copy
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from uuid import UUID
@@ -91,12 +90,10 @@ class MemoryStore:
         self.leases[shard] = self.leases.get(shard, 0) + 1
         return self.leases[shard]
 
-    async def stored_replies(self, command_ids: Iterable[UUID]) -> dict[UUID, StoredReply]:
-        return {command_id: self.inbox[command_id] for command_id in command_ids if command_id in self.inbox}
-
     async def commit(self, batch: BatchWrite) -> dict[UUID, StoredReply]:
         self._check_lease(batch.shard, batch.epoch)
-        found = await self.stored_replies(row.command.command_id for row in batch.inbox)
+        ids = [row.command.command_id for row in batch.inbox]
+        found = {command_id: self.inbox[command_id] for command_id in ids if command_id in self.inbox}
         if found:
             return found
         self.published.update(batch.published)

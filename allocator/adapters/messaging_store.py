@@ -1,13 +1,13 @@
 """Inbox (command id → stored reply), outbox (events to publish) and shard leases (fencing) in Postgres."""
 
-from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
 import asyncpg
 import orjson
 
-from allocator.service.ports import Fenced, InboxRow, StoredReply
+from allocator.adapters import repository
+from allocator.service.ports import BatchWrite, Fenced, InboxRow, StoredReply
 from shared.codec import encode
 from shared.contracts.events import EventBase
 from shared.contracts.replies import Reply
@@ -38,19 +38,11 @@ async def check_lease(connection: asyncpg.Connection, shard: int, epoch: int) ->
         raise Fenced(f"shard {shard}: epoch {epoch} is no longer current")
 
 
-async def stored_replies(connection: asyncpg.Connection, command_ids: Iterable[UUID]) -> dict[UUID, StoredReply]:
-    rows = await connection.fetch(
-        "SELECT command_id, payload_hash, reply, issuer FROM inbox WHERE command_id = any($1::uuid[])",
-        list(command_ids),
-    )
-    return {row["command_id"]: _stored(row) for row in rows}
-
-
 def _stored(row: Any) -> StoredReply:
     return StoredReply(row["payload_hash"], Reply.model_validate(row["reply"]), row["issuer"])
 
 
-def inbox_rows(rows: list[InboxRow]) -> list[dict[str, object]]:
+def _inbox_rows(rows: list[InboxRow]) -> list[dict[str, object]]:
     """The rows as ``opd_commit_batch`` reads them (the function adds shard and epoch)."""
     return [
         {
@@ -66,7 +58,7 @@ def inbox_rows(rows: list[InboxRow]) -> list[dict[str, object]]:
     ]
 
 
-def outbox_rows(events: list[EventBase]) -> list[dict[str, object]]:
+def _outbox_rows(events: list[EventBase]) -> list[dict[str, object]]:
     return [
         {
             "event_id": e.event_id,
@@ -79,34 +71,30 @@ def outbox_rows(events: list[EventBase]) -> list[dict[str, object]]:
     ]
 
 
-async def commit_batch(connection: asyncpg.Connection, shard: int, epoch: int, **arguments: object) -> list[Any]:
-    """One call of ``opd_commit_batch``: the stored outcomes it found (nothing written then), else ``[]``."""
+async def commit_batch(connection: asyncpg.Connection, batch: BatchWrite) -> dict[UUID, StoredReply]:
+    """One call of ``opd_commit_batch``: the outcomes it found already (it wrote nothing then), else ``{}``."""
+    state = repository.changed_rows(batch.changes)
     try:
         found = await connection.fetchval(
-            """SELECT opd_commit_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)""",
-            shard,
-            epoch,
-            arguments["command_ids"],
-            arguments["published"],
-            arguments["doctors"],
-            arguments["days"],
-            arguments["template_doctors"],
-            arguments["templates"],
-            arguments["slots"],
-            arguments["tokens"],
-            arguments["inbox"],
-            arguments["outbox"],
+            "SELECT opd_commit_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            batch.shard,
+            batch.epoch,
+            [row.command.command_id for row in batch.inbox],
+            batch.published,
+            state.doctors,
+            state.days,
+            state.template_doctors,
+            state.templates,
+            state.slots,
+            state.tokens,
+            _inbox_rows(batch.inbox),
+            _outbox_rows(batch.outbox),
         )
     except asyncpg.PostgresError as exc:
         if getattr(exc, "sqlstate", None) == FENCED:
-            raise Fenced(f"shard {shard}: epoch {epoch} is no longer current") from exc
+            raise Fenced(f"shard {batch.shard}: epoch {batch.epoch} is no longer current") from exc
         raise
-    return found or []
-
-
-def stored_from(found: list[Any]) -> dict[UUID, StoredReply]:
-    """The outcomes ``opd_commit_batch`` returned instead of writing."""
-    return {UUID(row["command_id"]): _stored(row) for row in found}
+    return {UUID(row["command_id"]): _stored(row) for row in found or []}
 
 
 async def record_failure(connection: asyncpg.Connection, shard: int, epoch: int, row: InboxRow) -> None:

@@ -1,6 +1,5 @@
 """The processor's ports over a PostgreSQL pool: reads on pooled sessions, each batch's write in one call."""
 
-from collections.abc import Iterable
 from datetime import date
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -58,23 +57,9 @@ class PostgresStore:
         async with self.pool.acquire() as connection:
             return await messages.acquire_lease(connection, shard, holder)
 
-    async def stored_replies(self, command_ids: Iterable[UUID]) -> dict[UUID, StoredReply]:
-        async with self.pool.acquire() as connection:
-            return await messages.stored_replies(connection, command_ids)
-
     async def commit(self, batch: BatchWrite) -> dict[UUID, StoredReply]:
         async with self.pool.acquire() as connection:
-            found = await messages.commit_batch(
-                connection,
-                batch.shard,
-                batch.epoch,
-                command_ids=[row.command.command_id for row in batch.inbox],
-                published=batch.published,
-                inbox=messages.inbox_rows(batch.inbox),
-                outbox=messages.outbox_rows(batch.outbox),
-                **repository.changed_rows(batch.changes),
-            )
-        return messages.stored_from(found)
+            return await messages.commit_batch(connection, batch)
 
     async def record_failure(self, shard: int, epoch: int, row: InboxRow) -> None:
         async with self.pool.acquire() as connection:

@@ -2,6 +2,7 @@
 
 from collections import Counter, defaultdict
 from datetime import date, datetime
+from typing import NamedTuple
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -315,19 +316,27 @@ def _slot_row(s: Slot) -> dict[str, object]:
     }  # fmt: skip
 
 
-def changed_rows(changes: Changes) -> dict[str, object]:
-    """What the batch changed, as the arguments of ``opd_commit_batch`` (rows keyed by column).
+class ChangedRows(NamedTuple):
+    """What a batch changed, table by table, as rows keyed by column (``opd_commit_batch``'s arguments)."""
 
-    Tokens that free a seat come before those that take one, so that the seat checks hold row by row.
-    """
+    doctors: list[dict[str, object]]
+    days: list[dict[str, object]]
+    template_doctors: list[UUID]
+    templates: list[dict[str, object]]
+    slots: list[dict[str, object]]
+    tokens: list[dict[str, object]]
+
+
+def changed_rows(changes: Changes) -> ChangedRows:
+    """Tokens that free a seat come before those that take one, so that the seat checks hold row by row."""
     ordered = sorted(changes.tokens.values(), key=lambda t: t.status in SEATED)
-    return {
-        "doctors": [_doctor_row(d) for d in changes.doctors.values()],
-        "days": [_day_settings_row(d) for d in changes.days.values()],
-        "template_doctors": list(changes.templates),
-        "templates": [
+    return ChangedRows(
+        doctors=[_doctor_row(d) for d in changes.doctors.values()],
+        days=[_day_settings_row(d) for d in changes.days.values()],
+        template_doctors=list(changes.templates),
+        templates=[
             _template_row(doctor_id, t) for doctor_id in changes.templates for t in changes.doctors[doctor_id].templates
         ],
-        "slots": [_slot_row(s) for s in changes.slots.values()],
-        "tokens": [_token_row(t) for t in ordered],
-    }
+        slots=[_slot_row(s) for s in changes.slots.values()],
+        tokens=[_token_row(t) for t in ordered],
+    )

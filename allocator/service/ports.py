@@ -1,6 +1,5 @@
 """What the batch processor needs from storage, as ports: the adapters (PostgreSQL, in memory) implement them."""
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
@@ -87,8 +86,6 @@ class MessageStore(Protocol):
     async def acquire_lease(self, shard: int, holder: str) -> int:
         """Take the shard by bumping its epoch; every earlier holder is fenced from now on."""
         ...
-
-    async def stored_replies(self, command_ids: Iterable[UUID]) -> dict[UUID, StoredReply]: ...
 
     async def commit(self, batch: BatchWrite) -> dict[UUID, StoredReply]:
         """Write the batch atomically; raise ``Fenced`` if its epoch is stale.

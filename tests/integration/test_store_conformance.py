@@ -112,7 +112,7 @@ async def test_a_stale_epoch_commits_nothing(
     with pytest.raises(Fenced):
         await store.record_failure(0, first, row)
 
-    assert await store.stored_replies([command.command_id]) == {}
+    assert await store.commit(BatchWrite(0, second, Changes(), inbox=[row])) == {}, "nothing was recorded"
 
 
 async def test_a_command_with_an_outcome_already_makes_the_commit_write_nothing_and_return_it(
@@ -132,7 +132,7 @@ async def test_a_command_with_an_outcome_already_makes_the_commit_write_nothing_
     assert list(found) == [again.command_id]
     assert found[again.command_id].reply == replies[1]
     assert found[again.command_id].payload_hash == payload_hash(again)
-    assert await store.stored_replies([new.command_id]) == {}, "nothing of the batch was written"
+    assert await store.commit(BatchWrite(0, epoch, Changes(), inbox=rows[1:])) == {}, "nothing was written before"
 
 
 async def test_a_failure_is_recorded_once_and_never_over_an_outcome(
@@ -148,8 +148,8 @@ async def test_a_failure_is_recorded_once_and_never_over_an_outcome(
     await store.record_failure(0, epoch, InboxRow(command, payload_hash(command), refused, "amqp:kiosk"))
     await store.record_failure(0, epoch, InboxRow(command, payload_hash(command), later, "amqp:other"))
 
-    stored = (await store.stored_replies([command.command_id]))[command.command_id]
-    assert (stored.reply, stored.issuer) == (refused, "amqp:kiosk")
+    found = await store.commit(BatchWrite(0, epoch, Changes(), inbox=[InboxRow(command, "", refused, None)]))
+    assert (found[command.command_id].reply, found[command.command_id].issuer) == (refused, "amqp:kiosk")
 
 
 async def test_doctor_codes_are_never_handed_out_twice(store: Store) -> None:
