@@ -63,7 +63,8 @@ async def run_allocator(
     topology = Topology(settings.broker_prefix, settings.shard_count)
     holder = settings.holder_name or f"{socket.gethostname()}:{os.getpid()}"
     batch = BatchSettings(max_size=settings.batch_max_size, linger_seconds=settings.batch_linger_ms / 1000)
-    relay = OutboxRelay(settings.writer_dsn, topology)
+    shards = settings.shard_list()
+    relay = OutboxRelay(settings.writer_dsn, topology, shards)
     broker_users = parse_broker_users(settings.broker_users)
     secret = settings.cancel_code_secret.get_secret_value().encode() if settings.cancel_code_secret else None
     async with AsyncExitStack() as stack:
@@ -77,23 +78,32 @@ async def run_allocator(
             ShardProcessor(
                 store, store, shard, holder, policy, clock, settings.shard_count, outlet=relay, cancel_secret=secret
             )
-            for shard in settings.shard_list()
+            for shard in shards
         ]
         consumers = [ShardConsumer(p, topology, batch, broker_users, settings.public_base_url) for p in processors]
-        shards = settings.shard_list()
 
         async def serve(connection: AbstractConnection) -> None:
             log.info("serving shards %s as %s", shards, holder)
-            async with asyncio.TaskGroup() as tasks:
-                tasks.create_task(relay.run(connection, stop))
-                tasks.create_task(
-                    run_ticker(
-                        connection, topology, shards, settings.tick_seconds, stop, amqp.login_of(settings.amqp_url)
-                    )
-                )
-                tasks.create_task(watch_queues(connection, consumers, stop))
-                for consumer in consumers:
-                    tasks.create_task(consumer.run(connection, stop))
+            relay_stop = asyncio.Event()  # set once the consumers are done: the relay drains what they committed
+            async with asyncio.TaskGroup() as relaying:
+                relaying.create_task(relay.run(connection, relay_stop))
+                try:
+                    async with asyncio.TaskGroup() as tasks:
+                        tasks.create_task(
+                            run_ticker(
+                                connection,
+                                topology,
+                                shards,
+                                settings.tick_seconds,
+                                stop,
+                                amqp.login_of(settings.amqp_url),
+                            )
+                        )
+                        tasks.create_task(watch_queues(connection, consumers, stop))
+                        for consumer in consumers:
+                            tasks.create_task(consumer.run(connection, stop))
+                finally:
+                    relay_stop.set()
 
         async with asyncio.TaskGroup() as tasks:
             tasks.create_task(watch_outbox(pool, stop))

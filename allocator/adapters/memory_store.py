@@ -64,8 +64,12 @@ class MemoryStore:
 
     async def locate_token(self, doctor_id: UUID, ref: str) -> date | None:
         wanted = ref.strip().lower()
+        try:
+            token_id: UUID | None = UUID(wanted)
+        except ValueError:
+            token_id = None
         for token in self.tokens.values():
-            if token.doctor_id == doctor_id and wanted in (str(token.id), token.token_number.lower()):
+            if token.doctor_id == doctor_id and (token.id == token_id or token.token_number.lower() == wanted):
                 return token.date
         return None
 
@@ -98,7 +102,12 @@ class MemoryStore:
             return found
         self.published.update(batch.published)
         changes = batch.changes
-        self.doctors.update(copy.deepcopy(changes.doctors))
+        self._check_unique(batch)
+        for doctor_id, doctor in copy.deepcopy(changes.doctors).items():
+            stored = self.doctors.get(doctor_id)
+            if stored is not None and doctor_id not in changes.templates:  # as PostgreSQL: templates when listed
+                doctor.templates = stored.templates
+            self.doctors[doctor_id] = doctor
         for (doctor_id, day), held in changes.days.items():
             self.day_settings[(doctor_id, day)] = DaySettings(held.delay_minutes, held.delay_reason, held.resume_at)
         self.slots.update(copy.deepcopy(changes.slots))
@@ -112,6 +121,18 @@ class MemoryStore:
     async def record_failure(self, shard: int, epoch: int, row: InboxRow) -> None:
         self._check_lease(shard, epoch)
         self.inbox.setdefault(row.command.command_id, StoredReply(row.payload_hash, row.reply, row.issuer))
+
+    def _check_unique(self, batch: BatchWrite) -> None:
+        """PostgreSQL's unique constraints the processor relies on: token numbers, one sequence per doctor."""
+        numbers = {t.token_number: t.id for t in self.tokens.values()}
+        for token in batch.changes.tokens.values():
+            if numbers.setdefault(token.token_number, token.id) != token.id:
+                raise ValueError(f"duplicate token number {token.token_number}")
+        sequences = {(e.doctor_id, e.sequence) for e in self.outbox}
+        for event in batch.outbox:
+            if (event.doctor_id, event.sequence) in sequences:
+                raise ValueError(f"duplicate event sequence {event.sequence} of doctor {event.doctor_id}")
+            sequences.add((event.doctor_id, event.sequence))
 
     def _check_lease(self, shard: int, epoch: int) -> None:
         if self.leases.get(shard) != epoch:

@@ -117,9 +117,12 @@ async def record_failure(connection: asyncpg.Connection, shard: int, epoch: int,
         )
 
 
-async def unpublished(connection: asyncpg.Connection, limit: int) -> list[Any]:
+async def unpublished(connection: asyncpg.Connection, after: int, limit: int) -> list[Any]:
+    """Unpublished rows with an id above ``after``, in outbox order."""
     return await connection.fetch(  # type: ignore[no-any-return]
-        "SELECT id, event_id, routing_key, body FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1",
+        """SELECT id, event_id, routing_key, doctor_id, body FROM outbox
+            WHERE published_at IS NULL AND id > $1 ORDER BY id LIMIT $2""",
+        after,
         limit,
     )
 

@@ -2,16 +2,17 @@
 
 Each allocator process publishes what its own shards commit, from memory, as soon as the commit is done: no
 outbox read per batch. The broker's confirms are marked published by the next batch's commit (or by the relay,
-when no batch comes within ``mark_after_seconds``). What a crash or a lost channel left unpublished is swept from
-the outbox in outbox order whenever the relay (re)starts and whenever one of its shards' leases changes hands,
-before anything committed later. A crash between publish and mark republishes (at-least-once; consumers dedupe
-by ``eventId``).
+when no batch comes within ``mark_after_seconds``). What a crash, a lost channel or a commit with a lost answer
+left unpublished is swept from the outbox (its shards' rows, in outbox order) whenever the relay (re)starts, one of
+its shards' leases changes hands or a commit's outcome is unknown, before anything committed later. A crash
+between publish and mark republishes (at-least-once; consumers dedupe by ``eventId``).
 """
 
 import asyncio
 import logging
 import time
 from collections import deque
+from collections.abc import Iterable
 from uuid import UUID
 
 import asyncpg
@@ -25,9 +26,12 @@ from shared.amqp import PUBLISH_ERRORS, persistent
 from shared.codec import encode
 from shared.contracts.events import EventBase
 from shared.lifecycle import sleep_unless
+from shared.routing import shard_for
 from shared.topology import Topology
 
 log = logging.getLogger(__name__)
+DRAIN_SECONDS = 5.0
+DRAIN_ERRORS: tuple[type[Exception], ...] = (TimeoutError, *PUBLISH_ERRORS)
 Outgoing = tuple[UUID, str, bytes]  # event id, routing key, body
 
 
@@ -75,11 +79,20 @@ class _Refused(Exception):
 class OutboxRelay:
     """The processors' ``EventOutlet``, and the task that publishes what they hand it."""
 
-    def __init__(self, dsn: str, topology: Topology, batch_size: int = 500, mark_after_seconds: float = 0.5) -> None:
-        """``mark_after_seconds``: how long confirmed events wait for a batch's commit to mark them published
-        before the relay marks them itself (an idle shard)."""
+    def __init__(
+        self,
+        dsn: str,
+        topology: Topology,
+        shards: Iterable[int],
+        batch_size: int = 500,
+        mark_after_seconds: float = 0.5,
+    ) -> None:
+        """``shards``: the shards this process serves, whose leftovers its sweeps publish; ``mark_after_seconds``:
+        how long confirmed events wait for a batch's commit to mark them published before the relay marks them
+        itself (an idle shard)."""
         self.dsn = dsn
         self.topology = topology
+        self.shards = frozenset(shards)
         self.batch_size = batch_size
         self.mark_after_seconds = mark_after_seconds
         self._work: deque[list[EventBase] | None] = deque()  # None: sweep the outbox before going on
@@ -94,8 +107,9 @@ class OutboxRelay:
             self._work.append(events)
             self._wake.set()
 
-    def lease_taken(self) -> None:
-        self._work.append(None)
+    def sweep_first(self) -> None:
+        if not self._work or self._work[-1] is not None:  # one sweep covers what any number asked for
+            self._work.append(None)
         self._wake.set()
 
     def take_confirmed(self) -> list[UUID]:
@@ -118,17 +132,34 @@ class OutboxRelay:
                 _ensure_open(channel)
                 if not self._work:
                     await self._idle(stop)
-                    continue
-                item = self._work[0]
-                if item is None:
-                    if not await self._sweep(exchange):
-                        await sleep_unless(stop, 1.0)  # the database is away: nothing can commit meanwhile
-                        continue
-                else:
-                    await self._publish(exchange, [e for e in item if e.event_id not in self._swept])
-                self._work.popleft()
+                elif not await self._next(exchange):
+                    await sleep_unless(stop, 1.0)  # the database is away: nothing can commit meanwhile
+            await self._drain(exchange)
         finally:
             await self._close_database()
+
+    async def _next(self, exchange: AbstractExchange) -> bool:
+        """Publish the next piece of work; False if it is a sweep and the database is away."""
+        item = self._work[0]
+        if item is None:
+            if not await self._sweep(exchange):
+                return False
+        else:
+            await self._publish(exchange, [e for e in item if e.event_id not in self._swept])
+        self._work.popleft()
+        return True
+
+    async def _drain(self, exchange: AbstractExchange) -> None:
+        """On stop (after the shards' consumers have stopped): publish what was handed over, mark what was
+        confirmed. What a failure leaves here waits in the outbox for the next start's sweep."""
+        try:
+            async with asyncio.timeout(DRAIN_SECONDS):
+                while self._work and await self._next(exchange):
+                    pass
+                if self._confirmed:
+                    await self._mark_confirmed()
+        except DRAIN_ERRORS as exc:
+            log.warning("outbox relay: stopped before it had published everything (%r)", exc)
 
     async def _publish(self, exchange: AbstractExchange, events: list[EventBase]) -> None:
         try:
@@ -154,9 +185,11 @@ class OutboxRelay:
             except BaseException:
                 self.give_back(marked)
                 raise
+            after = 0
             while True:
-                rows = await store.unpublished(pg, self.batch_size)
-                outgoing = [(r["event_id"], r["routing_key"], orjson.dumps(r["body"])) for r in rows]
+                rows = await store.unpublished(pg, after, self.batch_size)
+                ours = [r for r in rows if shard_for(r["doctor_id"], self.topology.shard_count) in self.shards]
+                outgoing = [(r["event_id"], r["routing_key"], orjson.dumps(r["body"])) for r in ours]
                 try:
                     confirmed = await _publish_in_order(exchange, outgoing)
                 except _Refused as refused:
@@ -166,6 +199,7 @@ class OutboxRelay:
                 self._swept.update(confirmed)
                 if len(rows) < self.batch_size:
                     return True
+                after = rows[-1]["id"]
         except (*db.CONNECTION_ERRORS, asyncpg.PostgresError) as exc:
             log.warning("outbox relay: database unavailable for the sweep (%r)", exc)
             await self._close_database()

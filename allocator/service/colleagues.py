@@ -48,6 +48,7 @@ class ColleagueSeats:
             specialists = await self.state.specialists(doctor.specialization, MOST_COLLEAGUES + 1)
             absent = [d.id for d in specialists if (d.id, day) not in self.held]
             counted = await self.state.slot_seats(absent, day) if absent else {}
+            self._read = {k: r for k, r in self._read.items() if now - r[0] < self.max_age}  # none kept for long
             read = self._read[key] = (now, specialists, counted)
         _, specialists, counted = read
         colleagues = [d for d in specialists if d.id != doctor.id][:MOST_COLLEAGUES]

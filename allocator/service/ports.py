@@ -106,8 +106,9 @@ class EventOutlet(Protocol):
         """Publish these events, just committed, after everything handed over before."""
         ...
 
-    def lease_taken(self) -> None:
-        """A lease changed hands: what an earlier holder committed and did not publish goes out first."""
+    def sweep_first(self) -> None:
+        """What the outbox holds unpublished goes out before anything handed over later: after a lease changed
+        hands (an earlier holder's leftovers), or a commit whose outcome is unknown (it may have committed)."""
         ...
 
     def take_confirmed(self) -> list[UUID]:

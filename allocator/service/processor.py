@@ -77,9 +77,9 @@ class ShardProcessor:
         new_id: Callable[[], UUID] = uuid4,
         cancel_secret: bytes | None = None,
     ) -> None:
-        """``outlet``: the relay that publishes committed events from memory (without one, they wait in the outbox
-        for a relay's sweep); ``cancel_secret``: checks the cancel codes of callers below staff (without it, they
-        cannot cancel)."""
+        """``outlet``: the relay that publishes committed events from memory (without one, they stay in the outbox
+        until a relay sweeps it: at its start or a lease change); ``cancel_secret``: checks the cancel codes of
+        callers below staff (without it, they cannot cancel)."""
         self.state = state
         self.messages = messages
         self.outlet = outlet
@@ -153,7 +153,7 @@ class ShardProcessor:
             self.epoch = await self.messages.acquire_lease(self.shard, self.holder)
             log.info("shard %d: lease taken, epoch %d", self.shard, self.epoch)
             if self.outlet is not None:
-                self.outlet.lease_taken()
+                self.outlet.sweep_first()
         return self.epoch
 
     async def _commit(self, write: BatchWrite) -> dict[UUID, StoredReply]:
@@ -161,9 +161,13 @@ class ShardProcessor:
         write.published = self.outlet.take_confirmed() if self.outlet is not None else []
         try:
             found = await self.messages.commit(write)
-        except BaseException:
+        except BaseException as exc:
             if self.outlet is not None:
                 self.outlet.give_back(write.published)
+                if not isinstance(exc, Fenced):
+                    # The call may have committed with its answer lost (a dropped connection, a cancellation):
+                    # its events are then in the outbox only, and must leave before anything committed later.
+                    self.outlet.sweep_first()
             raise
         if found and self.outlet is not None:
             self.outlet.give_back(write.published)

@@ -65,7 +65,7 @@ async def test_a_batch_is_one_statement_and_its_events_need_no_outbox_read(
     for session in sessions:
         session.add_query_logger(lambda logged: statements.append(logged.query))
         await pool.release(session)
-    relay = OutboxRelay(allocator_settings.writer_dsn, topology, mark_after_seconds=60)  # no marking of its own
+    relay = OutboxRelay(allocator_settings.writer_dsn, topology, [0], mark_after_seconds=60)  # no marking of its own
     relaying = start(lambda stop: relay.run(amqp_connection, stop))
     policy = build_policy(allocator_settings)
     store = PostgresStore(pool, policy.zone)
@@ -87,10 +87,13 @@ async def test_a_batch_is_one_statement_and_its_events_need_no_outbox_read(
             events = [await asyncio.wait_for(received.get(), 5) for _ in range(4)]  # one confirmation each
             batches.append(events)
             await asyncio.sleep(0.1)  # confirmed: the next batch's call marks them
+        during = list(statements)
+        marked_by_the_calls = [all(await _published(pg, events)) for events in batches]
     finally:
         await relaying.shutdown()
         await pool.close()
 
-    assert len(statements) == BATCHES, statements
-    assert all("opd_commit_batch" in statement for statement in statements)
-    assert [all(await _published(pg, events)) for events in batches] == [True] * (BATCHES - 1) + [False]
+    assert len(during) == BATCHES, during
+    assert all("opd_commit_batch" in statement for statement in during)
+    assert marked_by_the_calls == [True] * (BATCHES - 1) + [False], "each batch's call marks the one before"
+    assert all(await _published(pg, batches[-1])), "the relay marks the last batch's on stopping"

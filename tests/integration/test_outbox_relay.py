@@ -7,7 +7,7 @@ mandatory, so it is returned), or only a queue that is full and rejects publishe
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import aio_pika
 import asyncpg
@@ -17,6 +17,7 @@ from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractQueue
 from allocator.adapters.outbox_relay import BrokerLost, OutboxRelay
 from shared.codec import decode_event, encode
 from shared.contracts.events import Event
+from shared.routing import shard_for
 from shared.topology import Topology
 from tests.support.notifier import token_event, token_view
 from tests.support.services import eventually, start
@@ -85,7 +86,7 @@ async def test_a_refused_publish_leaves_it_and_the_rest_of_the_batch_for_the_nex
         "INSERT INTO outbox (event_id, routing_key, doctor_id, sequence, body) VALUES ($1, $2, $3, $4, $5)",
         [(e.event_id, e.type, e.doctor_id, e.sequence, encode(e)) for e in batch],
     )
-    relay = OutboxRelay(database, topology)
+    relay = OutboxRelay(database, topology, range(topology.shard_count))
 
     with pytest.raises(BrokerLost, match=f"publish failed.*{refusal}"):
         await asyncio.wait_for(relay.run(amqp_connection, asyncio.Event()), 10)
@@ -100,3 +101,39 @@ async def test_a_refused_publish_leaves_it_and_the_rest_of_the_batch_for_the_nex
     finally:
         await running.shutdown()
     assert [e.event_id for e in await _drain(watcher)] == [batch[1].event_id, batch[2].event_id]
+
+
+def _doctor_of_shard(shard: int, shard_count: int) -> UUID:
+    return next(d for d in iter(uuid4, None) if shard_for(d, shard_count) == shard)
+
+
+async def test_a_sweep_publishes_only_the_shards_of_its_process_and_a_stop_drains_what_was_handed_over(
+    pg: asyncpg.Connection, database: str, topology: Topology, amqp_connection: aio_pika.abc.AbstractConnection
+) -> None:
+    channel = await amqp_connection.channel()
+    events = await channel.declare_exchange(topology.events_exchange, aio_pika.ExchangeType.TOPIC, durable=True)
+    watcher = await channel.declare_queue(exclusive=True)
+    await watcher.bind(events, "#")
+    mine, other = (token_view(_doctor_of_shard(shard, topology.shard_count)) for shard in (0, 1))
+    left = [token_event("token.confirmed", mine, 1), token_event("token.confirmed", other, 1)]
+    handed = token_event("token.confirmed", mine, 2)
+    insert = "INSERT INTO outbox (event_id, routing_key, doctor_id, sequence, body) VALUES ($1, $2, $3, $4, $5)"
+    await pg.executemany(insert, [(e.event_id, e.type, e.doctor_id, e.sequence, encode(e)) for e in left])
+    relay = OutboxRelay(database, topology, [0], mark_after_seconds=60)
+    running = start(lambda stop: relay.run(amqp_connection, stop))
+    try:
+        await eventually(lambda: _is_published(pg, left[0]))
+        # A batch commits after the sweep and hands its event over; the relay is stopped at once.
+        await pg.execute(insert, handed.event_id, handed.type, handed.doctor_id, handed.sequence, encode(handed))
+        relay.committed([handed])
+    finally:
+        await running.shutdown()
+
+    received = [e.event_id for e in await _drain(watcher)]
+    assert received[0] == left[0].event_id and left[1].event_id not in received, "only shard 0's leftovers"
+    assert handed.event_id in received
+    assert await _published(pg) == [True, False, True], "the stop marked what the broker had confirmed"
+
+
+async def _is_published(pg: asyncpg.Connection, event: Event) -> bool:
+    return bool(await pg.fetchval("SELECT published_at IS NOT NULL FROM outbox WHERE event_id = $1", event.event_id))

@@ -21,6 +21,7 @@ from allocator.service.processor import ShardProcessor, payload_hash
 from allocator.settings import AllocatorSettings
 from shared import db
 from shared.clock import ManualClock
+from shared.contracts.commands import DelayDoctor, DelayDoctorPayload, UpdateDoctorSlots, UpdateDoctorSlotsPayload
 from shared.contracts.replies import ErrorInfo, Reply
 from shared.errors import ErrorCode
 from tests.support.commands import book_command, create_doctor_command
@@ -155,3 +156,39 @@ async def test_a_failure_is_recorded_once_and_never_over_an_outcome(
 async def test_doctor_codes_are_never_handed_out_twice(store: Store) -> None:
     codes = [await store.reserve_doctor_code() for _ in range(3)]
     assert len(set(codes)) == 3 and all(code.startswith("D") for code in codes)
+
+
+async def test_changed_templates_and_a_delay_read_back_and_unlisted_templates_stay(
+    store: Store, allocator_settings: AllocatorSettings, clock: ManualClock
+) -> None:
+    doctor, _ = await _booked_day(store, allocator_settings, clock)
+    doctor_id = doctor.payload.doctor_id
+    slots = [
+        {"startTime": "09:00", "endTime": "11:00", "maxCapacity": 5},
+        {"startTime": "14:00", "endTime": "15:00", "maxCapacity": 2},
+    ]
+    commands = [
+        UpdateDoctorSlots(
+            command_id=uuid4(),
+            issued_at=clock.now(),
+            source="test",
+            payload=UpdateDoctorSlotsPayload.model_validate({"doctorId": doctor_id, "timeSlots": slots}),
+        ),
+        DelayDoctor(
+            command_id=uuid4(),
+            issued_at=clock.now(),
+            source="test",
+            payload=DelayDoctorPayload(doctor_id=doctor_id, minutes=20),
+        ),
+        book_command(doctor_id, "After"),  # changes the doctor (its event sequence), not its templates
+    ]
+    replies = await _processor(store, allocator_settings, clock, "second").process(commands)
+    assert all(reply.ok for reply in replies), replies
+
+    loaded = await store.load_doctor(doctor_id)
+    assert loaded is not None
+    assert [(t.start_time.isoformat(), t.max_capacity) for t in loaded.templates] == [("09:00:00", 5), ("14:00:00", 2)]
+    day = await store.load_day(loaded, TODAY)
+    assert day.delay_minutes == 20 and day.resume_at is not None
+    assert [s.capacity for s in day.slots][:1] == [5]
+    assert sorted(t.patient.name for t in day.tokens) == ["After", "P0", "P1", "P2"]

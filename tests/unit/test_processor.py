@@ -36,7 +36,7 @@ class Outlet:
     def committed(self, events: list[EventBase]) -> None:
         self.handed.extend(events)
 
-    def lease_taken(self) -> None:
+    def sweep_first(self) -> None:
         self.sweeps += 1
 
     def take_confirmed(self) -> list[UUID]:
@@ -172,6 +172,7 @@ async def test_confirmed_events_a_failed_commit_did_not_mark_are_marked_by_the_n
     with pytest.raises(Exception, match="lost"):
         await processor.process([book_command(doctor.payload.doctor_id, "Lost")])
     assert outlet.given_back == confirmed and not store.published
+    assert outlet.sweeps == 2, "the lease, then the failed commit: it might have committed"
     await processor.process([book_command(doctor.payload.doctor_id, "Kept")])
 
     assert store.published == set(confirmed)
@@ -226,3 +227,34 @@ async def test_colleagues_the_shard_does_not_hold_are_read_again_only_after_two_
 
     assert store.specialist_reads == 2, "read at 0 s, reused at 1 s and 1.9 s, read again at 2.5 s"
     assert [len(w.get("suggestedDoctors", [])) for w in waiting] == [0, 1, 1, 1, 1]
+
+
+class AnswerLost(MemoryStore):
+    """Commits, then loses the answer (the connection dropped after COMMIT)."""
+
+    lose_next = False
+
+    async def commit(self, batch: BatchWrite) -> dict[UUID, object]:  # type: ignore[override]
+        found = await super().commit(batch)
+        if self.lose_next:
+            self.lose_next = False
+            raise ConnectionResetError("the answer was lost after the commit")
+        return found  # type: ignore[return-value]
+
+
+async def test_a_commit_whose_answer_was_lost_has_its_events_swept_before_later_ones() -> None:
+    store = AnswerLost()
+    outlet = Outlet()
+    doctor = create_doctor_command()
+    processor = _processor(store, outlet=outlet)
+    await processor.process([doctor])
+    booking = book_command(doctor.payload.doctor_id, "Lost answer")
+
+    store.lose_next = True
+    with pytest.raises(Exception, match="lost"):
+        await processor.process([booking])
+    retried = await processor.process([booking])  # the consumer's retry: the stored outcome
+
+    assert retried[0].ok
+    assert outlet.sweeps == 2, "the orphaned events go out with the sweep, before anything handed over later"
+    assert len([t for t in store.tokens.values() if t.patient.name == "Lost answer"]) == 1
