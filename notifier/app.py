@@ -79,7 +79,9 @@ async def consume_events(
 
 async def run_notifier(settings: NotifierSettings, stop: asyncio.Event, readiness: Readiness | None = None) -> None:
     readiness = readiness or Readiness("database", "broker")
-    pool = await db.wait_for_pool(settings.writer_dsn, stop, 4, settings.writer_setting, readiness)
+    pool = await db.wait_for_pool(
+        settings.writer_dsn, stop, 4, settings.writer_setting, readiness, reset=db.keep_session
+    )
     if pool is None:
         return
     async with contextlib.AsyncExitStack() as stack:
@@ -99,6 +101,7 @@ async def run_notifier(settings: NotifierSettings, stop: asyncio.Event, readines
             retry_initial_seconds=settings.retry_initial_seconds,
             retry_max_seconds=settings.retry_max_seconds,
             links=status_links(settings),
+            ack_linger_seconds=settings.event_ack_linger_ms / 1000,
         )
         async with asyncio.TaskGroup() as tasks:
             tasks.create_task(worker.run(stop))

@@ -23,18 +23,55 @@ class Recorded(NamedTuple):
     superseded: int  # unsent ETA updates this one replaced
 
 
+# The insert and the superseding of the same patient's unsent ETA updates, in one statement (one round trip): the
+# update cannot see the row the insert adds (a data-modifying WITH sees the snapshot from before the statement),
+# and it names that row by id.
+_RECORD = """
+WITH inserted AS (
+    INSERT INTO notifications (event_id, event_type, doctor_id, token_id, token_number, channel, recipient,
+                               message, subject, language, correlation_id, status)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'pending')
+    ON CONFLICT (event_id, channel, recipient) DO NOTHING
+    RETURNING id
+), superseded AS (
+    UPDATE notifications n
+       SET status = 'superseded', superseded_by = inserted.id, last_error = 'superseded by a newer message',
+           updated_at = now()
+      FROM inserted
+     WHERE n.token_id = $4 AND n.channel = $6 AND n.recipient = $7 AND n.id < inserted.id AND n.event_type = $12
+       AND n.status = 'pending' AND (n.claimed_until IS NULL OR n.claimed_until < now())
+ RETURNING n.id
+)
+SELECT (SELECT id FROM inserted) AS id, (SELECT count(*) FROM superseded) AS superseded
+"""
+# A new ETA update goes out at most once per window: it waits for the window, taking the superseded one's turn.
+_COALESCE = f"""
+UPDATE notifications
+   SET next_attempt_at = greatest(now(), (
+         SELECT max(CASE WHEN status = 'delivered' THEN delivered_at + $5 {_SECOND}
+                         WHEN status = 'superseded' THEN next_attempt_at
+                         ELSE now() + $5 {_SECOND} END)
+           FROM notifications
+          WHERE token_id = $1 AND channel = $2 AND recipient = $3 AND event_type = $6 AND id < $4
+            AND (status = 'delivered' OR superseded_by = $4
+                 OR (status = 'pending' AND claimed_until > now()))))
+ WHERE id = $4"""
+
+
+def statements(notification: Notification, coalesce_seconds: float) -> int:
+    """How many statements ``record`` runs for the notification: one, or two for an ETA update in a window."""
+    return 2 if notification.event_type == ETA_CHANGED and coalesce_seconds > 0 else 1
+
+
 async def record(connection: asyncpg.Connection, notification: Notification, coalesce_seconds: float) -> Recorded:
-    """Insert the notification as pending (unless recorded before). Call inside a transaction.
+    """Insert the notification as pending (unless recorded before). Call inside a transaction when ``statements``
+    says two.
 
     A newer message to the same patient and channel supersedes an ETA update not yet sent; a new ETA update
     goes out at most once per ``coalesce_seconds`` (it waits for the window, taking the superseded one's turn).
     """
-    notification_id: int | None = await connection.fetchval(
-        """INSERT INTO notifications (event_id, event_type, doctor_id, token_id, token_number, channel, recipient,
-                                      message, subject, language, correlation_id, status)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'pending')
-           ON CONFLICT (event_id, channel, recipient) DO NOTHING
-           RETURNING id""",
+    row = await connection.fetchrow(
+        _RECORD,
         notification.event_id,
         notification.event_type,
         notification.doctor_id,
@@ -46,38 +83,16 @@ async def record(connection: asyncpg.Connection, notification: Notification, coa
         notification.subject,
         notification.language,
         notification.correlation_id,
-    )
-    if notification_id is None or notification.token_id is None:
-        return Recorded(notification_id, 0)
-    key = (notification.token_id, notification.channel, notification.recipient)
-    superseded: str = await connection.execute(
-        """UPDATE notifications
-              SET status = 'superseded', superseded_by = $4, last_error = 'superseded by a newer message',
-                  updated_at = now()
-            WHERE token_id = $1 AND channel = $2 AND recipient = $3 AND id < $4 AND event_type = $5
-              AND status = 'pending' AND (claimed_until IS NULL OR claimed_until < now())""",
-        *key,
-        notification_id,
         ETA_CHANGED,
     )
-    if notification.event_type == ETA_CHANGED and coalesce_seconds > 0:
-        await connection.execute(
-            f"""UPDATE notifications
-                  SET next_attempt_at = greatest(now(), (
-                        SELECT max(CASE WHEN status = 'delivered' THEN delivered_at + $5 {_SECOND}
-                                        WHEN status = 'superseded' THEN next_attempt_at
-                                        ELSE now() + $5 {_SECOND} END)
-                          FROM notifications
-                         WHERE token_id = $1 AND channel = $2 AND recipient = $3 AND event_type = $6 AND id < $4
-                           AND (status = 'delivered' OR superseded_by = $4
-                                OR (status = 'pending' AND claimed_until > now()))))
-                WHERE id = $4""",
-            *key,
-            notification_id,
-            coalesce_seconds,
-            ETA_CHANGED,
-        )
-    return Recorded(notification_id, int(superseded.split()[-1]))
+    assert row is not None
+    notification_id: int | None = row["id"]
+    if notification_id is None or notification.token_id is None:
+        return Recorded(notification_id, 0)
+    if statements(notification, coalesce_seconds) == 2:
+        key = (notification.token_id, notification.channel, notification.recipient)
+        await connection.execute(_COALESCE, *key, notification_id, coalesce_seconds, ETA_CHANGED)
+    return Recorded(notification_id, row["superseded"])
 
 
 async def claim_due(connection: asyncpg.Connection, holder: str, lease_seconds: float, limit: int) -> list[Delivery]:
@@ -143,41 +158,51 @@ class Outcome:
     delay_seconds: float = 0.0
 
 
-INTERRUPTED = "interrupted: the notifier stopped before recording an outcome"
-_RECORD_ATTEMPT = """INSERT INTO delivery_attempts (notification_id, attempt, started_at, finished_at, outcome, error)
-                     VALUES ($1, $2, $3, $4, $5, $6)
-                     ON CONFLICT (notification_id, attempt)
-                     DO UPDATE SET outcome = excluded.outcome, error = excluded.error,
-                                   finished_at = excluded.finished_at
-                          WHERE excluded.outcome <> 'interrupted'"""
-_MARK_DELIVERED = """UPDATE notifications
-                        SET status = 'delivered', delivered_at = now(), claimed_by = NULL, claimed_until = NULL,
-                            updated_at = now()
-                      WHERE id = $1 AND status = 'pending'"""
-# Failed, tries left: due again after the delay (unless someone else holds the row by now).
-_MARK_RETRY = f"""UPDATE notifications
-                     SET last_error = $3, next_attempt_at = now() + $4 {_SECOND}, claimed_by = NULL,
-                         claimed_until = NULL, updated_at = now()
-                   WHERE id = $1 AND attempts = $2 AND status = 'pending'"""
-# No more tries: dead-lettered with the reason, until a redrive.
-_MARK_DEAD = """UPDATE notifications
-                   SET status = 'dead', last_error = $3, claimed_by = NULL, claimed_until = NULL, updated_at = now()
-                 WHERE id = $1 AND attempts = $2 AND status = 'pending'"""
+# A batch's attempts and each row's next state in one statement (one round trip, atomic without a transaction):
+# delivered; failed with tries left, due again after its delay (unless someone else holds the row by now); or dead
+# (no more tries, or refused), with the reason, until a redrive. A row claimed again since (its lease expired) is
+# not touched: the attempt that claimed it is in the condition.
+_RECORD_OUTCOMES = f"""
+WITH attempts AS (
+    INSERT INTO delivery_attempts (notification_id, attempt, started_at, finished_at, outcome, error)
+    SELECT * FROM unnest($1::bigint[], $2::integer[], $3::timestamptz[], $4::timestamptz[], $5::text[], $6::text[])
+    ON CONFLICT (notification_id, attempt)
+    DO UPDATE SET outcome = excluded.outcome, error = excluded.error, finished_at = excluded.finished_at
+         WHERE excluded.outcome <> 'interrupted'
+), outcomes AS (
+    SELECT * FROM unnest($7::bigint[], $8::integer[], $9::text[], $10::text[], $11::float8[])
+        AS o (id, attempt, status, error, delay)
+)
+UPDATE notifications n
+   SET status = CASE o.status WHEN 'retry' THEN 'pending' ELSE o.status END,
+       delivered_at = CASE WHEN o.status = 'delivered' THEN now() ELSE n.delivered_at END,
+       last_error = CASE WHEN o.status = 'delivered' THEN n.last_error ELSE o.error END,
+       next_attempt_at = CASE WHEN o.status = 'retry' THEN now() + o.delay {_SECOND} ELSE n.next_attempt_at END,
+       claimed_by = NULL, claimed_until = NULL, updated_at = now()
+  FROM outcomes o
+ WHERE n.id = o.id AND n.status = 'pending' AND (o.status = 'delivered' OR n.attempts = o.attempt)
+"""
 
 
 async def record_outcomes(connection: asyncpg.Connection, outcomes: Sequence[Outcome]) -> None:
     """Record a batch's attempts (and the earlier claim an attempt found interrupted), then each row's next state:
-    delivered, due again after its delay, or dead. Call inside a transaction."""
-    await _each(connection, _RECORD_ATTEMPT, [row for outcome in outcomes for row in _attempt_rows(outcome)])
-    delivered, retry, dead = ([o for o in outcomes if o.status == status] for status in ("delivered", "retry", "dead"))
-    await _each(connection, _MARK_DELIVERED, [(o.delivery.id,) for o in delivered])
-    await _each(connection, _MARK_RETRY, [(*_claim(o), _clip(o.error), o.delay_seconds) for o in retry])
-    await _each(connection, _MARK_DEAD, [(*_claim(o), _clip(o.error)) for o in dead])
+    delivered, due again after its delay, or dead. One statement."""
+    if not outcomes:
+        return
+    rows = [row for outcome in outcomes for row in _attempt_rows(outcome)]
+    attempts = [[row[column] for row in rows] for column in range(6)]
+    await connection.execute(
+        _RECORD_OUTCOMES,
+        *attempts,
+        [o.delivery.id for o in outcomes],
+        [o.delivery.attempt for o in outcomes],
+        [o.status for o in outcomes],
+        [_clip(o.error) for o in outcomes],
+        [o.delay_seconds for o in outcomes],
+    )
 
 
-def _claim(outcome: Outcome) -> tuple[int, int]:
-    """The row and the attempt that claimed it: a row claimed again since (lease expired) is not touched."""
-    return outcome.delivery.id, outcome.delivery.attempt
+INTERRUPTED = "interrupted: the notifier stopped before recording an outcome"
 
 
 def _attempt_rows(outcome: Outcome) -> list[tuple[object, ...]]:
@@ -192,12 +217,6 @@ def _attempt_rows(outcome: Outcome) -> list[tuple[object, ...]]:
 
 def _clip(error: str | None) -> str | None:
     return error[:1000] if error else None
-
-
-async def _each(connection: asyncpg.Connection, statement: str, rows: list[tuple[object, ...]]) -> None:
-    """One statement over many rows, pipelined (one round trip)."""
-    if rows:
-        await connection.executemany(statement, rows)
 
 
 async def redrive(connection: asyncpg.Connection, ids: Sequence[int] | None) -> list[int]:

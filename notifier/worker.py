@@ -121,9 +121,9 @@ class DeliveryWorker:
         return Outcome(delivery, started, finished, "retry", failure.reason, delay)
 
     async def _record(self, outcomes: list[Outcome]) -> None:
-        """Record the batch's attempts and outcomes in one transaction; unrecorded, they are retried after the lease."""
+        """Record the batch's attempts and outcomes in one statement; unrecorded, they are retried after the lease."""
         try:
-            async with self.pool.acquire() as connection, connection.transaction():
+            async with self.pool.acquire() as connection:
                 await repository.record_outcomes(connection, outcomes)
         except db.CONNECTION_ERRORS as exc:
             ids = [outcome.delivery.id for outcome in outcomes]

@@ -31,6 +31,12 @@ async def _init_connection(connection: asyncpg.Connection) -> None:
         await connection.set_type_codec(name, encoder=_encode_json, decoder=orjson.loads, schema="pg_catalog")
 
 
+async def keep_session(connection: asyncpg.Connection) -> None:
+    """A pool's ``reset`` for code that leaves no session state behind (no ``SET``, ``LISTEN``, cursors or advisory
+    locks): asyncpg still rolls back a transaction left open, and the round trip of ``RESET ALL; UNLISTEN *; …``
+    on every release is saved."""
+
+
 async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10, **kwargs: Any) -> asyncpg.Pool:
     pool = await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, init=_init_connection, **kwargs)
     assert pool is not None
