@@ -81,7 +81,8 @@ class DeliveryWorker:
                 continue
             if claimed:
                 await self._record(list(await asyncio.gather(*(self._attempt(d) for d in claimed))))
-                continue
+                if len(claimed) == self.batch_size:
+                    continue  # more may be due now; a short claim took all there was, so wait for a wake or the poll
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wake.wait(), self.poll_seconds)
             if self.wake.is_set() and self.linger_seconds:
