@@ -23,76 +23,124 @@ class Recorded(NamedTuple):
     superseded: int  # unsent ETA updates this one replaced
 
 
-# The insert and the superseding of the same patient's unsent ETA updates, in one statement (one round trip): the
-# update cannot see the row the insert adds (a data-modifying WITH sees the snapshot from before the statement),
-# and it names that row by id.
+# A batch's notifications inserted, and each patient's unsent ETA updates superseded, in one statement (one round
+# trip). The update cannot see the rows the insert adds (a data-modifying WITH sees the snapshot from before the
+# statement): it names them by id, so a batch given here holds at most one notification per patient, channel and
+# recipient (``segments``), and the next segment's statement sees this one's rows.
 _RECORD = """
-WITH inserted AS (
+WITH given AS (
+    SELECT *
+      FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[],
+                  $9::text[], $10::text[], $11::uuid[]) WITH ORDINALITY
+        AS g (event_id, event_type, doctor_id, token_id, token_number, channel, recipient, message, subject,
+              language, correlation_id, ord)
+), inserted AS (
     INSERT INTO notifications (event_id, event_type, doctor_id, token_id, token_number, channel, recipient,
                                message, subject, language, correlation_id, status)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'pending')
+    SELECT event_id, event_type, doctor_id, token_id, token_number, channel, recipient, message, subject, language,
+           correlation_id, 'pending'
+      FROM given ORDER BY ord
     ON CONFLICT (event_id, channel, recipient) DO NOTHING
-    RETURNING id
+    RETURNING id, event_id, token_id, channel, recipient
 ), superseded AS (
     UPDATE notifications n
-       SET status = 'superseded', superseded_by = inserted.id, last_error = 'superseded by a newer message',
+       SET status = 'superseded', superseded_by = i.id, last_error = 'superseded by a newer message',
            updated_at = now()
-      FROM inserted
-     WHERE n.token_id = $4 AND n.channel = $6 AND n.recipient = $7 AND n.id < inserted.id AND n.event_type = $12
-       AND n.status = 'pending' AND (n.claimed_until IS NULL OR n.claimed_until < now())
- RETURNING n.id
+      FROM inserted i
+     WHERE n.token_id = i.token_id AND n.channel = i.channel AND n.recipient = i.recipient AND n.id < i.id
+       AND n.event_type = $12 AND n.status = 'pending' AND (n.claimed_until IS NULL OR n.claimed_until < now())
+ RETURNING n.superseded_by
 )
-SELECT (SELECT id FROM inserted) AS id, (SELECT count(*) FROM superseded) AS superseded
+SELECT i.id, (SELECT count(*) FROM superseded s WHERE s.superseded_by = i.id) AS superseded
+  FROM given g
+  LEFT JOIN inserted i ON (i.event_id, i.channel, i.recipient) = (g.event_id, g.channel, g.recipient)
+ ORDER BY g.ord
 """
 # A new ETA update goes out at most once per window: it waits for the window, taking the superseded one's turn.
 _COALESCE = f"""
-UPDATE notifications
+UPDATE notifications t
    SET next_attempt_at = greatest(now(), (
-         SELECT max(CASE WHEN status = 'delivered' THEN delivered_at + $5 {_SECOND}
+         SELECT max(CASE WHEN status = 'delivered' THEN delivered_at + $2 {_SECOND}
                          WHEN status = 'superseded' THEN next_attempt_at
-                         ELSE now() + $5 {_SECOND} END)
+                         ELSE now() + $2 {_SECOND} END)
            FROM notifications
-          WHERE token_id = $1 AND channel = $2 AND recipient = $3 AND event_type = $6 AND id < $4
-            AND (status = 'delivered' OR superseded_by = $4
+          WHERE token_id = t.token_id AND channel = t.channel AND recipient = t.recipient AND event_type = $3
+            AND id < t.id
+            AND (status = 'delivered' OR superseded_by = t.id
                  OR (status = 'pending' AND claimed_until > now()))))
- WHERE id = $4"""
+ WHERE t.id = any($1::bigint[])"""
 
 
-def statements(notification: Notification, coalesce_seconds: float) -> int:
-    """How many statements ``record`` runs for the notification: one, or two for an ETA update in a window."""
-    return 2 if notification.event_type == ETA_CHANGED and coalesce_seconds > 0 else 1
+def segments(notifications: Sequence[Notification]) -> list[list[Notification]]:
+    """The notifications in order, cut where a patient, channel and recipient comes again: each segment is one
+    statement of ``record_many``, and a later message sees (and supersedes) an earlier one of its own batch."""
+    cut: list[list[Notification]] = []
+    seen: set[tuple[object, str, str]] = set()
+    for notification in notifications:
+        key = (notification.token_id, notification.channel, notification.recipient)
+        if not cut or (notification.token_id is not None and key in seen):
+            cut.append([])
+            seen.clear()
+        cut[-1].append(notification)
+        seen.add(key)
+    return cut
 
 
-async def record(connection: asyncpg.Connection, notification: Notification, coalesce_seconds: float) -> Recorded:
-    """Insert the notification as pending (unless recorded before). Call inside a transaction when ``statements``
-    says two.
+def statements(notifications: Sequence[Notification], coalesce_seconds: float) -> int:
+    """How many statements ``record_many`` runs: one per segment, and one more for a segment's ETA updates when
+    they wait for a window."""
+    return sum(1 + _coalesces(segment, coalesce_seconds) for segment in segments(notifications))
+
+
+def _coalesces(segment: Sequence[Notification], coalesce_seconds: float) -> bool:
+    return coalesce_seconds > 0 and any(n.event_type == ETA_CHANGED for n in segment)
+
+
+async def record_many(
+    connection: asyncpg.Connection, notifications: Sequence[Notification], coalesce_seconds: float
+) -> list[Recorded]:
+    """Insert the notifications as pending, in order (each unless recorded before). Call inside a transaction when
+    ``statements`` says more than one.
 
     A newer message to the same patient and channel supersedes an ETA update not yet sent; a new ETA update
     goes out at most once per ``coalesce_seconds`` (it waits for the window, taking the superseded one's turn).
     """
-    row = await connection.fetchrow(
-        _RECORD,
-        notification.event_id,
-        notification.event_type,
-        notification.doctor_id,
-        notification.token_id,
-        notification.token_number,
-        notification.channel,
-        notification.recipient,
-        notification.text,
-        notification.subject,
-        notification.language,
-        notification.correlation_id,
-        ETA_CHANGED,
-    )
-    assert row is not None
-    notification_id: int | None = row["id"]
-    if notification_id is None or notification.token_id is None:
-        return Recorded(notification_id, 0)
-    if statements(notification, coalesce_seconds) == 2:
-        key = (notification.token_id, notification.channel, notification.recipient)
-        await connection.execute(_COALESCE, *key, notification_id, coalesce_seconds, ETA_CHANGED)
-    return Recorded(notification_id, row["superseded"])
+    recorded: list[Recorded] = []
+    for segment in segments(notifications):
+        columns = [
+            [getattr(n, field) for n in segment]
+            for field in (
+                "event_id",
+                "event_type",
+                "doctor_id",
+                "token_id",
+                "token_number",
+                "channel",
+                "recipient",
+                "text",
+                "subject",
+                "language",
+                "correlation_id",
+            )
+        ]
+        rows = await connection.fetch(_RECORD, *columns, ETA_CHANGED)
+        done = [Recorded(row["id"], row["superseded"] if row["id"] is not None else 0) for row in rows]
+        if _coalesces(segment, coalesce_seconds):
+            waiting = [
+                r.notification_id
+                for n, r in zip(segment, done, strict=True)
+                if n.event_type == ETA_CHANGED and n.token_id is not None and r.notification_id is not None
+            ]
+            if waiting:
+                await connection.execute(_COALESCE, waiting, coalesce_seconds, ETA_CHANGED)
+        recorded += done
+    return recorded
+
+
+async def record(connection: asyncpg.Connection, notification: Notification, coalesce_seconds: float) -> Recorded:
+    """``record_many`` for one notification."""
+    (recorded,) = await record_many(connection, [notification], coalesce_seconds)
+    return recorded
 
 
 async def claim_due(connection: asyncpg.Connection, holder: str, lease_seconds: float, limit: int) -> list[Delivery]:
