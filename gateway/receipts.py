@@ -4,6 +4,7 @@ The status URL of a 202 carries one. While the allocator has not decided, the st
 caller holding a fresh receipt; an id nobody was given a receipt for, or whose receipt is older than a day, is 404.
 """
 
+import functools
 import hashlib
 import hmac
 from datetime import datetime, timedelta
@@ -12,8 +13,9 @@ from uuid import UUID
 PENDING_FOR = timedelta(days=1)
 
 
+@functools.lru_cache(maxsize=8)
 def _key(secret: bytes) -> bytes:
-    """Receipts are signed with their own key, derived from the gateway's secret."""
+    """Receipts are signed with their own key, derived from the gateway's secret (once per secret)."""
     return hmac.new(secret, b"opd command receipts", hashlib.sha256).digest()
 
 

@@ -12,7 +12,7 @@ import asyncpg
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage
 
 from notifier import metrics, repository
-from notifier.directory import doctor_info
+from notifier.directory import DoctorDirectory
 from notifier.messages import DoctorInfo, notifications_for
 from shared import db, log_context
 from shared.amqp import AMQP_ERRORS, dead_letter
@@ -41,7 +41,11 @@ class EventConsumer:
         retry_initial_seconds: float = 0.2,
         retry_max_seconds: float = 5.0,
         links: StatusLinks | None = None,
+        ack_linger_seconds: float = 0.0,
+        directory: DoctorDirectory | None = None,
     ) -> None:
+        """``ack_linger_seconds``: how long the ack of recorded events may wait, so that one ack settles several
+        (0: each batch is acked as soon as it is recorded)."""
         self.pool = pool
         self.topology = topology
         self.zone = zone
@@ -53,6 +57,11 @@ class EventConsumer:
         self.retry_initial_seconds = retry_initial_seconds
         self.retry_max_seconds = retry_max_seconds
         self.links = links
+        self.ack_linger_seconds = ack_linger_seconds
+        self.directory = directory or DoctorDirectory()
+        self._unacked: AbstractIncomingMessage | None = None  # the last recorded delivery, not acked yet
+        self._unacked_count = 0
+        self._ack_deferred = asyncio.Event()
 
     async def run(self, connection: AbstractConnection, stop: asyncio.Event) -> None:
         channel = await connection.channel(publisher_confirms=True)
@@ -60,6 +69,8 @@ class EventConsumer:
         queue = await channel.get_queue(self.topology.notifier_queue, ensure=False)
         buffer: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
         await queue.consume(buffer.put)
+        self._unacked, self._unacked_count = None, 0  # deliveries of an earlier channel are not ours to ack
+        acks = asyncio.create_task(self._ack_after_linger())
         try:
             while not stop.is_set():
                 if channel.is_closed:
@@ -68,7 +79,9 @@ class EventConsumer:
                 if batch:
                     await self._handle(channel, batch, stop)
         finally:
+            acks.cancel()
             if not channel.is_closed:
+                await self._ack_recorded()
                 await channel.close()
 
     async def _handle(
@@ -115,10 +128,32 @@ class EventConsumer:
         for _, event in items:
             with _about(event):
                 log.debug("event %s %s recorded", event.type, event.event_id)
-        try:  # one ack for the batch: deliveries come in order, and every earlier one is settled already
-            await items[-1][0].ack(multiple=True)
+        self._unacked = items[-1][0]
+        self._unacked_count += len(items)
+        if self.ack_linger_seconds <= 0 or self._unacked_count >= max(1, self.prefetch // 2):
+            await self._ack_recorded()
+        else:
+            self._ack_deferred.set()
+
+    async def _ack_recorded(self) -> None:
+        """One ack for every delivery recorded so far: deliveries come in order, and each earlier one is settled
+        already (recorded, or dead-lettered with its own ack). An ack lost with the channel only means that the
+        events come again, and the log's unique key drops them."""
+        message, self._unacked, self._unacked_count = self._unacked, None, 0
+        self._ack_deferred.clear()
+        if message is None:
+            return
+        try:
+            await message.ack(multiple=True)
         except AMQP_ERRORS as exc:
             log.warning("event ack lost with the channel (%r); the batch will be redelivered and deduplicated", exc)
+
+    async def _ack_after_linger(self) -> None:
+        """Acks deferred by a batch go out at most ``ack_linger_seconds`` after it was recorded."""
+        while True:
+            await self._ack_deferred.wait()
+            await asyncio.sleep(self.ack_linger_seconds)
+            await self._ack_recorded()
 
     async def _record_retrying(self, events: list[Event], stop: asyncio.Event) -> list[tuple[str, int]] | None:
         """``_record`` with backoff while the database is unavailable; None when asked to stop meanwhile."""
@@ -138,17 +173,21 @@ class EventConsumer:
     async def _record(self, events: list[Event]) -> list[tuple[str, int]]:
         """Record the events' notifications in one transaction, in order; (channel, count) of the ones superseded.
 
-        Events about doctors tell no patient: a batch of only those needs no database.
+        Events about doctors tell no patient: a batch of only those needs no database. The batch's notifications
+        go in one statement (``repository.record_many``), or a few when a patient's messages follow each other in
+        the batch; a batch that comes down to one statement runs it without ``BEGIN`` and ``COMMIT``.
         """
         token_events = [event for event in events if isinstance(event.payload, TokenPayload)]
         if not token_events:
             return []
-        superseded = []
-        async with self.pool.acquire() as connection, connection.transaction():
-            doctors: dict[UUID, DoctorInfo | None] = {}  # read once per batch
+        async with self.pool.acquire() as connection:
+            doctors: dict[UUID, DoctorInfo | None] = {}
             for event in token_events:
                 if event.doctor_id not in doctors:
-                    doctors[event.doctor_id] = await doctor_info(connection, event.doctor_id)
+                    doctors[event.doctor_id] = await self.directory.lookup(connection, event.doctor_id)
+            notifications = [
+                notification
+                for event in token_events
                 for notification in notifications_for(
                     event,
                     self.zone,
@@ -156,11 +195,14 @@ class EventConsumer:
                     default_language=self.default_language,
                     channels=self.channels,
                     links=self.links,
-                ):
-                    recorded = await repository.record(connection, notification, self.coalesce_seconds)
-                    if recorded.superseded:
-                        superseded.append((notification.channel, recorded.superseded))
-        return superseded
+                )
+            ]
+            if repository.statements(notifications, self.coalesce_seconds) <= 1:
+                recorded = await repository.record_many(connection, notifications, self.coalesce_seconds)
+            else:
+                async with connection.transaction():
+                    recorded = await repository.record_many(connection, notifications, self.coalesce_seconds)
+        return [(n.channel, r.superseded) for n, r in zip(notifications, recorded, strict=True) if r.superseded]
 
     async def _dead_letter(self, channel: AbstractChannel, message: AbstractIncomingMessage, reason: str) -> None:
         await dead_letter(

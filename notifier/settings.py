@@ -10,6 +10,9 @@ from shared.settings import CommonSettings
 
 class NotifierSettings(CommonSettings):
     prefetch: int = Field(32, ge=1, le=1000)
+    event_ack_linger_ms: float = Field(
+        100.0, ge=0, le=1000, description="recorded events are acked together, at most this long after recording"
+    )
     # Reconnecting to the delivery log (database) while consuming events.
     retry_initial_seconds: float = Field(0.2, gt=0)
     retry_max_seconds: float = Field(5.0, gt=0)

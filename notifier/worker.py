@@ -81,7 +81,8 @@ class DeliveryWorker:
                 continue
             if claimed:
                 await self._record(list(await asyncio.gather(*(self._attempt(d) for d in claimed))))
-                continue
+                if len(claimed) == self.batch_size:
+                    continue  # more may be due now; a short claim took all there was, so wait for a wake or the poll
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wake.wait(), self.poll_seconds)
             if self.wake.is_set() and self.linger_seconds:
@@ -121,9 +122,9 @@ class DeliveryWorker:
         return Outcome(delivery, started, finished, "retry", failure.reason, delay)
 
     async def _record(self, outcomes: list[Outcome]) -> None:
-        """Record the batch's attempts and outcomes in one transaction; unrecorded, they are retried after the lease."""
+        """Record the batch's attempts and outcomes in one statement; unrecorded, they are retried after the lease."""
         try:
-            async with self.pool.acquire() as connection, connection.transaction():
+            async with self.pool.acquire() as connection:
                 await repository.record_outcomes(connection, outcomes)
         except db.CONNECTION_ERRORS as exc:
             ids = [outcome.delivery.id for outcome in outcomes]

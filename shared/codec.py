@@ -47,13 +47,14 @@ def _has_nul(value: Any) -> bool:
     return isinstance(value, list) and any(_has_nul(item) for item in value)
 
 
-def loads(body: bytes | str) -> Any:
-    """JSON; text with a NUL character (``\\u0000``) is refused like malformed JSON."""
+def loads(body: bytes | str, refuse_nul: bool = True) -> Any:
+    """JSON; text with a NUL character (``\\u0000``) is refused like malformed JSON, unless ``refuse_nul`` is
+    False (what the services send each other: it was checked on the way in, and PostgreSQL holds none)."""
     try:
         value = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise DecodeError(f"malformed JSON: {exc}") from exc
-    if _has_nul(value):
+    if refuse_nul and _has_nul(value):
         raise DecodeError("text must not contain NUL characters (\\u0000)")
     return value
 
@@ -67,7 +68,8 @@ def field_errors(exc: ValidationError) -> list[dict[str, Any]]:
 
 
 def _validate(adapter: Any, body: bytes | str, what: str) -> Any:
-    data = loads(body)
+    """An event or a reply: written by the allocator from validated commands and stored rows, no NUL scan."""
+    data = loads(body, refuse_nul=False)
     try:
         return adapter.validate_python(data)
     except ValidationError as exc:

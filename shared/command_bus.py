@@ -2,6 +2,10 @@
 
 Used by the gateway and by kiosk clients. Publishing waits for the broker's confirm and refuses an
 unroutable message, so a command is either safely queued or the caller is told it was not.
+
+aio-pika opens the connection and the channel and declares the topology; each command is published, and each reply
+consumed, on the channel underneath (aiormq) without aio-pika's message objects: about a tenth of the client's CPU
+per command (docs/performance.md, "Outside the allocator").
 """
 
 import asyncio
@@ -10,10 +14,13 @@ import logging
 import time
 from uuid import uuid4
 
-from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractExchange, AbstractIncomingMessage
+from aio_pika.abc import AbstractChannel, AbstractConnection
+from aiormq.abc import AbstractChannel as Underlay
+from aiormq.abc import DeliveredMessage
+from pamqp.commands import Basic
 
 from shared import amqp
-from shared.codec import DecodeError, decode_reply, encode
+from shared.codec import CONTENT_TYPE, DecodeError, decode_reply, encode
 from shared.contracts.commands import CommandBase
 from shared.contracts.replies import Reply
 from shared.topology import REPLY_TO, Topology, declare
@@ -50,7 +57,7 @@ class CommandBus:
         self._last_failure: BaseException | None = None
         self._connection: AbstractConnection | None = None
         self._channel: AbstractChannel | None = None
-        self._exchange: AbstractExchange | None = None
+        self._underlay: Underlay | None = None
         self._waiting: dict[str, asyncio.Future[Reply]] = {}
         self._lock = asyncio.Lock()
 
@@ -58,36 +65,34 @@ class CommandBus:
     def connected(self) -> bool:
         return self._channel is not None and not self._channel.is_closed
 
-    async def _ensure_channel(self) -> tuple[AbstractChannel, AbstractExchange]:
+    async def _ensure_channel(self) -> Underlay:
         async with self._lock:
-            if self._channel is not None and self._exchange is not None and not self._channel.is_closed:
-                return self._channel, self._exchange
+            if self._channel is not None and self._underlay is not None and not self._channel.is_closed:
+                return self._underlay
             await self._close_quietly()
             if time.monotonic() < self._down_until:
                 raise BrokerUnavailable("broker unavailable (recent connection failure)") from self._last_failure
             try:
                 self._connection = await amqp.connect(self.url, self.name, timeout=self.connect_timeout)
                 channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
-                replies = await channel.declare_queue(REPLY_TO, passive=True)
-                await replies.consume(self._on_reply, no_ack=True)
-                if self.declare_topology:
-                    self._exchange = (await declare(channel, self.topology)).commands
-                else:
-                    self._exchange = await channel.get_exchange(self.topology.commands_exchange, ensure=False)
-                self._channel = channel
+                if self.declare_topology:  # else the broker's topology is used as it is
+                    await declare(channel, self.topology)
+                underlay = await channel.get_underlay_channel()
+                await underlay.basic_consume(REPLY_TO, self._on_reply, no_ack=True)
+                self._channel, self._underlay = channel, underlay
             except amqp.AMQP_ERRORS as exc:
                 await self._close_quietly()
                 self._down_until = time.monotonic() + RETRY_CONNECT_AFTER
                 self._last_failure = exc
                 raise BrokerUnavailable(f"broker unavailable: {exc!r}") from exc
-            return channel, self._exchange
+            return underlay
 
     async def ensure_connected(self) -> None:
         """Open the channel now (readiness checks); raises BrokerUnavailable."""
         await self._ensure_channel()
 
-    async def _on_reply(self, message: AbstractIncomingMessage) -> None:
-        waiter = self._waiting.pop(message.correlation_id or "", None)
+    async def _on_reply(self, message: DeliveredMessage) -> None:
+        waiter = self._waiting.pop(message.header.properties.correlation_id or "", None)
         if waiter is None or waiter.done():
             return
         try:
@@ -101,23 +106,26 @@ class CommandBus:
         Each request gets its own correlation id, so two concurrent requests for the same command id (a client
         retrying) each receive an answer.
         """
-        _, exchange = await self._ensure_channel()
+        channel = await self._ensure_channel()
         key = str(uuid4())
         waiter: asyncio.Future[Reply] = asyncio.get_running_loop().create_future()
         self._waiting[key] = waiter
         shard = command.shard(self.topology.shard_count)
-        message = amqp.persistent(
-            encode(command),
+        properties = Basic.Properties(  # persistent: survives a broker restart
+            content_type=CONTENT_TYPE,
+            delivery_mode=2,
             message_id=str(command.command_id),
             correlation_id=key,
             reply_to=REPLY_TO,
-            type=command.type,
+            message_type=command.type,
             user_id=self.user,
         )
         try:
-            await exchange.publish(
-                message,
+            await channel.basic_publish(
+                encode(command),
+                exchange=self.topology.commands_exchange,
                 routing_key=self.topology.shard_routing_key(shard),
+                properties=properties,
                 mandatory=True,
                 timeout=self.publish_timeout,
             )
@@ -138,7 +146,7 @@ class CommandBus:
             self._waiting.pop(key, None)
 
     async def _close_quietly(self) -> None:
-        connection, self._connection, self._channel, self._exchange = self._connection, None, None, None
+        connection, self._connection, self._channel, self._underlay = self._connection, None, None, None
         if connection is not None and not connection.is_closed:
             with contextlib.suppress(*amqp.AMQP_ERRORS):
                 await connection.close()

@@ -8,6 +8,7 @@ it), so the MAC alone makes the code unguessable.
 
 import base64
 import binascii
+import functools
 import hashlib
 import hmac
 from dataclasses import dataclass
@@ -29,7 +30,9 @@ class LinkTarget:
     day: date
 
 
+@functools.lru_cache(maxsize=8)
 def _key(secret: bytes) -> bytes:
+    """Derived once per secret, not once per link."""
     return hmac.new(secret, _CONTEXT, hashlib.sha256).digest()
 
 

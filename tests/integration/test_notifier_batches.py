@@ -193,7 +193,7 @@ async def test_a_database_outage_mid_batch_loses_nothing_and_records_nothing_twi
                 await row_lock.execute("SELECT 1 FROM notifications WHERE id = $1 FOR UPDATE", old)
                 await buffered_behind(pg, database, channel, topology, publish, first, batch)
                 superseding = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE "
-                await eventually(lambda: pg.fetchval(superseding + "'UPDATE notifications%superseded%'"))
+                await eventually(lambda: pg.fetchval(superseding + "'%UPDATE notifications%superseded%'"))
                 delivered = "SELECT status = 'delivered' FROM notifications WHERE event_id = $1"
                 await eventually(lambda: pg.fetchval(delivered, first.event_id))  # the worker is idle
                 await proxy.cut()  # mid-batch: two events inserted, the third waiting for the row

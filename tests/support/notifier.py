@@ -141,7 +141,7 @@ async def recording_waits(pg: asyncpg.Connection) -> bool:
     return bool(
         await pg.fetchval(
             "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-            "AND query LIKE 'INSERT INTO notifications%'"
+            "AND query LIKE '%INSERT INTO notifications%'"
         )
     )
 
