@@ -28,7 +28,7 @@ for run in "${RUNS[@]}"; do
     IFS=: read -r shape clients requests <<< "$run"
     fresh_database opd_sbs
     fresh_database opd_baseline
-    .venv/bin/opd migrate > /dev/null
+    .venv/bin/opd migrate > /dev/null 2>&1
     OPD_PORT=3000 OPD_AUTH_MODE=development OPD_LOG_LEVEL=WARNING \
         OPD_RATE_LIMIT_PER_IP=100000 OPD_RATE_LIMIT_BURST_PER_IP=100000 \
         OPD_RATE_LIMIT_PER_KEY=100000 OPD_RATE_LIMIT_BURST_PER_KEY=100000 \
