@@ -108,7 +108,8 @@ class OutboxRelay:
             self._wake.set()
 
     def sweep_first(self) -> None:
-        if not self._work or self._work[-1] is not None:  # one sweep covers what any number asked for
+        # One waiting sweep covers what any number asked for; the first in the queue may be under way already.
+        if len(self._work) < 2 or self._work[-1] is not None:
             self._work.append(None)
         self._wake.set()
 
