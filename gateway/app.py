@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import asyncpg
 from aiohttp import web
 
-from gateway import audit, board, fhir, health, metrics, openapi, routes_feed, routes_reads, routes_writes
+from gateway import audit, board, fhir, fonts, health, metrics, openapi, routes_feed, routes_reads, routes_writes
 from gateway.access import access_middleware
 from gateway.auth import InvalidKeyConfig, KeyRing
 from gateway.client_address import TrustedProxies, parse_proxies
@@ -98,6 +98,7 @@ def create_app(settings: GatewaySettings, clock: Clock | None = None) -> web.App
     app.add_routes(audit.routes)
     app.add_routes(routes_feed.routes)
     board.install(app)
+    app.add_routes(fonts.routes)
     status_limits.install(app, settings)
     app.add_routes(status_page.routes)
     app.add_routes(status_actions.routes)

@@ -218,6 +218,9 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("GET", "/api/docs/assets/{name}"): Operation(
         "The documentation page's files", "operations", {200: ("application/octet-stream", {"type": "string"})}, (404,)
     ),
+    ("GET", "/fonts/{name}"): Operation(
+        "The pages' Devanagari font", "operations", {200: ("font/ttf", {"type": "string"})}, (404,)
+    ),
 }
 
 

@@ -156,6 +156,9 @@ async def test_a_hall_of_eight_doctors_on_tvs_in_two_time_zones_with_a_delay_and
         assert "9:00 am" in on_time and "9:12 am" in on_time and "running late" not in on_time
         assert f"{doctors[1]['code']}-t001".lower() in on_time  # a number no other doctor's queue has
         assert "asha" not in on_time and "ravi" not in on_time
+        fonts = "return [...document.fonts].filter((f) => f.family.includes('OPD Devanagari')).map((f) => f.status);"
+        loaded = await asyncio.to_thread(browser.execute_script, fonts)  # type: ignore[attr-defined]
+        assert "loaded" in loaded, "the Hindi labels have a Devanagari font, from the gateway if the TV has none"
         await asyncio.to_thread(browser.save_screenshot, str(SHOTS / f"board-{zone.replace('/', '-')}.png"))  # type: ignore[attr-defined]
 
     await hall.server.close()  # the gateway goes away: the TV must say its data is old

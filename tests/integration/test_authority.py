@@ -114,6 +114,7 @@ def _route_calls(doctor: str, token: str, command: str, page: str) -> dict[tuple
         ("GET", "/api/openapi.json"): ("/api/openapi.json", None),
         ("GET", "/api/docs"): ("/api/docs", None),
         ("GET", "/api/docs/assets/{name}"): ("/api/docs/assets/swagger-ui.css", None),
+        ("GET", "/fonts/{name}"): ("/fonts/NotoSansDevanagari-Regular.ttf", None),
         ("GET", "/fhir/metadata"): ("/fhir/metadata", None),
         ("GET", "/fhir/Practitioner"): ("/fhir/Practitioner?specialty=ENT", None),
         ("GET", "/fhir/Practitioner/{id}"): (f"/fhir/Practitioner/{doctor}", None),
