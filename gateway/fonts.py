@@ -9,6 +9,7 @@ from pathlib import Path
 from aiohttp import web
 
 from gateway.auth import public
+from gateway.static_files import named_file
 
 FONTS = Path(__file__).resolve().parent / "fonts"
 SERVED = frozenset({"NotoSansDevanagari-Regular.ttf", "NotoSansDevanagari-Bold.ttf"})
@@ -20,7 +21,4 @@ routes = web.RouteTableDef()
 @public
 async def font(request: web.Request) -> web.StreamResponse:
     """One of the pages' fonts (SIL Open Font License: ``gateway/fonts/OFL.txt``)."""
-    name = request.match_info["name"]
-    if name not in SERVED:
-        raise web.HTTPNotFound()
-    return web.FileResponse(FONTS / name, headers={"Cache-Control": "public, max-age=604800"})
+    return named_file(FONTS, SERVED, request.match_info["name"], max_age=604800)

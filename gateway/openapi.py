@@ -21,6 +21,7 @@ from gateway.fhir.terms import MEDIA_TYPE, PREFIX
 from gateway.openapi_catalog import OPERATIONS, PATH_PARAMS, Answer, Operation
 from gateway.openapi_examples import example
 from gateway.openapi_page import ASSETS, PAGE, SERVED
+from gateway.static_files import named_file
 from shared.cancel_codes import CODE_HEADER
 from shared.codec import dumps
 
@@ -253,7 +254,4 @@ async def docs(request: web.Request) -> web.Response:
 @public
 async def docs_asset(request: web.Request) -> web.StreamResponse:
     """The files of the documentation page (Swagger UI's script, styles and icon)."""
-    name = request.match_info["name"]
-    if name not in SERVED:
-        raise web.HTTPNotFound()
-    return web.FileResponse(ASSETS / name, headers={"Cache-Control": "public, max-age=86400"})
+    return named_file(ASSETS, SERVED, request.match_info["name"], max_age=86400)

@@ -161,14 +161,14 @@ async def test_committed_events_go_to_the_outlet_and_the_next_commit_marks_them_
 
 
 async def test_confirmed_events_a_failed_commit_did_not_mark_are_marked_by_the_next() -> None:
-    store = FailingOnce()
+    store = Flaky()
     outlet = Outlet()
     doctor = create_doctor_command()
     processor = _processor(store, outlet=outlet)
     await processor.process([doctor])
     confirmed = [e.event_id for e in outlet.handed]
 
-    store.fail_next = True
+    store.fail_next = "before"
     with pytest.raises(Exception, match="lost"):
         await processor.process([book_command(doctor.payload.doctor_id, "Lost")])
     assert outlet.given_back == confirmed and not store.published
@@ -179,14 +179,19 @@ async def test_confirmed_events_a_failed_commit_did_not_mark_are_marked_by_the_n
     assert list(_statuses(store)) == ["Kept"]
 
 
-class FailingOnce(MemoryStore):
-    fail_next = False
+class Flaky(MemoryStore):
+    """Fails the next commit once: "before" it writes anything, or "after" (committed, the answer lost)."""
+
+    fail_next: str | None = None
 
     async def commit(self, batch: BatchWrite) -> dict[UUID, object]:  # type: ignore[override]
-        if self.fail_next:
-            self.fail_next = False
-            raise ConnectionResetError("connection lost")
-        return await super().commit(batch)  # type: ignore[return-value]
+        when, self.fail_next = self.fail_next, None
+        if when == "before":
+            raise ConnectionResetError("connection lost before the commit")
+        found = await super().commit(batch)
+        if when == "after":
+            raise ConnectionResetError("the answer was lost after the commit")
+        return found  # type: ignore[return-value]
 
 
 async def test_a_full_doctors_waiting_patient_is_offered_a_colleague_with_seats() -> None:
@@ -229,28 +234,15 @@ async def test_colleagues_the_shard_does_not_hold_are_read_again_only_after_two_
     assert [len(w.get("suggestedDoctors", [])) for w in waiting] == [0, 1, 1, 1, 1]
 
 
-class AnswerLost(MemoryStore):
-    """Commits, then loses the answer (the connection dropped after COMMIT)."""
-
-    lose_next = False
-
-    async def commit(self, batch: BatchWrite) -> dict[UUID, object]:  # type: ignore[override]
-        found = await super().commit(batch)
-        if self.lose_next:
-            self.lose_next = False
-            raise ConnectionResetError("the answer was lost after the commit")
-        return found  # type: ignore[return-value]
-
-
 async def test_a_commit_whose_answer_was_lost_has_its_events_swept_before_later_ones() -> None:
-    store = AnswerLost()
+    store = Flaky()
     outlet = Outlet()
     doctor = create_doctor_command()
     processor = _processor(store, outlet=outlet)
     await processor.process([doctor])
     booking = book_command(doctor.payload.doctor_id, "Lost answer")
 
-    store.lose_next = True
+    store.fail_next = "after"
     with pytest.raises(Exception, match="lost"):
         await processor.process([booking])
     retried = await processor.process([booking])  # the consumer's retry: the stored outcome
