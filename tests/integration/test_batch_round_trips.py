@@ -3,6 +3,7 @@ read, and its events leave from memory, marked published by the next batch's cal
 
 import asyncio
 from typing import Any
+from uuid import UUID
 
 import aio_pika
 import asyncpg
@@ -97,3 +98,75 @@ async def test_a_batch_is_one_statement_and_its_events_need_no_outbox_read(
     assert all("opd_commit_batch" in statement for statement in during)
     assert marked_by_the_calls == [True] * (BATCHES - 1) + [False], "each batch's call marks the one before"
     assert all(await _published(pg, batches[-1])), "the relay marks the last batch's on stopping"
+
+
+class _ConfirmsAtOnce:
+    """An outlet whose broker confirms every event at once: each call marks the batch before it published."""
+
+    def __init__(self) -> None:
+        self.confirmed: list[UUID] = []
+
+    def committed(self, events: list[Any]) -> None:
+        self.confirmed += [event.event_id for event in events]
+
+    def sweep_first(self) -> None:
+        pass
+
+    def take_confirmed(self) -> list[UUID]:
+        taken, self.confirmed = self.confirmed, []
+        return taken
+
+    def give_back(self, event_ids: list[UUID]) -> None:
+        self.confirmed = event_ids + self.confirmed
+
+
+async def _scans(pg: asyncpg.Connection, tables: tuple[str, ...]) -> dict[str, tuple[int, int]]:
+    await pg.execute("SELECT pg_stat_clear_snapshot()")
+    rows = await pg.fetch(
+        "SELECT relname, seq_scan, coalesce(idx_scan, 0) AS idx_scan FROM pg_stat_user_tables"
+        " WHERE relname = any($1::text[])",
+        list(tables),
+    )
+    return {row["relname"]: (row["seq_scan"], row["idx_scan"]) for row in rows}
+
+
+async def test_the_batch_call_keeps_index_plans_made_while_its_tables_were_young(
+    allocator_settings: AllocatorSettings, clock: ManualClock, pg: asyncpg.Connection
+) -> None:
+    """The call plans its statements once per session (D98). Plans made while the inbox and outbox held a
+    handful of rows must still find rows by index once they hold many, before any analyze has seen them grow."""
+    pool = await db.create_pool(allocator_settings.writer_dsn, min_size=1, max_size=1)
+    policy = build_policy(allocator_settings)
+    store = PostgresStore(pool, policy.zone)
+    processor = ShardProcessor(store, store, 0, "young", policy, clock, 1, outlet=_ConfirmsAtOnce())
+    tables = ("inbox", "outbox")
+    try:
+        doctor = create_doctor_command(capacity=40)
+        doctor_id = doctor.payload.doctor_id
+        assert all(reply.ok for reply in await processor.process([doctor, book_command(doctor_id, "First")]))
+        await pg.execute("ANALYZE inbox; ANALYZE outbox")  # the statistics of a young table: a row or two
+        assert all(reply.ok for reply in await processor.process([book_command(doctor_id, "Planned")]))
+        await pg.execute(
+            """INSERT INTO inbox (command_id, command_type, payload_hash, shard, epoch, ok, reply)
+               SELECT gen_random_uuid(), 'BookToken', '', 0, 0, true, '{}' FROM generate_series(1, 20000)"""
+        )
+        await pg.execute(
+            """INSERT INTO outbox (event_id, routing_key, doctor_id, sequence, body)
+               SELECT gen_random_uuid(), 'token.confirmed', $1, 1000000 + n, '{}' FROM generate_series(1, 20000) n""",
+            doctor_id,
+        )
+        before = await _scans(pg, tables)
+        assert all(reply.ok for reply in await processor.process([book_command(doctor_id, "Grown")]))
+    finally:
+        await pool.close()  # its session's statistics reach the shared counters as it ends
+
+    def scanned(table: str) -> bool:
+        return sum(after[table]) > sum(before[table])
+
+    for _ in range(50):  # the ended session's counters arrive shortly after
+        after = await _scans(pg, tables)
+        if all(scanned(table) for table in tables):
+            break
+        await asyncio.sleep(0.1)
+    assert all(scanned(table) for table in tables), (before, after)
+    assert {table: after[table][0] - before[table][0] for table in tables} == {"inbox": 0, "outbox": 0}, "seq scans"
