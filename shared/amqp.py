@@ -6,6 +6,8 @@ from collections.abc import Awaitable, Callable
 
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage
+from aiormq.abc import AbstractChannel as Underlay
+from pamqp.commands import Basic
 from yarl import URL
 
 from shared.backoff import backoff_seconds
@@ -53,18 +55,19 @@ def persistent(body: bytes, **properties: object) -> aio_pika.Message:
     )
 
 
-async def send_reply(channel: AbstractChannel, message: AbstractIncomingMessage, reply: Reply) -> None:
-    """Answer a request that asked for one (``reply_to``); correlated by its ``correlation_id``, else its id."""
+async def send_reply(channel: Underlay, message: AbstractIncomingMessage, reply: Reply) -> None:
+    """Answer a request that asked for one (``reply_to``); correlated by its ``correlation_id``, else its id.
+
+    Published on the channel under aio-pika's (``get_underlay_channel``), without a message object: one reply per
+    command, where aio-pika's objects were a tenth of the allocator's publishing cost (D99)."""
     if not message.reply_to:
         return
+    correlation_id = message.correlation_id or message.message_id or str(reply.command_id)
     try:
-        await channel.default_exchange.publish(
-            aio_pika.Message(
-                encode(reply),
-                content_type=CONTENT_TYPE,
-                correlation_id=message.correlation_id or message.message_id or str(reply.command_id),
-            ),
+        await channel.basic_publish(
+            encode(reply),
             routing_key=message.reply_to,
+            properties=Basic.Properties(content_type=CONTENT_TYPE, correlation_id=correlation_id),
             mandatory=False,  # an asker that has gone away loses only the reply; the outcome stays queryable
         )
     except AMQP_ERRORS as exc:  # the command is committed; the asker can read the outcome later

@@ -12,18 +12,21 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
+from dataclasses import dataclass
 from uuid import UUID
 
 import asyncpg
 import orjson
-from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractExchange
+from aio_pika.abc import AbstractChannel, AbstractConnection
 from aio_pika.exceptions import AMQPError
+from aiormq.abc import AbstractChannel as Underlay
+from pamqp.commands import Basic
 
 from allocator.adapters import messaging_store as store
 from shared import db
-from shared.amqp import PUBLISH_ERRORS, persistent
-from shared.codec import encode
+from shared.amqp import PUBLISH_ERRORS
+from shared.codec import CONTENT_TYPE, encode
 from shared.contracts.events import EventBase
 from shared.lifecycle import sleep_unless
 from shared.routing import shard_for
@@ -44,20 +47,30 @@ def _ensure_open(channel: AbstractChannel) -> None:
         raise BrokerLost("outbox relay: channel closed")
 
 
-async def _publish_in_order(exchange: AbstractExchange, outgoing: list[Outgoing]) -> list[UUID]:
+@dataclass(frozen=True, slots=True)
+class EventsExchange:
+    """The events exchange, published to on the channel under aio-pika's, without message objects (D99)."""
+
+    channel: Underlay
+    name: str
+
+    def publish(self, event_id: UUID, key: str, body: bytes) -> Awaitable[object]:
+        """A persistent, mandatory publish; awaiting it awaits the broker's confirm (a refusal raises)."""
+        properties = Basic.Properties(
+            content_type=CONTENT_TYPE, delivery_mode=2, message_id=str(event_id), message_type=key
+        )
+        return self.channel.basic_publish(
+            body, exchange=self.name, routing_key=key, properties=properties, mandatory=True, timeout=10
+        )
+
+
+async def _publish_in_order(exchange: EventsExchange, outgoing: list[Outgoing]) -> list[UUID]:
     """Publish with the confirms awaited together, not one round trip each; the ids confirmed, in order.
 
     The publishes start in order and the channel writes them in that order (its lock is first come, first served),
     so events still leave in commit order. A refusal raises ``BrokerLost`` once the ids before it are counted.
     """
-    publishes = [
-        asyncio.ensure_future(
-            exchange.publish(
-                persistent(body, message_id=str(event_id), type=key), routing_key=key, mandatory=True, timeout=10
-            )
-        )
-        for event_id, key, body in outgoing
-    ]
+    publishes = [asyncio.ensure_future(exchange.publish(event_id, key, body)) for event_id, key, body in outgoing]
     outcomes = await asyncio.gather(*publishes, return_exceptions=True)
     confirmed: list[UUID] = []
     for (event_id, _, _), outcome in zip(outgoing, outcomes, strict=True):
@@ -125,7 +138,7 @@ class OutboxRelay:
     async def run(self, connection: AbstractConnection, stop: asyncio.Event) -> None:
         """Relay until ``stop``; broker failures end the run (the caller reconnects, and the next run sweeps)."""
         channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
-        exchange = await channel.get_exchange(self.topology.events_exchange, ensure=False)
+        exchange = EventsExchange(await channel.get_underlay_channel(), self.topology.events_exchange)
         self._work.clear()  # all of it is in the outbox: the sweep takes it, in order
         self._work.append(None)
         try:
@@ -139,7 +152,7 @@ class OutboxRelay:
         finally:
             await self._close_database()
 
-    async def _next(self, exchange: AbstractExchange) -> bool:
+    async def _next(self, exchange: EventsExchange) -> bool:
         """Publish the next piece of work; False if it is a sweep and the database is away."""
         item = self._work[0]
         if item is None:
@@ -150,7 +163,7 @@ class OutboxRelay:
         self._work.popleft()
         return True
 
-    async def _drain(self, exchange: AbstractExchange) -> None:
+    async def _drain(self, exchange: EventsExchange) -> None:
         """On stop (after the shards' consumers have stopped): publish what was handed over, mark what was
         confirmed. What a failure leaves here waits in the outbox for the next start's sweep."""
         try:
@@ -162,7 +175,7 @@ class OutboxRelay:
         except DRAIN_ERRORS as exc:
             log.warning("outbox relay: stopped before it had published everything (%r)", exc)
 
-    async def _publish(self, exchange: AbstractExchange, events: list[EventBase]) -> None:
+    async def _publish(self, exchange: EventsExchange, events: list[EventBase]) -> None:
         try:
             confirmed = await _publish_in_order(exchange, [(e.event_id, e.type, encode(e)) for e in events])
         except _Refused as refused:
@@ -175,7 +188,7 @@ class OutboxRelay:
             self._confirmed.extend(event_ids)
             self._confirmed_since = self._confirmed_since or time.monotonic()
 
-    async def _sweep(self, exchange: AbstractExchange) -> bool:
+    async def _sweep(self, exchange: EventsExchange) -> bool:
         """Publish and mark what the outbox holds unpublished, oldest first; False if the database is away."""
         self._swept = set()
         try:

@@ -17,6 +17,7 @@ from datetime import date
 from uuid import UUID
 
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage
+from aiormq.abc import AbstractChannel as Underlay
 
 from allocator.adapters import metrics
 from allocator.service.ports import Fenced
@@ -101,7 +102,7 @@ class ShardConsumer:
         self.shard = processor.shard
         self.queue_name = topology.shard_queue(self.shard)
         self._buffer: asyncio.Queue[AbstractIncomingMessage] | None = None
-        self._replies: AbstractChannel  # opened with each subscription
+        self._replies: Underlay  # opened with each subscription
         self._received_at: dict[int, float] = {}  # delivery tag → monotonic time of receipt, on the current channel
 
     @property
@@ -122,7 +123,8 @@ class ShardConsumer:
             channel = await connection.channel(publisher_confirms=True)  # dead letters must not be lost
             # Replies go out unconfirmed: direct reply-to is transient anyway, and waiting for a confirm per
             # reply would hold the next batch back by a broker round trip per command.
-            self._replies = await connection.channel(publisher_confirms=False)
+            replies = await connection.channel(publisher_confirms=False)
+            self._replies = await replies.get_underlay_channel()
         except RuntimeError as exc:  # the connection closed meanwhile: the caller reconnects
             raise ConnectionError(f"shard {self.shard}: {exc}") from exc
         await channel.set_qos(prefetch_count=self.settings.max_size)
@@ -145,8 +147,8 @@ class ShardConsumer:
                     await self._handle(channel, batch, stop)
         finally:
             self._buffer = None
-            if not self._replies.is_closed:
-                await self._replies.close()
+            if not replies.is_closed:
+                await replies.close()
             if not channel.is_closed:
                 await channel.close()  # whatever is still held goes back to the queue
 
