@@ -1,7 +1,9 @@
 """Where a run's CPU goes: each service under test, the database and broker servers, and the load generator.
 
 CPU time (user + system) per group over the load, as a share of one core; a process that exits during the load
-loses its share, one that starts during it (a new database backend) counts from its start.
+loses its share, one that starts during it (a new database backend) counts from its start. PostgreSQL's backends
+are grouped by the role they serve (``postgres opd_allocator``: the allocator's sessions), its own processes and
+other logins under ``postgres``.
 """
 
 import time
@@ -11,6 +13,7 @@ from dataclasses import dataclass, field
 import psutil
 
 SERVERS = {"postgres": "postgres", "rabbitmq": "beam.smp"}  # group → process name, for servers on this machine
+SERVICE_ROLES = frozenset({"opd_allocator", "opd_notifier", "opd_reader"})  # the services' database logins
 
 
 def _cpu_seconds(process: psutil.Process) -> float:
@@ -21,14 +24,24 @@ def _cpu_seconds(process: psutil.Process) -> float:
     return float(times.user + times.system)
 
 
+def server_group(name: str, cmdline: list[str]) -> str | None:
+    """The group of a server process, from its name and (a PostgreSQL backend's) title: ``postgres: 15/main:
+    opd_allocator opd_bench 127.0.0.1(40112) idle`` is ``postgres opd_allocator``."""
+    group = {process: group for group, process in SERVERS.items()}.get(name)
+    if group != "postgres":
+        return group
+    role = " ".join(cmdline).rpartition(": ")[2].split(" ", 1)[0]
+    return f"postgres {role}" if role in SERVICE_ROLES else "postgres"
+
+
 def _servers() -> dict[int, str]:
     """Pid → group of the database and broker server processes running now."""
-    groups = {name: group for group, name in SERVERS.items()}
-    return {
-        process.pid: groups[process.info["name"]]
-        for process in psutil.process_iter(["name"])
-        if process.info["name"] in groups
-    }
+    found = {}
+    for process in psutil.process_iter(["name", "cmdline"]):
+        group = server_group(process.info["name"] or "", process.info["cmdline"] or [])
+        if group is not None:
+            found[process.pid] = group
+    return found
 
 
 @dataclass

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import psutil
 import pytest
 
-from deploy.bench.cpu import CpuMeter, print_cpu
+from deploy.bench.cpu import CpuMeter, print_cpu, server_group
 
 BUSY = "import time\nend = time.process_time() + 0.4\nwhile time.process_time() < end: pass\ntime.sleep(30)"
 
@@ -47,3 +47,14 @@ def test_the_report_names_each_group_and_the_cpu_per_request(capsys: pytest.Capt
         == "CPU during the load, % of one core: allocator-1 80, postgres 40, load generator 10; total 130 of 200"
     )
     assert lines[1] == "CPU per request: 13.00 ms (all processes above)"
+
+
+def test_database_backends_are_grouped_by_the_service_they_serve() -> None:
+    backend = ["postgres: 15/main: opd_allocator opd_bench 127.0.0.1(40112) idle"]
+    assert server_group("postgres", backend) == "postgres opd_allocator"
+    assert server_group("postgres", ["postgres: opd_notifier opd_bench [local] UPDATE"]) == "postgres opd_notifier"
+    assert server_group("postgres", ["postgres: 15/main: postgres opd_bench 127.0.0.1(40112) idle"]) == "postgres"
+    assert server_group("postgres", ["postgres: 15/main: walwriter "]) == "postgres"
+    assert server_group("postgres", ["/usr/lib/postgresql/15/bin/postgres", "-D", "/var/lib/postgresql"]) == "postgres"
+    assert server_group("beam.smp", ["/usr/lib/erlang/erts/bin/beam.smp", "--"]) == "rabbitmq"
+    assert server_group("python3", ["python3", "-m", "gateway"]) is None
