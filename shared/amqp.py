@@ -28,6 +28,14 @@ AMQP_ERRORS: tuple[type[Exception], ...] = (
     asyncio.TimeoutError,
 )
 PUBLISH_ERRORS: tuple[type[Exception], ...] = (*AMQP_ERRORS, aio_pika.exceptions.DeliveryError)
+
+
+def broker_failed(exc: BaseException, errors: tuple[type[Exception], ...] = AMQP_ERRORS) -> bool:
+    """One of ``errors``, or the bare ``Exception`` aiormq fails pending work with when its connection closes
+    without a reason (a channel being opened, a confirm awaited, as the broker drill closes connections)."""
+    return isinstance(exc, errors) or type(exc) is Exception
+
+
 DEAD_LETTER_REASON = "x-opd-error"
 DEAD_LETTER_QUEUE = "x-opd-queue"
 DEAD_LETTER_CODE = "x-opd-error-code"

@@ -80,7 +80,9 @@ class CommandBus:
                 underlay = await channel.get_underlay_channel()
                 await underlay.basic_consume(REPLY_TO, self._on_reply, no_ack=True)
                 self._channel, self._underlay = channel, underlay
-            except amqp.AMQP_ERRORS as exc:
+            except Exception as exc:
+                if not amqp.broker_failed(exc):
+                    raise
                 await self._close_quietly()
                 self._down_until = time.monotonic() + RETRY_CONNECT_AFTER
                 self._last_failure = exc
@@ -129,7 +131,9 @@ class CommandBus:
                 mandatory=True,
                 timeout=self.publish_timeout,
             )
-        except amqp.PUBLISH_ERRORS as exc:
+        except Exception as exc:
+            if not amqp.broker_failed(exc, amqp.PUBLISH_ERRORS):
+                raise
             self._waiting.pop(key, None)
             await self._close_quietly()
             raise BrokerUnavailable(f"command not accepted by the broker: {exc!r}") from exc
