@@ -15,7 +15,7 @@ from notifier import metrics, repository
 from notifier.directory import DoctorDirectory
 from notifier.messages import DoctorInfo, notifications_for
 from shared import db, log_context
-from shared.amqp import AMQP_ERRORS, dead_letter
+from shared.amqp import broker_failed, dead_letter
 from shared.batching import next_batch
 from shared.codec import DecodeError, decode_event
 from shared.contracts.events import Event, TokenPayload
@@ -145,7 +145,9 @@ class EventConsumer:
             return
         try:
             await message.ack(multiple=True)
-        except AMQP_ERRORS as exc:
+        except Exception as exc:
+            if not broker_failed(exc):
+                raise
             log.warning("event ack lost with the channel (%r); the batch will be redelivered and deduplicated", exc)
 
     async def _ack_after_linger(self) -> None:

@@ -78,7 +78,9 @@ async def send_reply(channel: Underlay, message: AbstractIncomingMessage, reply:
             properties=Basic.Properties(content_type=CONTENT_TYPE, correlation_id=correlation_id),
             mandatory=False,  # an asker that has gone away loses only the reply; the outcome stays queryable
         )
-    except AMQP_ERRORS as exc:  # the command is committed; the asker can read the outcome later
+    except Exception as exc:  # the command is committed; the asker can read the outcome later
+        if not broker_failed(exc):
+            raise
         log.warning("reply to %s not delivered: %r", message.reply_to, exc)
 
 
@@ -159,7 +161,11 @@ async def serve_connected(
                 if readiness is not None:
                     readiness.up("broker")
                 await serve(connection)
-        except* AMQP_ERRORS as group:
+        except* Exception as group:
+            lost, other = group.split(broker_failed)
+            if other is not None:
+                raise other from None  # not the broker: not ours to retry
+            assert lost is not None
             if readiness is not None:
                 readiness.down("broker", f"connection to RabbitMQ lost: {group.exceptions[0]!r}; reconnecting")
             log.warning("broker connection lost (%r); reconnecting", group.exceptions[0])

@@ -25,7 +25,7 @@ from pamqp.commands import Basic
 
 from allocator.adapters import messaging_store as store
 from shared import db
-from shared.amqp import PUBLISH_ERRORS
+from shared.amqp import PUBLISH_ERRORS, broker_failed
 from shared.codec import CONTENT_TYPE, encode
 from shared.contracts.events import EventBase
 from shared.lifecycle import sleep_unless
@@ -74,7 +74,7 @@ async def _publish_in_order(exchange: EventsExchange, outgoing: list[Outgoing]) 
     outcomes = await asyncio.gather(*publishes, return_exceptions=True)
     confirmed: list[UUID] = []
     for (event_id, _, _), outcome in zip(outgoing, outcomes, strict=True):
-        if isinstance(outcome, PUBLISH_ERRORS):
+        if isinstance(outcome, Exception) and broker_failed(outcome, PUBLISH_ERRORS):
             raise _Refused(confirmed, outcome)
         if isinstance(outcome, BaseException):
             raise outcome

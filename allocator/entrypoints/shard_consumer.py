@@ -23,7 +23,7 @@ from allocator.adapters import metrics
 from allocator.service.ports import Fenced
 from allocator.service.processor import BatchConflict, PoisonCommand, ShardProcessor
 from shared import log_context
-from shared.amqp import AMQP_ERRORS, dead_letter, send_reply
+from shared.amqp import broker_failed, dead_letter, send_reply
 from shared.authority import BrokerUser, Principal, Unauthorized, authorize, principal_of
 from shared.batching import next_batch
 from shared.cancel_codes import cancel_code
@@ -278,7 +278,9 @@ class ShardConsumer:
                     code,
                     keep_body,
                 )
-            except AMQP_ERRORS as exc:
+            except Exception as exc:
+                if not broker_failed(exc):
+                    raise
                 log.error("shard %d: could not dead-letter %s: %r", self.shard, message.message_id, exc)
                 await _settle(message.nack(requeue=True))
 
@@ -311,5 +313,7 @@ async def _settle(operation: object) -> None:
     """Ack/nack on a channel that may have died meanwhile: the broker redelivers, the inbox dedupes."""
     try:
         await operation  # type: ignore[misc]
-    except AMQP_ERRORS as exc:
+    except Exception as exc:
+        if not broker_failed(exc):
+            raise
         log.warning("ack/nack lost with the channel: %r", exc)

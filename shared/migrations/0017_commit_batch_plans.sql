@@ -5,7 +5,7 @@
 -- planning its dozen statements on every call: 0.3-0.4 ms of a call's 1.05 ms for one booking. Every statement
 -- here finds its rows through a unique index (or writes through one: ON CONFLICT's arbiter), so the function now
 -- keeps generic plans and forbids sequential scans: the plan made on the first call, even on empty tables, is an
--- index plan that stays right as they grow. The slots' capacity cut, a join before, is now an upsert on the
+-- index plan on that unique key, which stays right as they grow. The slots' capacity cut, a join before, is now an upsert on the
 -- primary key like the rest. Statements whose arguments are empty are skipped (a booking touches no templates,
 -- no day settings and usually no slot). What the function writes, returns and raises is unchanged.
 
@@ -44,7 +44,9 @@ BEGIN
     END IF;
 
     IF cardinality(p_published) > 0 THEN
-        UPDATE outbox SET published_at = now() WHERE event_id = ANY (p_published) AND published_at IS NULL;
+        -- By event id alone: with "published_at IS NULL" in the condition, the kept plan read the partial index of
+        -- unpublished rows whole (all of them, after a broker outage). A row marked already keeps its time.
+        UPDATE outbox SET published_at = coalesce(published_at, now()) WHERE event_id = ANY (p_published);
     END IF;
 
     IF jsonb_array_length(p_doctors) > 0 THEN
@@ -68,6 +70,8 @@ BEGIN
 
     IF cardinality(p_template_doctors) > 0 THEN
         DELETE FROM slot_templates WHERE doctor_id = ANY (p_template_doctors);
+    END IF;
+    IF jsonb_array_length(p_templates) > 0 THEN
         INSERT INTO slot_templates (doctor_id, start_time, end_time, max_capacity, reserved_emergency, quotas)
         SELECT doctor_id, start_time, end_time, max_capacity, reserved_emergency, quotas
           FROM jsonb_populate_recordset(NULL::slot_templates, p_templates);

@@ -13,6 +13,7 @@ from allocator.app import run_allocator
 from allocator.settings import AllocatorSettings
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
+from shared.amqp import serve_connected
 from shared.clock import ManualClock
 from shared.command_bus import CommandBus
 from shared.routing import shard_for
@@ -176,3 +177,25 @@ async def test_allocator_and_relay_recover_after_the_broker_connection_drops(
     finally:
         await bus.close()
         await running.shutdown()
+
+
+async def test_a_connection_closed_without_a_reason_is_reconnected_and_a_bug_is_not(topology: Topology) -> None:
+    """aiormq fails pending work with a bare ``Exception`` when its connection closes without a reason: the
+    service reconnects, as after any broker failure. Any other exception still ends it."""
+    served: list[int] = []
+    stop = asyncio.Event()
+
+    async def serve(connection: aio_pika.abc.AbstractConnection) -> None:
+        served.append(len(served))
+        if len(served) == 1:
+            raise Exception  # as aiormq's pending futures fail
+        stop.set()
+
+    await serve_connected(AMQP_URL, "test-bare-exception", topology, serve, stop)
+    assert served == [0, 1]
+
+    async def broken(connection: aio_pika.abc.AbstractConnection) -> None:
+        raise TypeError("a bug")
+
+    with pytest.RaisesGroup(TypeError):
+        await serve_connected(AMQP_URL, "test-bug", topology, broken, asyncio.Event())
