@@ -131,10 +131,10 @@ class CommandBus:
                 mandatory=True,
                 timeout=self.publish_timeout,
             )
-        except Exception as exc:
-            if not amqp.broker_failed(exc, amqp.PUBLISH_ERRORS):
+        except BaseException as exc:
+            self._waiting.pop(key, None)  # whatever ended the publish (a cancelled request too), nobody waits now
+            if not (isinstance(exc, Exception) and amqp.broker_failed(exc, amqp.PUBLISH_ERRORS)):
                 raise
-            self._waiting.pop(key, None)
             await self._close_quietly()
             raise BrokerUnavailable(f"command not accepted by the broker: {exc!r}") from exc
         return key, waiter

@@ -53,8 +53,10 @@ def _bus(monkeypatch: pytest.MonkeyPatch, failure: type[Exception] | None) -> Co
 async def test_a_connection_closed_without_a_reason_is_a_broker_outage(
     monkeypatch: pytest.MonkeyPatch, failure: type[Exception] | None
 ) -> None:
+    bus = _bus(monkeypatch, failure)
     with pytest.raises(BrokerUnavailable):
-        await _bus(monkeypatch, failure).publish(book_command(uuid4()))
+        await bus.publish(book_command(uuid4()))
+    assert not bus._waiting, "no reply is awaited for a command the broker never took"
 
 
 async def test_a_bug_is_not_mistaken_for_an_outage(monkeypatch: pytest.MonkeyPatch) -> None:
