@@ -162,10 +162,9 @@ async def serve_connected(
                     readiness.up("broker")
                 await serve(connection)
         except* Exception as group:
-            lost, other = group.split(broker_failed)
+            _, other = group.split(broker_failed)
             if other is not None:
                 raise other from None  # not the broker: not ours to retry
-            assert lost is not None
             if readiness is not None:
                 readiness.down("broker", f"connection to RabbitMQ lost: {group.exceptions[0]!r}; reconnecting")
             log.warning("broker connection lost (%r); reconnecting", group.exceptions[0])
