@@ -62,7 +62,11 @@ async def run_allocator(
     clock = clock or clock_from_settings(settings.clock_start, settings.clock_speed, settings.clock_origin)
     topology = Topology(settings.broker_prefix, settings.shard_count)
     holder = settings.holder_name or f"{socket.gethostname()}:{os.getpid()}"
-    batch = BatchSettings(max_size=settings.batch_max_size, linger_seconds=settings.batch_linger_ms / 1000)
+    batch = BatchSettings(
+        max_size=settings.batch_max_size,
+        linger_seconds=settings.batch_linger_ms / 1000,
+        ack_linger_seconds=settings.command_ack_linger_ms / 1000,
+    )
     shards = settings.shard_list()
     relay = OutboxRelay(settings.writer_dsn, topology, shards)
     broker_users = parse_broker_users(settings.broker_users)

@@ -12,6 +12,9 @@ class AllocatorSettings(CommonSettings):
     shards: str = Field("all", description='shards this process serves: "all" or e.g. "0,2"')
     batch_max_size: int = Field(64, ge=1, le=5000)
     batch_linger_ms: float = Field(0.0, ge=0, le=1000)
+    command_ack_linger_ms: float = Field(
+        100.0, ge=0, le=1000, description="committed commands are acked together, at most this long after commit"
+    )
     booking_horizon_days: int = Field(30, ge=0, le=365)
     release_reserve_at_start: bool = True
     eta_notice_minutes: float = Field(10.0, ge=0)

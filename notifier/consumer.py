@@ -15,7 +15,8 @@ from notifier import metrics, repository
 from notifier.directory import DoctorDirectory
 from notifier.messages import DoctorInfo, notifications_for
 from shared import db, log_context
-from shared.amqp import broker_failed, dead_letter
+from shared.acks import LingeringAcks
+from shared.amqp import dead_letter
 from shared.batching import next_batch
 from shared.codec import DecodeError, decode_event
 from shared.contracts.events import Event, TokenPayload
@@ -57,11 +58,8 @@ class EventConsumer:
         self.retry_initial_seconds = retry_initial_seconds
         self.retry_max_seconds = retry_max_seconds
         self.links = links
-        self.ack_linger_seconds = ack_linger_seconds
         self.directory = directory or DoctorDirectory()
-        self._unacked: AbstractIncomingMessage | None = None  # the last recorded delivery, not acked yet
-        self._unacked_count = 0
-        self._ack_deferred = asyncio.Event()
+        self._acks = LingeringAcks(ack_linger_seconds, prefetch // 2, "events")
 
     async def run(self, connection: AbstractConnection, stop: asyncio.Event) -> None:
         channel = await connection.channel(publisher_confirms=True)
@@ -69,8 +67,8 @@ class EventConsumer:
         queue = await channel.get_queue(self.topology.notifier_queue, ensure=False)
         buffer: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
         await queue.consume(buffer.put)
-        self._unacked, self._unacked_count = None, 0  # deliveries of an earlier channel are not ours to ack
-        acks = asyncio.create_task(self._ack_after_linger())
+        self._acks.forget()  # deliveries of an earlier channel are not this one's to ack
+        acks = asyncio.create_task(self._acks.run())
         try:
             while not stop.is_set():
                 if channel.is_closed:
@@ -81,7 +79,7 @@ class EventConsumer:
         finally:
             acks.cancel()
             if not channel.is_closed:
-                await self._ack_recorded()
+                await self._acks.flush()
                 await channel.close()
 
     async def _handle(
@@ -128,34 +126,8 @@ class EventConsumer:
         for _, event in items:
             with _about(event):
                 log.debug("event %s %s recorded", event.type, event.event_id)
-        self._unacked = items[-1][0]
-        self._unacked_count += len(items)
-        if self.ack_linger_seconds <= 0 or self._unacked_count >= max(1, self.prefetch // 2):
-            await self._ack_recorded()
-        else:
-            self._ack_deferred.set()
-
-    async def _ack_recorded(self) -> None:
-        """One ack for every delivery recorded so far: deliveries come in order, and each earlier one is settled
-        already (recorded, or dead-lettered with its own ack). An ack lost with the channel only means that the
-        events come again, and the log's unique key drops them."""
-        message, self._unacked, self._unacked_count = self._unacked, None, 0
-        self._ack_deferred.clear()
-        if message is None:
-            return
-        try:
-            await message.ack(multiple=True)
-        except Exception as exc:
-            if not broker_failed(exc):
-                raise
-            log.warning("event ack lost with the channel (%r); the batch will be redelivered and deduplicated", exc)
-
-    async def _ack_after_linger(self) -> None:
-        """Acks deferred by a batch go out at most ``ack_linger_seconds`` after it was recorded."""
-        while True:
-            await self._ack_deferred.wait()
-            await asyncio.sleep(self.ack_linger_seconds)
-            await self._ack_recorded()
+        # Every earlier delivery on this channel is settled already (recorded, or dead-lettered with its own ack).
+        await self._acks.recorded(items[-1][0], len(items))
 
     async def _record_retrying(self, events: list[Event], stop: asyncio.Event) -> list[tuple[str, int]] | None:
         """``_record`` with backoff while the database is unavailable; None when asked to stop meanwhile."""

@@ -23,6 +23,7 @@ from allocator.adapters import metrics
 from allocator.service.ports import Fenced
 from allocator.service.processor import BatchConflict, PoisonCommand, ShardProcessor
 from shared import log_context
+from shared.acks import LingeringAcks, settle
 from shared.amqp import broker_failed, dead_letter, send_reply
 from shared.authority import BrokerUser, Principal, Unauthorized, authorize, principal_of
 from shared.batching import next_batch
@@ -52,6 +53,7 @@ Item = tuple[AbstractIncomingMessage, Command, Principal]
 class BatchSettings:
     max_size: int = 64
     linger_seconds: float = 0.0
+    ack_linger_seconds: float = 0.0
     retry_initial_seconds: float = 0.2
     retry_max_seconds: float = 5.0
 
@@ -103,6 +105,7 @@ class ShardConsumer:
         self.queue_name = topology.shard_queue(self.shard)
         self._buffer: asyncio.Queue[AbstractIncomingMessage] | None = None
         self._replies: Underlay  # opened with each subscription
+        self._acks = LingeringAcks(settings.ack_linger_seconds, settings.max_size // 2, f"shard {self.shard} commands")
         self._received_at: dict[int, float] = {}  # delivery tag → monotonic time of receipt, on the current channel
 
     @property
@@ -138,6 +141,8 @@ class ShardConsumer:
             await buffer.put(message)
 
         await queue.consume(receive, no_ack=False)
+        self._acks.forget()  # deliveries of an earlier channel are not this one's to ack
+        acks = asyncio.create_task(self._acks.run())
         try:
             while not stop.is_set():
                 if channel.is_closed:
@@ -147,9 +152,11 @@ class ShardConsumer:
                     await self._handle(channel, batch, stop)
         finally:
             self._buffer = None
+            acks.cancel()
             if not replies.is_closed:
                 await replies.close()
             if not channel.is_closed:
+                await self._acks.flush()  # committed: under this lease, whatever ended the subscription
                 await channel.close()  # whatever is still held goes back to the queue
 
     async def _handle(
@@ -230,9 +237,9 @@ class ShardConsumer:
                     self._answered(message, command, "ok" if reply.ok else "refused")
                     await send_reply(self._replies, message, self._with_cancel_code(reply, principal))
                     log.debug("shard %d: %s answered: %s", self.shard, command.type, _outcome(reply))
-            # One ack for the batch: deliveries arrive and are batched in order, and every earlier one on this
-            # channel is settled already (committed, or dead-lettered on its own).
-            await _settle(items[-1][0].ack(multiple=True))
+            # Deliveries arrive and are batched in order, and every earlier one on this channel is settled already
+            # (committed, or dead-lettered on its own): one ack, perhaps lingering, covers the batch.
+            await self._acks.recorded(items[-1][0], len(items))
             return
 
     async def _refuse(
@@ -282,7 +289,7 @@ class ShardConsumer:
                 if not broker_failed(exc):
                     raise
                 log.error("shard %d: could not dead-letter %s: %r", self.shard, message.message_id, exc)
-                await _settle(message.nack(requeue=True))
+                await settle(message.nack(requeue=True), f"command {message.message_id}")
 
     def _with_cancel_code(self, reply: Reply, principal: Principal) -> Reply:
         """A kiosk's new token comes with the patient's cancel code and status link, as a REST booking does."""
@@ -307,13 +314,3 @@ class ShardConsumer:
 def _outcome(reply: Reply) -> str:
     """For logs: ok, or the refusal's code (messages may quote names; codes never do)."""
     return "ok" if reply.ok else f"refused ({reply.error.code if reply.error else 'no error'})"
-
-
-async def _settle(operation: object) -> None:
-    """Ack/nack on a channel that may have died meanwhile: the broker redelivers, the inbox dedupes."""
-    try:
-        await operation  # type: ignore[misc]
-    except Exception as exc:
-        if not broker_failed(exc):
-            raise
-        log.warning("ack/nack lost with the channel: %r", exc)

@@ -1,0 +1,82 @@
+"""Acks that settle several deliveries at once: a consumer whose work is recorded durably before its ack (the
+allocator's inbox, the notifier's log) may let the ack wait a little, so that one ``multiple`` ack settles every
+delivery recorded meanwhile. On a quorum queue each ack is a replicated log entry; at one request at a time that
+was one per request.
+
+A delivery whose ack is lost (a crash, a closed channel) comes again, and the consumer's record deduplicates it:
+lingering costs only redeliveries after a failure, never a lost or doubled effect.
+"""
+
+import asyncio
+import logging
+from collections.abc import Awaitable
+
+from aio_pika.abc import AbstractIncomingMessage
+
+from shared.amqp import broker_failed
+
+log = logging.getLogger(__name__)
+
+
+class LingeringAcks:
+    """Settles recorded deliveries of one channel, in order, with one ``multiple`` ack at most ``linger_seconds``
+    after the first of them was recorded, or at once when ``flush_at`` are waiting (the prefetch window must not
+    fill with settled work).
+
+    Deliveries must be recorded in delivery order, and every earlier delivery on the channel must be settled already
+    (recorded here, or acked, nacked or dead-lettered on its own): the ack covers every tag up to the last one.
+    """
+
+    def __init__(self, linger_seconds: float, flush_at: int, what: str) -> None:
+        """``what``: names the deliveries in the warning when an ack is lost with its channel."""
+        self.linger_seconds = linger_seconds
+        self.flush_at = max(1, flush_at)
+        self.what = what
+        self._last: AbstractIncomingMessage | None = None
+        self._count = 0
+        self._due = asyncio.Event()
+
+    @property
+    def waiting(self) -> int:
+        """Recorded deliveries not acked yet."""
+        return self._count
+
+    async def recorded(self, last: AbstractIncomingMessage, count: int) -> None:
+        """``count`` deliveries, ending with ``last``, are recorded: ack them now or within the linger."""
+        self._last = last
+        self._count += count
+        if self.linger_seconds <= 0 or self._count >= self.flush_at:
+            await self.flush()
+        else:
+            self._due.set()
+
+    def forget(self) -> None:
+        """The channel is gone: its deliveries come again to whoever consumes next."""
+        self._last, self._count = None, 0
+        self._due.clear()
+
+    async def flush(self) -> None:
+        """Ack every delivery recorded so far. Lost with the channel, they come again and are deduplicated."""
+        message, self._last, self._count = self._last, None, 0
+        self._due.clear()
+        if message is None:
+            return
+        await settle(message.ack(multiple=True), self.what)
+
+    async def run(self) -> None:
+        """Acks lingering behind a recording go out ``linger_seconds`` after it; run as a task beside the consumer."""
+        while True:
+            await self._due.wait()
+            await asyncio.sleep(self.linger_seconds)
+            await self.flush()
+
+
+async def settle(operation: Awaitable[object], what: str) -> None:
+    """Await an ack or nack on a channel that may have died meanwhile: the broker redelivers, the consumer's record
+    deduplicates. A failure that is not the broker's is raised."""
+    try:
+        await operation
+    except Exception as exc:
+        if not broker_failed(exc):
+            raise
+        log.warning("ack/nack of %s lost with the channel (%r); they come again and are deduplicated", what, exc)

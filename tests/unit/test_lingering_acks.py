@@ -1,0 +1,69 @@
+"""Acks that settle several recorded deliveries at once (``shared.acks``), against a message that records its acks."""
+
+import asyncio
+from dataclasses import dataclass, field
+
+import pytest
+
+from shared.acks import LingeringAcks
+
+
+@dataclass
+class Delivery:
+    """Stands in for an incoming message: remembers how it was acked, or fails as a dead channel does."""
+
+    tag: int
+    acks: list[tuple[int, bool]] = field(default_factory=list)
+    failure: Exception | None = None
+
+    async def ack(self, multiple: bool = False) -> None:
+        if self.failure is not None:
+            raise self.failure
+        self.acks.append((self.tag, multiple))
+
+
+async def test_without_a_linger_each_recording_is_acked_at_once() -> None:
+    acks = LingeringAcks(0, flush_at=10, what="test")
+    first, second = Delivery(1), Delivery(2)
+    await acks.recorded(first, 1)  # type: ignore[arg-type]
+    await acks.recorded(second, 1)  # type: ignore[arg-type]
+    assert (first.acks, second.acks, acks.waiting) == ([(1, True)], [(2, True)], 0)
+
+
+async def test_recordings_within_the_linger_are_settled_by_one_ack_of_the_last() -> None:
+    acks = LingeringAcks(0.05, flush_at=10, what="test")
+    lingering = asyncio.create_task(acks.run())
+    try:
+        deliveries = [Delivery(tag) for tag in range(1, 4)]
+        for delivery in deliveries:
+            await acks.recorded(delivery, 1)  # type: ignore[arg-type]
+        assert acks.waiting == 3 and not any(d.acks for d in deliveries)
+        await asyncio.sleep(0.15)
+        assert [d.acks for d in deliveries] == [[], [], [(3, True)]]
+        assert acks.waiting == 0
+    finally:
+        lingering.cancel()
+
+
+async def test_a_full_window_is_acked_without_waiting_for_the_linger() -> None:
+    acks = LingeringAcks(60, flush_at=4, what="test")
+    first, last = Delivery(3), Delivery(4)
+    await acks.recorded(first, 3)  # type: ignore[arg-type]
+    await acks.recorded(last, 1)  # type: ignore[arg-type]
+    assert (first.acks, last.acks) == ([], [(4, True)])
+
+
+async def test_a_forgotten_channel_s_deliveries_are_never_acked() -> None:
+    acks = LingeringAcks(60, flush_at=10, what="test")
+    old = Delivery(7)
+    await acks.recorded(old, 1)  # type: ignore[arg-type]
+    acks.forget()
+    await acks.flush()
+    assert old.acks == [] and acks.waiting == 0
+
+
+async def test_an_ack_lost_with_the_channel_is_let_go_but_a_bug_is_raised() -> None:
+    acks = LingeringAcks(0, flush_at=10, what="test")
+    await acks.recorded(Delivery(1, failure=ConnectionResetError("gone")), 1)  # type: ignore[arg-type]
+    with pytest.raises(KeyError):
+        await acks.recorded(Delivery(2, failure=KeyError("a bug")), 1)  # type: ignore[arg-type]
