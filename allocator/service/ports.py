@@ -34,6 +34,11 @@ class InboxRow:
     reply: Reply
     issuer: str | None
 
+    @property
+    def stored(self) -> StoredReply:
+        """The row as the inbox answers a repeat of the command."""
+        return StoredReply(self.payload_hash, self.reply, self.issuer)
+
 
 @dataclass(slots=True)
 class BatchWrite:
@@ -48,6 +53,12 @@ class BatchWrite:
     inbox: list[InboxRow] = field(default_factory=list)
     outbox: list[EventBase] = field(default_factory=list)
     published: list[UUID] = field(default_factory=list)
+
+    @property
+    def writes_nothing(self) -> bool:
+        """No outcome, event or state to record (``published`` marks can wait for the next batch)."""
+        c = self.changes
+        return not (self.inbox or self.outbox or c.doctors or c.templates or c.slots or c.tokens or c.days or c.events)
 
 
 class StateStore(Protocol):

@@ -21,6 +21,7 @@ from allocator.domain.policy import Policy
 from allocator.domain.workspace import Workspace
 from allocator.service.colleagues import ColleagueSeats
 from allocator.service.ports import BatchWrite, EventOutlet, Fenced, InboxRow, MessageStore, StateStore, StoredReply
+from allocator.service.recent_outcomes import RecentOutcomes
 from allocator.service.token_rights import check_token_rights
 from shared import db
 from shared.authority import Principal
@@ -96,6 +97,8 @@ class ShardProcessor:
         self.doctors: dict[UUID, Doctor] = {}
         self.days: dict[tuple[UUID, date], Day] = {}
         self.colleague_seats = ColleagueSeats(state, self.days)
+        # Outcomes recorded lately, kept across failures and lease changes: a recorded outcome never changes.
+        self.recent = RecentOutcomes()
 
     async def process(self, commands: list[Command], principals: list[Principal] | None = None) -> list[Reply]:
         """Commit the batch and return one reply per command, in order. Nothing is written on any error.
@@ -105,15 +108,19 @@ class ShardProcessor:
         sent_by = principals if principals is not None else [INTERNAL] * len(commands)
         try:
             epoch = await self._lease()
-            known: dict[UUID, StoredReply] = {}
+            known = self.recent.of(commands)
             while True:
                 write, replies = await self._decide(commands, sent_by, epoch, known)
+                if write.writes_nothing:
+                    return replies  # repeats of recorded outcomes alone: final, whoever holds the lease now
                 found = await self._commit(write)
                 if not found:
                     break
                 # Some commands were decided before (a redelivery): decide the batch again with their outcomes.
                 self.forget()
                 known.update(found)
+                self.recent.remember(found.items())
+            self.recent.remember((row.command.command_id, row.stored) for row in write.inbox)
             if self.outlet is not None:
                 self.outlet.committed(write.outbox)
             return replies

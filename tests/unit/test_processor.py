@@ -9,12 +9,14 @@ import pytest
 from allocator.adapters.memory_store import MemoryStore
 from allocator.domain.model import Doctor
 from allocator.domain.policy import Policy
-from allocator.service.ports import BatchWrite, Fenced
+from allocator.service.ports import BatchWrite, Fenced, StoredReply
 from allocator.service.processor import INTERNAL, PoisonCommand, ShardProcessor
+from allocator.service.recent_outcomes import RecentOutcomes
 from shared.authority import Principal
 from shared.clock import ManualClock
 from shared.contracts.caller import Role
 from shared.contracts.events import EventBase
+from shared.contracts.replies import Reply
 from shared.contracts.values import TokenStatus
 from shared.errors import ErrorCode
 from tests.support.commands import book_command, create_doctor_command
@@ -250,3 +252,70 @@ async def test_a_commit_whose_answer_was_lost_has_its_events_swept_before_later_
     assert retried[0].ok
     assert outlet.sweeps == 2, "the orphaned events go out with the sweep, before anything handed over later"
     assert len([t for t in store.tokens.values() if t.patient.name == "Lost answer"]) == 1
+
+
+class CountingStore(MemoryStore):
+    """Counts every batch call, the ones that found outcomes recorded before included."""
+
+    calls: int = 0
+
+    async def commit(self, batch: BatchWrite) -> dict[UUID, StoredReply]:
+        self.calls += 1
+        return await super().commit(batch)
+
+
+async def test_a_repeat_of_a_command_decided_lately_is_answered_from_memory_keeping_the_held_state() -> None:
+    store = CountingStore()
+    doctor = create_doctor_command()
+    booking = book_command(doctor.payload.doctor_id, "Asked twice")
+    processor = _processor(store)
+    first = await processor.process([doctor, booking])
+    held = dict(processor.days)
+
+    alone = await processor.process([booking])
+    beside_new = await processor.process([book_command(doctor.payload.doctor_id, "New"), booking])
+
+    assert alone == [first[1]] and beside_new[1] == first[1] and beside_new[0].ok
+    assert store.calls == 2  # the first batch and the new booking's: the repeats needed none, nor a second round
+    assert all(processor.days[key] is day for key, day in held.items())  # nothing reloaded
+    assert sorted(_statuses(store)) == ["Asked twice", "New"]
+
+
+async def test_outcomes_found_recorded_by_another_holder_answer_their_next_repeat_from_memory() -> None:
+    store = CountingStore()
+    doctor = create_doctor_command()
+    booking = book_command(doctor.payload.doctor_id, "Taken over")
+    first = await _processor(store, "before").process([doctor, booking])
+    after = _processor(store, "after")
+
+    found = await after.process([booking])  # decided, refused as recorded, answered with the stored reply
+    calls = store.calls
+    repeated = await after.process([booking])
+
+    assert found == repeated == [first[1]]
+    assert store.calls == calls  # the second repeat: no database call at all
+
+
+async def test_a_remembered_outcome_still_belongs_to_its_sender_and_its_body() -> None:
+    store = MemoryStore()
+    doctor = create_doctor_command()
+    booking = book_command(doctor.payload.doctor_id, "Mine")
+    processor = _processor(store)
+    await processor.process([doctor, booking], [INTERNAL, DESK])
+
+    other_sender = await processor.process([booking], [KIOSK])
+    other_body = await processor.process([book_command(doctor.payload.doctor_id, "Else", booking.command_id)], [DESK])
+
+    assert other_sender[0].error is not None and other_sender[0].error.code == ErrorCode.COMMAND_NOT_YOURS
+    assert other_body[0].error is not None and other_body[0].error.code == ErrorCode.IDEMPOTENCY_KEY_REUSED
+
+
+def test_the_oldest_outcomes_are_forgotten_first() -> None:
+    recent = RecentOutcomes(capacity=2)
+    commands = [book_command(uuid4(), f"P{n}") for n in range(3)]
+    outcome = StoredReply("hash", Reply(command_id=uuid4(), ok=True), None)
+    recent.remember((c.command_id, outcome) for c in commands[:2])
+    recent.remember([(commands[0].command_id, outcome)])  # used again: now the newest
+    recent.remember([(commands[2].command_id, outcome)])
+
+    assert set(recent.of(commands)) == {commands[0].command_id, commands[2].command_id} and len(recent) == 2
