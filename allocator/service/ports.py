@@ -54,12 +54,6 @@ class BatchWrite:
     outbox: list[EventBase] = field(default_factory=list)
     published: list[UUID] = field(default_factory=list)
 
-    @property
-    def writes_nothing(self) -> bool:
-        """No outcome, event or state to record (``published`` marks can wait for the next batch)."""
-        c = self.changes
-        return not (self.inbox or self.outbox or c.doctors or c.templates or c.slots or c.tokens or c.days or c.events)
-
 
 class StateStore(Protocol):
     """Reads of the allocator's state: doctors, their days and what colleague suggestions count."""
