@@ -64,11 +64,15 @@ class LingeringAcks:
         await settle(message.ack(multiple=True), self.what)
 
     async def run(self) -> None:
-        """Acks lingering behind a recording go out ``linger_seconds`` after it; run as a task beside the consumer."""
+        """Acks lingering behind a recording go out ``linger_seconds`` after it; run as a task beside the consumer.
+        A failed ack is logged and the task goes on: the next flush covers what this one did not."""
         while True:
             await self._due.wait()
             await asyncio.sleep(self.linger_seconds)
-            await self.flush()
+            try:
+                await self.flush()
+            except Exception:
+                log.exception("lingering ack of %s failed; the next ack covers them", self.what)
 
 
 async def settle(operation: Awaitable[object], what: str) -> None:

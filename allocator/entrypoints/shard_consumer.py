@@ -220,6 +220,8 @@ class ShardConsumer:
                     await self._refuse(channel, message, ErrorCode.INTERNAL_ERROR, reason, None, command, principal)
                     return
                 for item in items:  # isolate the culprit: the others still commit
+                    if stop.is_set():
+                        return  # an item left uncommitted must not be covered by a later item's multiple ack
                     await self._commit(channel, [item], stop)
                 return
             except Fenced as fenced:

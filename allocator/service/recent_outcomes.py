@@ -21,7 +21,7 @@ CAPACITY = 4096
 
 
 class RecentOutcomes:
-    """The last ``capacity`` outcomes by command id; the oldest are forgotten first."""
+    """The last ``capacity`` outcomes by command id; the oldest recorded are forgotten first."""
 
     def __init__(self, capacity: int = CAPACITY) -> None:
         self.capacity = capacity
@@ -31,13 +31,14 @@ class RecentOutcomes:
         return len(self._outcomes)
 
     def of(self, commands: Sequence[Command]) -> dict[UUID, StoredReply]:
-        """The known outcomes of these commands (a repeat of a recent one), by command id."""
+        """The known outcomes of these commands (a repeat of a recent one), by command id. Reading one does not make
+        it newer: outcomes are forgotten in the order they were recorded."""
         return {c.command_id: known for c in commands if (known := self._outcomes.get(c.command_id)) is not None}
 
     def remember(self, outcomes: Iterable[tuple[UUID, StoredReply]]) -> None:
         """Outcomes recorded in the database: committed by this processor, or found there before."""
         for command_id, outcome in outcomes:
             self._outcomes[command_id] = outcome
-            self._outcomes.move_to_end(command_id)
+            self._outcomes.move_to_end(command_id)  # recorded again (found after a takeover): newest now
         while len(self._outcomes) > self.capacity:
             self._outcomes.popitem(last=False)

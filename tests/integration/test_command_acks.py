@@ -1,5 +1,7 @@
 """The allocator acks committed commands together, a little after commit (``OPD_COMMAND_ACK_LINGER_MS``): an ack
-still waiting when the connection dies only means the commands come again, answered from the inbox."""
+still waiting when the connection dies only means the commands come again, answered with their first outcome.
+
+The clock's ticks are slowed down here: a tick committed just before a cut would come back too."""
 
 import asyncio
 from collections.abc import AsyncIterator
@@ -57,13 +59,13 @@ async def test_commands_whose_ack_was_still_lingering_come_back_and_are_answered
     doctor = create_doctor_command()
     queue = topology.shard_queue(shard_for(doctor.payload.doctor_id, topology.shard_count))
     booking = book_command(doctor.payload.doctor_id, "Lingering")
-    slow_acks = allocator_settings.model_copy(update={"command_ack_linger_ms": 1000})
+    slow_acks = allocator_settings.model_copy(update={"command_ack_linger_ms": 1000, "tick_seconds": 3600})
     try:
         async with cuttable_broker() as proxy, allocator_behind(proxy, slow_acks, clock):
             assert (await bus.request(doctor, 5)).ok
             first = await bus.request(booking, 5)
             assert first.ok
-            await proxy.cut()  # both are committed and answered (with the clock's tick); their ack is still waiting
+            await proxy.cut()  # both are committed and answered (with the first tick); their ack is still waiting
             assert await eventually(lambda: ready_messages(channel, queue)) >= 2
 
             await proxy.restore()  # the allocator reconnects and gets both again
@@ -89,7 +91,7 @@ async def test_a_lingering_ack_goes_out_on_its_own_without_waiting_for_more_comm
     channel = await amqp_connection.channel()
     doctor = create_doctor_command()
     queue = topology.shard_queue(shard_for(doctor.payload.doctor_id, topology.shard_count))
-    lingering = allocator_settings.model_copy(update={"command_ack_linger_ms": 100})
+    lingering = allocator_settings.model_copy(update={"command_ack_linger_ms": 100, "tick_seconds": 3600})
     try:
         async with cuttable_broker() as proxy, allocator_behind(proxy, lingering, clock):
             assert (await bus.request(doctor, 5)).ok

@@ -67,3 +67,17 @@ async def test_an_ack_lost_with_the_channel_is_let_go_but_a_bug_is_raised() -> N
     await acks.recorded(Delivery(1, failure=ConnectionResetError("gone")), 1)  # type: ignore[arg-type]
     with pytest.raises(KeyError):
         await acks.recorded(Delivery(2, failure=KeyError("a bug")), 1)  # type: ignore[arg-type]
+
+
+async def test_the_lingering_task_outlives_a_failed_ack() -> None:
+    acks = LingeringAcks(0.02, flush_at=10, what="test")
+    lingering = asyncio.create_task(acks.run())
+    try:
+        await acks.recorded(Delivery(1, failure=KeyError("a bug")), 1)  # type: ignore[arg-type]
+        await asyncio.sleep(0.08)
+        later = Delivery(2)
+        await acks.recorded(later, 1)  # type: ignore[arg-type]
+        await asyncio.sleep(0.08)
+        assert later.acks == [(2, True)] and not lingering.done()
+    finally:
+        lingering.cancel()
