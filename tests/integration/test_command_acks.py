@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 import aio_pika
 import asyncpg
+import pytest
 
 from allocator.app import run_allocator
 from allocator.settings import AllocatorSettings
@@ -47,33 +48,41 @@ async def cuttable_broker() -> AsyncIterator[TcpProxy]:
         await proxy.cut()
 
 
+@pytest.fixture
+async def bus(topology: Topology) -> AsyncIterator[CommandBus]:
+    command_bus = CommandBus(AMQP_URL, topology, "test")
+    yield command_bus
+    await command_bus.close()
+
+
+@pytest.fixture
+async def channel(amqp_connection: aio_pika.abc.AbstractConnection) -> aio_pika.abc.AbstractChannel:
+    return await amqp_connection.channel()
+
+
 async def test_commands_whose_ack_was_still_lingering_come_back_and_are_answered_not_applied_again(
     topology: Topology,
     allocator_settings: AllocatorSettings,
     clock: ManualClock,
     pg: asyncpg.Connection,
-    amqp_connection: aio_pika.abc.AbstractConnection,
+    bus: CommandBus,
+    channel: aio_pika.abc.AbstractChannel,
 ) -> None:
-    bus = CommandBus(AMQP_URL, topology, "test")
-    channel = await amqp_connection.channel()
     doctor = create_doctor_command()
     queue = topology.shard_queue(shard_for(doctor.payload.doctor_id, topology.shard_count))
     booking = book_command(doctor.payload.doctor_id, "Lingering")
     slow_acks = allocator_settings.model_copy(update={"command_ack_linger_ms": 1000, "tick_seconds": 3600})
-    try:
-        async with cuttable_broker() as proxy, allocator_behind(proxy, slow_acks, clock):
-            assert (await bus.request(doctor, 5)).ok
-            first = await bus.request(booking, 5)
-            assert first.ok
-            await proxy.cut()  # both are committed and answered (with the first tick); their ack is still waiting
-            assert await eventually(lambda: ready_messages(channel, queue)) >= 2
+    async with cuttable_broker() as proxy, allocator_behind(proxy, slow_acks, clock):
+        assert (await bus.request(doctor, 5)).ok
+        first = await bus.request(booking, 5)
+        assert first.ok
+        await proxy.cut()  # both are committed and answered (with the first tick); their ack is still waiting
+        assert await eventually(lambda: ready_messages(channel, queue)) >= 2
 
-            await proxy.restore()  # the allocator reconnects and gets both again
-            await eventually(lambda: consumers(channel, queue))
-            assert await eventually(lambda: _drained(channel, queue))
-            again = await bus.request(booking, 5)  # the patient's desk retries: the same answer
-    finally:
-        await bus.close()
+        await proxy.restore()  # the allocator reconnects and gets both again
+        await eventually(lambda: consumers(channel, queue))
+        assert await eventually(lambda: _drained(channel, queue))
+        again = await bus.request(booking, 5)  # the patient's desk retries: the same answer
 
     assert again == first
     assert await pg.fetchval("SELECT count(*) FROM tokens WHERE patient_name = 'Lingering'") == 1
@@ -85,23 +94,19 @@ async def test_a_lingering_ack_goes_out_on_its_own_without_waiting_for_more_comm
     topology: Topology,
     allocator_settings: AllocatorSettings,
     clock: ManualClock,
-    amqp_connection: aio_pika.abc.AbstractConnection,
+    bus: CommandBus,
+    channel: aio_pika.abc.AbstractChannel,
 ) -> None:
-    bus = CommandBus(AMQP_URL, topology, "test")
-    channel = await amqp_connection.channel()
     doctor = create_doctor_command()
     queue = topology.shard_queue(shard_for(doctor.payload.doctor_id, topology.shard_count))
     lingering = allocator_settings.model_copy(update={"command_ack_linger_ms": 100, "tick_seconds": 3600})
-    try:
-        async with cuttable_broker() as proxy, allocator_behind(proxy, lingering, clock):
-            assert (await bus.request(doctor, 5)).ok
-            assert (await bus.request(book_command(doctor.payload.doctor_id, "Alone"), 5)).ok
-            await asyncio.sleep(0.5)  # well past the linger, and no command after it
-            await proxy.cut()
-            await eventually(lambda: _no_consumer(channel, queue))
-            assert await ready_messages(channel, queue) == 0  # acked: nothing came back
-    finally:
-        await bus.close()
+    async with cuttable_broker() as proxy, allocator_behind(proxy, lingering, clock):
+        assert (await bus.request(doctor, 5)).ok
+        assert (await bus.request(book_command(doctor.payload.doctor_id, "Alone"), 5)).ok
+        await asyncio.sleep(0.5)  # well past the linger, and no command after it
+        await proxy.cut()
+        await eventually(lambda: _no_consumer(channel, queue))
+        assert await ready_messages(channel, queue) == 0  # acked: nothing came back
 
 
 async def _drained(channel: aio_pika.abc.AbstractChannel, queue: str) -> bool:
