@@ -113,14 +113,14 @@ class MemoryStore:
         self.slots.update(copy.deepcopy(changes.slots))
         self.tokens.update(copy.deepcopy(changes.tokens))
         for row in batch.inbox:
-            self.inbox[row.command.command_id] = StoredReply(row.payload_hash, row.reply, row.issuer)
+            self.inbox[row.command.command_id] = row.stored
         self.outbox.extend(batch.outbox)
         self.commits += 1
         return {}
 
     async def record_failure(self, shard: int, epoch: int, row: InboxRow) -> None:
         self._check_lease(shard, epoch)
-        self.inbox.setdefault(row.command.command_id, StoredReply(row.payload_hash, row.reply, row.issuer))
+        self.inbox.setdefault(row.command.command_id, row.stored)
 
     def _check_unique(self, batch: BatchWrite) -> None:
         """PostgreSQL's unique constraints the processor relies on: token numbers, one sequence per doctor."""

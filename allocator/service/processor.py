@@ -219,8 +219,9 @@ class ShardProcessor:
                 raise PoisonCommand(index, exc) from exc
             reply = await self._with_alternatives(ws, wanted, reply, now)
             write.outbox.extend(self._seal_events(ws, command, now))
-            write.inbox.append(InboxRow(command, digest, reply, principal.issuer))
-            known[command.command_id] = StoredReply(digest, reply, principal.issuer)
+            row = InboxRow(command, digest, reply, principal.issuer)
+            write.inbox.append(row)
+            known[command.command_id] = row.stored
             replies.append(reply)
         return write, replies
 
