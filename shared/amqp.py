@@ -77,6 +77,7 @@ async def send_reply(channel: Underlay, message: AbstractIncomingMessage, reply:
             routing_key=message.reply_to,
             properties=Basic.Properties(content_type=CONTENT_TYPE, correlation_id=correlation_id),
             mandatory=False,  # an asker that has gone away loses only the reply; the outcome stays queryable
+            wait=False,  # queued for the connection's writer: no wait for a socket drain per reply
         )
     except Exception as exc:  # the command is committed; the asker can read the outcome later
         if not broker_failed(exc):

@@ -130,6 +130,7 @@ class CommandBus:
                 properties=properties,
                 mandatory=True,
                 timeout=self.publish_timeout,
+                wait=False,  # the confirm is awaited: a socket drain per command would add nothing to it
             )
         except BaseException as exc:
             self._waiting.pop(key, None)  # whatever ended the publish (a cancelled request too), nobody waits now
