@@ -109,7 +109,7 @@ ClockTime = Annotated[
     time,
     BeforeValidator(_parse_clock_time),
     AfterValidator(_local_minute),
-    PlainSerializer(lambda value: value.strftime("%H:%M"), return_type=str),
+    PlainSerializer(lambda value: value.isoformat("minutes"), return_type=str),
     WithJsonSchema(
         {
             "type": "string",
