@@ -100,6 +100,7 @@ async def run_notifier(settings: NotifierSettings, stop: asyncio.Event, readines
             retry_max_seconds=settings.retry_max_seconds,
             links=status_links(settings),
             ack_linger_seconds=settings.event_ack_linger_ms / 1000,
+            batch_linger_seconds=settings.event_batch_linger_ms / 1000,
         )
         async with asyncio.TaskGroup() as tasks:
             tasks.create_task(worker.run(stop))

@@ -43,10 +43,12 @@ class EventConsumer:
         retry_max_seconds: float = 5.0,
         links: StatusLinks | None = None,
         ack_linger_seconds: float = 0.0,
+        batch_linger_seconds: float = 0.0,
         directory: DoctorDirectory | None = None,
     ) -> None:
         """``ack_linger_seconds``: how long the ack of recorded events may wait, so that one ack settles several
-        (0: each batch is acked as soon as it is recorded)."""
+        (0: each batch is acked as soon as it is recorded); ``batch_linger_seconds``: how long a batch waits for
+        more events after its first (0: only those already received)."""
         self.pool = pool
         self.topology = topology
         self.zone = zone
@@ -59,6 +61,7 @@ class EventConsumer:
         self.retry_max_seconds = retry_max_seconds
         self.links = links
         self.directory = directory or DoctorDirectory()
+        self.batch_linger_seconds = batch_linger_seconds
         self._acks = LingeringAcks(ack_linger_seconds, prefetch // 2, "events")
 
     async def run(self, connection: AbstractConnection, stop: asyncio.Event) -> None:
@@ -73,7 +76,7 @@ class EventConsumer:
             while not stop.is_set():
                 if channel.is_closed:
                     raise ConnectionError("notifier: channel closed")
-                batch = await next_batch(buffer, self.prefetch)
+                batch = await next_batch(buffer, self.prefetch, self.batch_linger_seconds, stop)
                 if batch:
                     await self._handle(channel, batch, stop)
         finally:

@@ -13,6 +13,9 @@ class NotifierSettings(CommonSettings):
     event_ack_linger_ms: float = Field(
         100.0, ge=0, le=1000, description="recorded events are acked together, at most this long after recording"
     )
+    event_batch_linger_ms: float = Field(
+        50.0, ge=0, le=1000, description="a batch of events waits this long after its first for more to record with it"
+    )
     # Reconnecting to the delivery log (database) while consuming events.
     retry_initial_seconds: float = Field(0.2, gt=0)
     retry_max_seconds: float = Field(5.0, gt=0)

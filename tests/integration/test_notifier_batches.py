@@ -13,6 +13,7 @@ from uuid import UUID
 
 import aio_pika
 import asyncpg
+import pytest
 from prometheus_client import REGISTRY
 
 from notifier import repository
@@ -124,6 +125,28 @@ async def test_a_buffered_batch_is_recorded_in_one_transaction_and_an_undecodabl
     parked = await (await channel.get_queue(topology.events_dlq)).get(timeout=5)
     assert parked.body == GARBAGE
     assert "malformed JSON" in str((parked.headers or {})["x-opd-error"])
+
+
+@pytest.mark.parametrize("linger_ms", [0.0, 500.0])
+async def test_events_arriving_within_the_batch_linger_are_recorded_together(
+    pg: asyncpg.Connection,
+    topology: Topology,
+    amqp_connection: aio_pika.abc.AbstractConnection,
+    notifier_settings: NotifierSettings,
+    linger_ms: float,
+) -> None:
+    doctor_id = await add_doctor(pg)
+    events = [token_event("token.confirmed", token) for token in tokens(doctor_id, 3)]
+    channel = await amqp_connection.channel()
+    async with publisher(amqp_connection, topology) as publish:
+        async with notifier_consuming(fast(notifier_settings, event_batch_linger_ms=linger_ms), channel, topology):
+            for event in events:
+                await publish(event)
+                await asyncio.sleep(0.1)  # each one alone in the buffer, well within the linger
+            await eventually(lambda: pg.fetchval("SELECT count(*) = 3 FROM notifications"))
+
+    transactions = await pg.fetchval("SELECT count(DISTINCT created_at) FROM notifications")
+    assert transactions == (1 if linger_ms else 3)
 
 
 async def test_eta_updates_of_one_token_in_one_batch_supersede_as_when_recorded_one_at_a_time(
