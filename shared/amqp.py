@@ -3,10 +3,11 @@
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from typing import cast
 
 import aio_pika
+import aiormq
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage
-from aiormq.abc import AbstractChannel as Underlay
 from pamqp.commands import Basic
 from yarl import URL
 
@@ -19,6 +20,16 @@ from shared.startup import StartupError, broker_fatal, broker_problem
 from shared.topology import Topology, declare
 
 log = logging.getLogger(__name__)
+
+Underlay = aiormq.Channel
+"""The AMQP channel under aio-pika's: published to without message objects (D99); its ``basic_publish`` can leave
+the socket's drain to the connection's writer (``wait=False``) where a confirm is awaited anyway, or none is wanted."""
+
+
+async def underlay_of(channel: AbstractChannel) -> Underlay:
+    """The channel under an aio-pika channel (aio-pika types it as aiormq's abstract channel)."""
+    return cast(Underlay, await channel.get_underlay_channel())
+
 
 AMQP_ERRORS: tuple[type[Exception], ...] = (
     aio_pika.exceptions.AMQPError,

@@ -15,7 +15,6 @@ import time
 from uuid import uuid4
 
 from aio_pika.abc import AbstractChannel, AbstractConnection
-from aiormq.abc import AbstractChannel as Underlay
 from aiormq.abc import DeliveredMessage
 from pamqp.commands import Basic
 
@@ -57,7 +56,7 @@ class CommandBus:
         self._last_failure: BaseException | None = None
         self._connection: AbstractConnection | None = None
         self._channel: AbstractChannel | None = None
-        self._underlay: Underlay | None = None
+        self._underlay: amqp.Underlay | None = None
         self._waiting: dict[str, asyncio.Future[Reply]] = {}
         self._lock = asyncio.Lock()
 
@@ -65,7 +64,7 @@ class CommandBus:
     def connected(self) -> bool:
         return self._channel is not None and not self._channel.is_closed
 
-    async def _ensure_channel(self) -> Underlay:
+    async def _ensure_channel(self) -> amqp.Underlay:
         async with self._lock:
             if self._channel is not None and self._underlay is not None and not self._channel.is_closed:
                 return self._underlay
@@ -77,7 +76,7 @@ class CommandBus:
                 channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
                 if self.declare_topology:  # else the broker's topology is used as it is
                     await declare(channel, self.topology)
-                underlay = await channel.get_underlay_channel()
+                underlay = await amqp.underlay_of(channel)
                 await underlay.basic_consume(REPLY_TO, self._on_reply, no_ack=True)
                 self._channel, self._underlay = channel, underlay
             except Exception as exc:

@@ -20,12 +20,11 @@ import asyncpg
 import orjson
 from aio_pika.abc import AbstractChannel, AbstractConnection
 from aio_pika.exceptions import AMQPError
-from aiormq.abc import AbstractChannel as Underlay
 from pamqp.commands import Basic
 
 from allocator.adapters import messaging_store as store
 from shared import db
-from shared.amqp import PUBLISH_ERRORS, broker_failed
+from shared.amqp import PUBLISH_ERRORS, Underlay, broker_failed, underlay_of
 from shared.codec import CONTENT_TYPE, encode
 from shared.contracts.events import EventBase
 from shared.lifecycle import sleep_unless
@@ -144,7 +143,7 @@ class OutboxRelay:
     async def run(self, connection: AbstractConnection, stop: asyncio.Event) -> None:
         """Relay until ``stop``; broker failures end the run (the caller reconnects, and the next run sweeps)."""
         channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
-        exchange = EventsExchange(await channel.get_underlay_channel(), self.topology.events_exchange)
+        exchange = EventsExchange(await underlay_of(channel), self.topology.events_exchange)
         self._work.clear()  # all of it is in the outbox: the sweep takes it, in order
         self._work.append(None)
         try:

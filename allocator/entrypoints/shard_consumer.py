@@ -17,14 +17,13 @@ from datetime import date
 from uuid import UUID
 
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage
-from aiormq.abc import AbstractChannel as Underlay
 
 from allocator.adapters import metrics
 from allocator.service.ports import Fenced
 from allocator.service.processor import BatchConflict, PoisonCommand, ShardProcessor
 from shared import log_context
 from shared.acks import LingeringAcks, settle
-from shared.amqp import broker_failed, dead_letter, send_reply
+from shared.amqp import Underlay, broker_failed, dead_letter, send_reply, underlay_of
 from shared.authority import BrokerUser, Principal, Unauthorized, authorize, principal_of
 from shared.batching import next_batch
 from shared.cancel_codes import cancel_code
@@ -127,7 +126,7 @@ class ShardConsumer:
             # Replies go out unconfirmed: direct reply-to is transient anyway, and waiting for a confirm per
             # reply would hold the next batch back by a broker round trip per command.
             replies = await connection.channel(publisher_confirms=False)
-            self._replies = await replies.get_underlay_channel()
+            self._replies = await underlay_of(replies)
         except RuntimeError as exc:  # the connection closed meanwhile: the caller reconnects
             raise ConnectionError(f"shard {self.shard}: {exc}") from exc
         await channel.set_qos(prefetch_count=self.settings.max_size)
