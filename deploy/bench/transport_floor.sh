@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The transport's floor at one client (issue 19): the real gateway and broker with the allocator replaced by
+# deploy/bench/stand_in_allocator.py, which answers every command at once from a recorded reply (no decision, no
+# database, no events). Side by side with ../shared/bench's baseline server, alternating, as side_by_side.sh:
+# first our whole system, then the floor. Prints load.py's last line per run.
+#
+# usage: deploy/bench/transport_floor.sh [clients] [requests] [rounds]   (default 1 1000 3)
+# Needs PostgreSQL and RabbitMQ as for the tests, .venv installed, and ../shared/bench beside the repository.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+BENCH=${OPD_BASELINE_BENCH:-../shared/bench}
+CLIENTS=${1:-1} REQUESTS=${2:-1000} ROUNDS=${3:-3}
+export OPD_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/opd_floor OPD_BROKER_PREFIX=opdfloor \
+    OPD_PORT=3000 OPD_AUTH_MODE=development OPD_LOG_LEVEL=WARNING \
+    OPD_RATE_LIMIT_PER_IP=100000 OPD_RATE_LIMIT_BURST_PER_IP=100000 \
+    OPD_RATE_LIMIT_PER_KEY=100000 OPD_RATE_LIMIT_BURST_PER_KEY=100000
+PIDS=()
+trap 'kill "${PIDS[@]}" 2> /dev/null || true' EXIT
+for database in opd_floor opd_baseline; do
+    psql -q -h 127.0.0.1 -U postgres -c "DROP DATABASE IF EXISTS $database" -c "CREATE DATABASE $database" 2>/dev/null
+done
+.venv/bin/opd migrate > /dev/null 2>&1
+for service in allocator notifier gateway; do
+    .venv/bin/python -m "$service" > "/tmp/opd-floor-$service.log" 2>&1 &
+    PIDS+=($!)
+done
+allocator=${PIDS[0]}
+.venv/bin/python "$BENCH/baseline_server.py" --port 3100 > /tmp/opd-floor-baseline.log 2>&1 &
+PIDS+=($!)
+sleep 8
+load() {  # label url
+    echo "$1: $(.venv/bin/python "$BENCH/load.py" "$2" --shape spread --clients "$CLIENTS" --requests "$REQUESTS" | tail -1)"
+}
+.venv/bin/python "$BENCH/load.py" http://127.0.0.1:3000 --shape spread --clients 1 --requests 200 > /dev/null
+for _ in $(seq "$ROUNDS"); do load "baseline    " http://127.0.0.1:3100; load "ours        " http://127.0.0.1:3000; done
+kill -TERM "$allocator" && wait "$allocator" || true
+.venv/bin/python -m deploy.bench.stand_in_allocator > /tmp/opd-floor-stand-in.log 2>&1 &
+PIDS+=($!)
+sleep 2
+for _ in $(seq "$ROUNDS"); do load "baseline    " http://127.0.0.1:3100; load "floor       " http://127.0.0.1:3000; done
