@@ -138,12 +138,12 @@ async def test_events_arriving_within_the_batch_linger_are_recorded_together(
     doctor_id = await add_doctor(pg)
     events = [token_event("token.confirmed", token) for token in tokens(doctor_id, 3)]
     channel = await amqp_connection.channel()
-    async with publisher(amqp_connection, topology) as publish:
-        async with notifier_consuming(fast(notifier_settings, event_batch_linger_ms=linger_ms), channel, topology):
-            for event in events:
-                await publish(event)
-                await asyncio.sleep(0.1)  # each one alone in the buffer, well within the linger
-            await eventually(lambda: pg.fetchval("SELECT count(*) = 3 FROM notifications"))
+    settings = fast(notifier_settings, event_batch_linger_ms=linger_ms)
+    async with publisher(amqp_connection, topology) as publish, notifier_consuming(settings, channel, topology):
+        for event in events:
+            await publish(event)
+            await asyncio.sleep(0.1)  # each one alone in the buffer, well within the linger
+        await eventually(lambda: pg.fetchval("SELECT count(*) = 3 FROM notifications"))
 
     transactions = await pg.fetchval("SELECT count(DISTINCT created_at) FROM notifications")
     assert transactions == (1 if linger_ms else 3)
