@@ -89,6 +89,10 @@ class Day:
         """Tokens of a slot with that status, in consultation order."""
         return list(self.filed.queue(slot.id, status))
 
+    def waiting_by_source(self, slot: Slot) -> Counter[TokenSource]:
+        """The slot's waitlist counted by source (the index's own count, kept in step: do not change it)."""
+        return self.filed.waiting.get(slot.id, Counter())
+
     def occupancy(self, slot: Slot) -> Occupancy:
         counts = self.confirmed_by_source(slot)
         emergency = counts.pop(TokenSource.EMERGENCY, 0)

@@ -18,6 +18,7 @@ Place = tuple[UUID, TokenStatus]
 class TokenIndex:
     queues: dict[Place, list[Token]] = field(default_factory=dict)  # (slot id, status) -> consultation order
     seated: dict[UUID, Counter[TokenSource]] = field(default_factory=dict)  # slot id -> seats taken, by source
+    waiting: dict[UUID, Counter[TokenSource]] = field(default_factory=dict)  # slot id -> its waitlist, by source
     by_patient: dict[str, list[Token]] = field(default_factory=dict)
     by_ref: dict[str, Token] = field(default_factory=dict)  # str(id) and lower-case token number -> token
     called: list[Token] = field(default_factory=list)  # those who may be in consultation, in the day's order
@@ -58,17 +59,25 @@ class TokenIndex:
         place = (token.slot_id, token.status)
         self.places[token] = place
         insort(self.queues.setdefault(place, []), token, key=self._rank)
-        if token.status in SEATED:
-            self.seated.setdefault(token.slot_id, Counter())[token.source] += 1
+        tally = self._tally(token.slot_id, token.status)
+        if tally is not None:
+            tally.setdefault(token.slot_id, Counter())[token.source] += 1
 
     def unfile(self, token: Token) -> None:
         slot_id, status = place = self.places.pop(token)
         self.queues[place].remove(token)
+        tally = self._tally(slot_id, status)
+        if tally is not None:
+            counts = tally[slot_id]
+            counts[token.source] -= 1
+            if not counts[token.source]:
+                del counts[token.source]
+
+    def _tally(self, slot_id: UUID, status: TokenStatus) -> dict[UUID, Counter[TokenSource]] | None:
+        """Which count by source a token of that status is in: seats taken, the waitlist, or none."""
         if status in SEATED:
-            seats = self.seated[slot_id]
-            seats[token.source] -= 1
-            if not seats[token.source]:
-                del seats[token.source]
+            return self.seated
+        return self.waiting if status is TokenStatus.PENDING else None
 
     def called_now(self, token: Token) -> None:
         """The token was just called: it may be the one in consultation."""

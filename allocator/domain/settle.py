@@ -3,6 +3,7 @@
 Returns the notices for every patient affected other than the one who asked (the chain reaction).
 """
 
+from collections import Counter
 from collections.abc import Collection
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -15,27 +16,36 @@ from allocator.domain.workspace import EventDraft, Workspace
 from shared.contracts.events import TokenEtaChanged, TokenPayload, TokenPromoted
 from shared.contracts.reasons import Cause
 from shared.contracts.values import SlotStatus, TokenSource, TokenStatus
+from shared.seats import Ledger
 
 
 def _promote_waitlist(ws: Workspace, day: Day, now: datetime) -> list[Token]:
     promoted: list[Token] = []
     for slot in day.open_slots(now):
-        waiting = day.in_slot(slot, TokenStatus.PENDING)
+        waiting = day.waiting_by_source(slot)
         if not waiting:
             continue
         ledger = day.ledger(slot, now, ws.policy.release_reserve_at_start)
-        refused: set[TokenSource] = set()  # sources that do not fit the ledger as it stands
-        for token in waiting:
-            if token.source in refused or not ledger.fits(token.source):
-                refused.add(token.source)
+        fitting = _fitting(ledger, waiting)
+        if not fitting:
+            continue  # nobody waiting fits (a full slot, a full quota): the waitlist is not walked
+        for token in day.in_slot(slot, TokenStatus.PENDING):
+            if token.source not in fitting:
                 continue  # its source's quota is full: the next best waiting patient may still fit
             ledger.take(token.source)
-            refused.clear()
             day.set_status(token, TokenStatus.CONFIRMED)
             token.status_reason = None
             ws.touch_token(token, now)
             promoted.append(token)
+            fitting = _fitting(ledger, waiting)  # a seat fewer; and the source may have none left waiting
+            if not fitting:
+                break
     return promoted
+
+
+def _fitting(ledger: Ledger, waiting: Counter[TokenSource]) -> set[TokenSource]:
+    """The sources of the waitlist whose next patient would get a seat of the ledger as it stands."""
+    return {source for source in waiting if ledger.fits(source)}
 
 
 def refresh_slot_status(ws: Workspace, day: Day, now: datetime) -> None:

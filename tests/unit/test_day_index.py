@@ -96,6 +96,10 @@ def _check_index(day: Day, clinic: Clinic) -> None:
         seated = Counter(t.source for t in day.tokens if t.slot_id == slot_id and t.status in SEATED)
         assert index.seated.get(slot_id, Counter()) == seated
         assert all(count > 0 for count in index.seated.get(slot_id, Counter()).values())
+    for slot_id in {t.slot_id for t in day.tokens} | set(index.waiting):
+        waiting = Counter(t.source for t in day.tokens if t.slot_id == slot_id and t.status is TokenStatus.PENDING)
+        assert index.waiting.get(slot_id, Counter()) == waiting
+        assert all(count > 0 for count in index.waiting.get(slot_id, Counter()).values())
     for token in day.tokens:
         assert day.token(str(token.id)) is token and day.token(token.token_number.lower()) is token
         active = next((t for t in day.tokens if t.patient_key == token.patient_key and t.status.is_active), None)
