@@ -81,6 +81,9 @@ async def send_reply(channel: Underlay, message: AbstractIncomingMessage, reply:
     command, where aio-pika's objects were a tenth of the allocator's publishing cost (D99)."""
     if not message.reply_to:
         return
+    if channel.is_closed:  # unconfirmed and not drained (D102): the publish itself would not say so
+        log.warning("reply to %s not delivered: its channel is closed", message.reply_to)
+        return
     correlation_id = message.correlation_id or message.message_id or str(reply.command_id)
     try:
         await channel.basic_publish(

@@ -17,7 +17,8 @@ export OPD_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/opd_floor OPD_BROKE
 PIDS=()
 trap 'kill "${PIDS[@]}" 2> /dev/null || true' EXIT
 for database in opd_floor opd_baseline; do
-    psql -q -h 127.0.0.1 -U postgres -c "DROP DATABASE IF EXISTS $database" -c "CREATE DATABASE $database" 2>/dev/null
+    psql -q -h 127.0.0.1 -U postgres -c "DROP DATABASE IF EXISTS $database" -c "CREATE DATABASE $database" \
+        2> /dev/null || { echo "cannot recreate the database $database (in use?)" >&2; exit 1; }
 done
 .venv/bin/opd migrate > /dev/null 2>&1
 for service in allocator notifier gateway; do
@@ -28,13 +29,16 @@ allocator=${PIDS[0]}
 .venv/bin/python "$BENCH/baseline_server.py" --port 3100 > /tmp/opd-floor-baseline.log 2>&1 &
 PIDS+=($!)
 sleep 8
-load() {  # label url
-    echo "$1: $(.venv/bin/python "$BENCH/load.py" "$2" --shape spread --clients "$CLIENTS" --requests "$REQUESTS" | tail -1)"
+load() {  # label url: load.py's last line, or the end of the script if load.py fails
+    local line
+    line=$(.venv/bin/python "$BENCH/load.py" "$2" --shape spread --clients "$CLIENTS" --requests "$REQUESTS" | tail -1)
+    echo "$1: $line"
 }
 .venv/bin/python "$BENCH/load.py" http://127.0.0.1:3000 --shape spread --clients 1 --requests 200 > /dev/null
 for _ in $(seq "$ROUNDS"); do load "baseline    " http://127.0.0.1:3100; load "ours        " http://127.0.0.1:3000; done
 kill -TERM "$allocator" && wait "$allocator" || true
 .venv/bin/python -m deploy.bench.stand_in_allocator > /tmp/opd-floor-stand-in.log 2>&1 &
 PIDS+=($!)
-sleep 2
+for _ in $(seq 50); do grep -q answering /tmp/opd-floor-stand-in.log && break; sleep 0.2; done
+grep -q answering /tmp/opd-floor-stand-in.log || { cat /tmp/opd-floor-stand-in.log >&2; exit 1; }
 for _ in $(seq "$ROUNDS"); do load "baseline    " http://127.0.0.1:3100; load "floor       " http://127.0.0.1:3000; done
