@@ -2,9 +2,10 @@
 
 import pytest
 
-from deploy.bench.core import OPD_DAY, SCENARIOS, measure
+from deploy.bench.core import OPD_DAY, SCENARIOS, Desk, decide, measure
 from deploy.bench.notifier_drain import add_doctors, build_events, drain, publish
 from deploy.bench.services import Stack
+from deploy.bench.waitlist import LOAD_PY_DAY, first_slot_booking
 from shared import db
 from tests.conftest import AMQP_URL, SHARD_COUNT
 
@@ -14,6 +15,17 @@ def test_the_core_benchmark_times_real_decisions() -> None:
         done, seconds = measure(scenario, decisions, OPD_DAY, 0.05)
 
         assert done >= decisions(OPD_DAY) and seconds > 0
+
+
+def test_the_waitlist_benchmark_books_one_slot_until_a_waitlist_forms_behind_it() -> None:
+    desk = Desk(LOAD_PY_DAY, 1)
+    decide(desk, [first_slot_booking(desk) for _ in range(100)])
+
+    (day,) = desk.ws.days.values()
+    first_slot = day.slots[0]
+    statuses = [token.status.value for token in day.tokens if token.slot_id == first_slot.id]
+    assert len(statuses) == 100
+    assert statuses.count("confirmed") == 29 and statuses.count("pending") == 71  # one seat kept for emergencies
 
 
 @pytest.mark.timeout(60)
