@@ -53,9 +53,23 @@ DEAD_LETTER_CODE = "x-opd-error-code"
 DEAD_LETTER_BODY_BYTES = "x-opd-body-bytes"
 
 
+class _Connection(aio_pika.Connection):
+    """aio-pika's connection, closed at once when connecting fails. aio-pika leaves a failed attempt to the garbage
+    collector, whose close is a task that outlives a service stopping while the broker is unreachable."""
+
+    async def connect(self, timeout: aiormq.abc.TimeoutType = None) -> None:
+        try:
+            await super().connect(timeout)
+        except BaseException:
+            await self.close()
+            raise
+
+
 async def connect(url: str, name: str, timeout: float = 5.0) -> AbstractConnection:
     """A plain connection (the caller owns reconnecting), named so operators can see who is connected."""
-    return await aio_pika.connect(url, timeout=timeout, client_properties={"connection_name": name})
+    return await aio_pika.connect(
+        url, timeout=timeout, client_properties={"connection_name": name}, connection_class=_Connection
+    )
 
 
 def login_of(url: str) -> str:

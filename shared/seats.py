@@ -102,6 +102,13 @@ class Ledger:
                         self.take(ahead)
         return self.fits(source)
 
+    def waitlist_goes_first(self, source: TokenSource, waiting: Iterable[TokenSource]) -> bool:
+        """Whether a waiting patient ahead of a newcomer of ``source`` would take a seat before it, ``waiting`` being
+        the sources on the waitlist (in any order). When not, ``admits_newcomer`` takes nothing and is ``fits``."""
+        return source is not TokenSource.EMERGENCY and any(
+            ahead.priority <= source.priority and self.fits(ahead) for ahead in waiting
+        )
+
     @property
     def regular_seats_left(self) -> int:
         """Seats left for a regular patient of a source without a quota (what a walk-in desk sees)."""

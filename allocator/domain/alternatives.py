@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from allocator.domain.day import Day
 from allocator.domain.model import Doctor
 from allocator.domain.policy import Policy
-from shared.contracts.values import SlotStatus, TokenSource, TokenStatus
+from shared.contracts.values import SlotStatus, TokenSource, TokenStatus, range_label
 from shared.seats import Ledger
 
 
@@ -36,7 +36,7 @@ class SlotSeats:
 
     @property
     def label(self) -> str:
-        return f"{self.start_time:%H:%M}-{self.end_time:%H:%M}"
+        return range_label(self.start_time, self.end_time)
 
     def admits(self, source: TokenSource, now: datetime, release_at_start: bool) -> bool:
         """Whether a new token of ``source`` would get a seat here now (the same rule as booking)."""

@@ -128,8 +128,14 @@ class Day:
 
     def seat_for_newcomer(self, slot: Slot, source: TokenSource, now: datetime, release_at_start: bool) -> bool:
         """Whether a new token of that source gets a seat now, once the slot's waitlist has taken its seats."""
-        waiting = ((token.source, 1) for token in self.in_slot(slot, TokenStatus.PENDING))
-        return self.ledger(slot, now, release_at_start).admits_newcomer(source, waiting)
+        return self.admits_newcomer(slot, source, self.ledger(slot, now, release_at_start))
+
+    def admits_newcomer(self, slot: Slot, source: TokenSource, ledger: Ledger) -> bool:
+        """``seat_for_newcomer`` on the slot's ledger, which it changes: the waitlist's seats are taken on it."""
+        if not ledger.waitlist_goes_first(source, self.waiting_by_source(slot)):
+            return ledger.fits(source)  # the usual case, settled just before: the waitlist is not walked
+        waiting = ((token.source, 1) for token in self.filed.queue(slot.id, TokenStatus.PENDING))
+        return ledger.admits_newcomer(source, waiting)
 
     def emergency_fits(self, slot: Slot) -> bool:
         occupied = self.occupancy(slot)
@@ -212,7 +218,7 @@ class Day:
         """1-based place in the slot's consultation order (confirmed) or waitlist (pending)."""
         if not token.status.is_active:
             return None
-        return self.filed.queue(token.slot_id, token.status).index(token) + 1
+        return self.filed.place_in_queue(token) + 1
 
 
 def _here_first(calls: list[Call]) -> list[Call]:

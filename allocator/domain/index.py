@@ -1,7 +1,7 @@
 """A day's tokens filed for quick lookups: by slot and status in consultation order, seats by source, by patient
 and by reference, plus the counters that number new tokens. ``Day`` keeps it in step with its tokens."""
 
-from bisect import insort
+from bisect import bisect_left, insort
 from collections import Counter
 from dataclasses import dataclass, field
 from uuid import UUID
@@ -53,6 +53,11 @@ class TokenIndex:
     def queue(self, slot_id: UUID, status: TokenStatus) -> list[Token]:
         """The slot's tokens of that status in consultation order (the index's own list: do not change it)."""
         return self.queues.get((slot_id, status), [])
+
+    def place_in_queue(self, token: Token) -> int:
+        """How many tokens come before this filed token in its queue (a binary search: queues are in rank order)."""
+        queue = self.queues[self.places[token]]
+        return bisect_left(queue, self._rank(token), key=self._rank)
 
     def file(self, token: Token) -> None:
         """File the token under its current slot and status (``unfile`` it first if it was filed)."""

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from uuid import UUID
 
-from shared.contracts.values import Priority, SlotStatus, SlotTemplate, TokenSource, TokenStatus, Weekday
+from shared.contracts.values import Priority, SlotStatus, SlotTemplate, TokenSource, TokenStatus, Weekday, range_label
 
 PRIORITIES = {source: source.priority for source in TokenSource}
 
@@ -45,7 +45,7 @@ class Slot:
         return (self.ends_at - self.starts_at) / timedelta(minutes=1) / self.capacity
 
     def label(self) -> str:
-        return f"{self.start_time:%H:%M}-{self.end_time:%H:%M}"
+        return range_label(self.start_time, self.end_time)
 
 
 @dataclass(slots=True)

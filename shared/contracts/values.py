@@ -105,6 +105,11 @@ def _local_minute(value: time) -> time:
     return value
 
 
+def range_label(start: time, end: time) -> str:
+    """A slot's time of day as the original API names it: ``09:00-10:00``."""
+    return f"{start.isoformat('minutes')}-{end.isoformat('minutes')}"
+
+
 ClockTime = Annotated[
     time,
     BeforeValidator(_parse_clock_time),
@@ -144,7 +149,7 @@ class TimeRange(Contract):
         return self
 
     def label(self) -> str:
-        return f"{self.start_time:%H:%M}-{self.end_time:%H:%M}"
+        return range_label(self.start_time, self.end_time)
 
 
 class SlotTemplate(TimeRange):

@@ -242,6 +242,40 @@ def test_ledger_admits_a_newcomer_alike_from_runs_or_one_patient_at_a_time(
     assert (one_by_one.by_source, one_by_one.emergency) == (as_runs.by_source, as_runs.emergency)
 
 
+@given(
+    capacity=st.integers(1, 12),
+    reserve=st.integers(0, 3),
+    quotas=st.dictionaries(st.sampled_from(REGULAR), st.integers(0, 4), max_size=2),
+    started=st.booleans(),
+    seated=st.lists(st.sampled_from([EMERGENCY, *REGULAR]), max_size=8),
+    queue=st.lists(st.sampled_from(REGULAR), max_size=20),
+    newcomer=st.sampled_from([EMERGENCY, *REGULAR]),
+)
+def test_ledger_when_the_waitlist_does_not_go_first_the_newcomer_is_admitted_as_the_walk_says(
+    capacity: int,
+    reserve: int,
+    quotas: dict[TokenSource, int],
+    started: bool,
+    seated: list[TokenSource],
+    queue: list[TokenSource],
+    newcomer: TokenSource,
+) -> None:
+    """Bookings skip the walk of the waitlist when none of its sources ahead fits: the walk then takes no seat."""
+
+    def ledger() -> Ledger:
+        return Ledger.of(capacity, min(reserve, capacity), quotas, started, Counter(seated))
+
+    walked, untouched = ledger(), ledger()
+
+    admitted = walked.admits_newcomer(newcomer, [(source, 1) for source in queue])
+
+    if not untouched.waitlist_goes_first(newcomer, set(queue)):
+        assert admitted == untouched.fits(newcomer)
+        assert (walked.by_source, walked.emergency) == (untouched.by_source, untouched.emergency)
+    else:
+        assert (walked.by_source, walked.emergency) != (untouched.by_source, untouched.emergency), "it took a seat"
+
+
 def test_ledger_a_waiting_patient_over_their_quota_leaves_the_seat_to_a_newcomer_and_takes_none() -> None:
     """An earlier online patient waits only for their capped source; the walk-in behind them gets the free seat."""
     ledger = Ledger.of(3, 0, {ONLINE: 1}, started=False, confirmed={ONLINE: 1, WALKIN: 1})

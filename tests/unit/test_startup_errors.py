@@ -1,6 +1,7 @@
 """Configuration and connection failures in plain words: the setting, what is wrong, the remedy."""
 
 import asyncio
+from typing import Any
 
 import aiormq.exceptions
 import asyncpg
@@ -133,3 +134,18 @@ async def test_a_missing_database_is_fatal_at_start_and_an_unreachable_one_waits
     assert await db.wait_for_pool("postgresql://postgres@127.0.0.1:1/opd", stop, 2, "OPD_X", readiness) is None
     assert len(delays) == 1
     assert b"cannot reach PostgreSQL at 127.0.0.1:1 (OPD_X)" in readiness.report()[1]
+
+
+async def test_a_failed_connection_attempt_is_closed_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not left to the garbage collector, whose close would be a task outliving a service that stops meanwhile."""
+    attempts: list[amqp.AbstractConnection] = []
+    make = amqp._Connection.__init__
+
+    def recorded(connection: amqp._Connection, *args: Any, **kwargs: Any) -> None:
+        attempts.append(connection)
+        make(connection, *args, **kwargs)
+
+    monkeypatch.setattr(amqp._Connection, "__init__", recorded)
+    with pytest.raises(amqp.AMQP_ERRORS):
+        await amqp.connect("amqp://guest:guest@127.0.0.1:1/", "test", timeout=1)
+    assert len(attempts) == 1 and attempts[0].is_closed

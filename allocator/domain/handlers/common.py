@@ -116,12 +116,12 @@ def seat_suggestions(
 ) -> list[dict[str, object]]:
     """Other open slots of the doctor that day where a token of this regular source would get a seat."""
     release = ws.policy.release_reserve_at_start
-    return [
-        {
-            "date": str(day.date),
-            "timeSlot": slot.label(),
-            "seatsLeft": day.ledger(slot, now, release).seats_for(source),
-        }
-        for slot in day.open_slots(now)
-        if slot is not exclude and has_seat(ws, day, slot, source, now)
-    ]
+    suggestions: list[dict[str, object]] = []
+    for slot in day.open_slots(now):
+        if slot is exclude:
+            continue
+        ledger = day.ledger(slot, now, release)
+        seats_left = ledger.seats_for(source)  # before the newcomer's check takes the waitlist's seats on it
+        if seats_left and day.admits_newcomer(slot, source, ledger):
+            suggestions.append({"date": str(day.date), "timeSlot": slot.label(), "seatsLeft": seats_left})
+    return suggestions
