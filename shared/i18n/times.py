@@ -1,5 +1,8 @@
-"""Dates and times as each locale writes them ("Thu, 3 Dec, 9:31 AM" / "गुरु, 3 दिस॰, 9:31 am"), in the
+"""Dates and times as each locale writes them ("Thu, 3 Dec, 9:31 AM" / "गुरु, 3 दिस॰, सुबह 9:31"), in the
 hospital's time zone whatever the machine's.
+
+Hindi says the part of the day ("सुबह 9:31", "शाम 6:05"): CLDR's short Hindi time is "9:31 am", Latin letters in a
+Devanagari sentence, which a patient reading Hindi may not read (D104).
 
 Spaces are plain and a span's dash is a hyphen: CLDR's narrow no-break space and en dash are outside the SMS
 alphabet, and one of them would make an English SMS hold 70 characters instead of 160.
@@ -12,6 +15,8 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel.dates import format_skeleton, format_time, get_datetime_format
 
+DAY_PERIOD_LANGUAGES = frozenset({"hi"})  # the time of day told with the part of the day, not am/pm
+
 
 def _plain(text: str) -> str:
     return text.replace("\u202f", " ").replace("\u00a0", " ")
@@ -22,12 +27,20 @@ class LocalTimes:
     locale: Locale
     zone: ZoneInfo
 
+    @property
+    def _by_day_period(self) -> bool:
+        return self.locale.language in DAY_PERIOD_LANGUAGES
+
     def clock(self, instant: datetime) -> str:
-        """A time of day, e.g. ``9:31 AM``."""
+        """A time of day, e.g. ``9:31 AM`` (``सुबह 9:31``)."""
+        if self._by_day_period:
+            return _plain(format_skeleton("Bhm", instant, tzinfo=self.zone, locale=self.locale))
         return _plain(format_time(instant, "short", tzinfo=self.zone, locale=self.locale))
 
     def wall_clock(self, moment: time) -> str:
         """A local wall-clock time (already in the hospital's zone), e.g. a slot's start."""
+        if self._by_day_period:
+            return _plain(format_skeleton("Bhm", moment, locale=self.locale))
         return _plain(format_time(moment, "short", locale=self.locale))
 
     def day(self, day: date) -> str:
@@ -41,5 +54,10 @@ class LocalTimes:
         return pattern.replace("{1}", self.day(local.date())).replace("{0}", self.clock(instant))
 
     def span(self, start: time, end: time) -> str:
-        """A slot's hours, e.g. ``9:00 AM-10:00 AM``."""
+        """A slot's hours, e.g. ``9:00 AM-10:00 AM`` (``सुबह 9:00-10:00``: a part of the day is said once)."""
+        if self._by_day_period and self._day_period(start) == self._day_period(end):
+            return f"{self.wall_clock(start)}-{format_time(end, 'h:mm', locale=self.locale)}"
         return f"{self.wall_clock(start)}-{self.wall_clock(end)}"
+
+    def _day_period(self, moment: time) -> str:
+        return format_time(moment, "B", locale=self.locale)
