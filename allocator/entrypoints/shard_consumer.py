@@ -121,28 +121,33 @@ class ShardConsumer:
                 await sleep_unless(stop, RESUBSCRIBE_SECONDS)
 
     async def _serve(self, connection: AbstractConnection, stop: asyncio.Event) -> None:
-        try:
-            channel = await connection.channel(publisher_confirms=True)  # dead letters must not be lost
-            # Replies go out unconfirmed: direct reply-to is transient anyway, and waiting for a confirm per
-            # reply would hold the next batch back by a broker round trip per command.
-            replies = await connection.channel(publisher_confirms=False)
-            self._replies = await underlay_of(replies)
-        except RuntimeError as exc:  # the connection closed meanwhile: the caller reconnects
-            raise ConnectionError(f"shard {self.shard}: {exc}") from exc
-        await channel.set_qos(prefetch_count=self.settings.max_size)
-        queue = await channel.get_queue(self.queue_name, ensure=False)
-        buffer: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
-        self._buffer = buffer
-        self._received_at.clear()
-
-        async def receive(message: AbstractIncomingMessage) -> None:
-            self._received_at[message.delivery_tag or 0] = time.monotonic()
-            await buffer.put(message)
-
-        await queue.consume(receive, no_ack=False)
+        """One subscription: its channels, consumer and lingering acks, all closed however it ends (its setup
+        failing midway too, on a connection that stays open)."""
         self._acks.forget()  # deliveries of an earlier channel are not this one's to ack
-        acks = asyncio.create_task(self._acks.run())
+        channel: AbstractChannel | None = None
+        replies: AbstractChannel | None = None
+        acks: asyncio.Task[None] | None = None
         try:
+            try:
+                channel = await connection.channel(publisher_confirms=True)  # dead letters must not be lost
+                # Replies go out unconfirmed: direct reply-to is transient anyway, and waiting for a confirm per
+                # reply would hold the next batch back by a broker round trip per command.
+                replies = await connection.channel(publisher_confirms=False)
+                self._replies = await underlay_of(replies)
+            except RuntimeError as exc:  # the connection closed meanwhile: the caller reconnects
+                raise ConnectionError(f"shard {self.shard}: {exc}") from exc
+            await channel.set_qos(prefetch_count=self.settings.max_size)
+            queue = await channel.get_queue(self.queue_name, ensure=False)
+            buffer: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
+            self._buffer = buffer
+            self._received_at.clear()
+
+            async def receive(message: AbstractIncomingMessage) -> None:
+                self._received_at[message.delivery_tag or 0] = time.monotonic()
+                await buffer.put(message)
+
+            await queue.consume(receive, no_ack=False)
+            acks = asyncio.create_task(self._acks.run())
             while not stop.is_set():
                 if channel.is_closed:
                     raise ConnectionError(f"shard {self.shard}: channel closed")
@@ -151,10 +156,11 @@ class ShardConsumer:
                     await self._handle(channel, batch, stop)
         finally:
             self._buffer = None
-            acks.cancel()
-            if not replies.is_closed:
+            if acks is not None:
+                acks.cancel()
+            if replies is not None and not replies.is_closed:
                 await replies.close()
-            if not channel.is_closed:
+            if channel is not None and not channel.is_closed:
                 await self._acks.flush()  # committed: under this lease, whatever ended the subscription
                 await channel.close()  # whatever is still held goes back to the queue
 
