@@ -93,21 +93,18 @@ class Ledger:
         them first. ``waiting``: the waitlist in queue order, as runs of one source (source, how many). Takes
         those seats on this ledger.
         """
-        if source is not TokenSource.EMERGENCY:
-            for ahead, count in waiting:
-                if ahead.priority <= source.priority:
-                    for _ in range(count):
-                        if not self.fits(ahead):
-                            break  # nor will the rest of the run: only their own takes changed the ledger
-                        self.take(ahead)
+        for ahead, count in waiting:
+            if _goes_before(ahead, source):
+                for _ in range(count):
+                    if not self.fits(ahead):
+                        break  # nor will the rest of the run: only their own takes changed the ledger
+                    self.take(ahead)
         return self.fits(source)
 
     def waitlist_goes_first(self, source: TokenSource, waiting: Iterable[TokenSource]) -> bool:
         """Whether a waiting patient ahead of a newcomer of ``source`` would take a seat before it, ``waiting`` being
         the sources on the waitlist (in any order). When not, ``admits_newcomer`` takes nothing and is ``fits``."""
-        return source is not TokenSource.EMERGENCY and any(
-            ahead.priority <= source.priority and self.fits(ahead) for ahead in waiting
-        )
+        return any(_goes_before(ahead, source) and self.fits(ahead) for ahead in waiting)
 
     @property
     def regular_seats_left(self) -> int:
@@ -124,3 +121,9 @@ class Ledger:
     def any_regular_seat(self) -> bool:
         """Some regular patient (of some source) could still get a seat; else the slot is full."""
         return any(self.seats_for(source) > 0 for source in TokenSource if source is not TokenSource.EMERGENCY)
+
+
+def _goes_before(waiting: TokenSource, newcomer: TokenSource) -> bool:
+    """Whether a waiting patient of that source takes a freed seat before a newcomer: one of no worse priority,
+    unless the newcomer is an emergency (its seat is never given to the waitlist first)."""
+    return newcomer is not TokenSource.EMERGENCY and waiting.priority <= newcomer.priority

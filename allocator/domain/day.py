@@ -128,12 +128,13 @@ class Day:
 
     def seat_for_newcomer(self, slot: Slot, source: TokenSource, now: datetime, release_at_start: bool) -> bool:
         """Whether a new token of that source gets a seat now, once the slot's waitlist has taken its seats."""
-        return self.admits_newcomer(slot, source, self.ledger(slot, now, release_at_start))
+        return self.newcomer_seated_on(slot, source, self.ledger(slot, now, release_at_start))
 
-    def admits_newcomer(self, slot: Slot, source: TokenSource, ledger: Ledger) -> bool:
+    def newcomer_seated_on(self, slot: Slot, source: TokenSource, ledger: Ledger) -> bool:
         """``seat_for_newcomer`` on the slot's ledger, which it changes: the waitlist's seats are taken on it."""
         if not ledger.waitlist_goes_first(source, self.waiting_by_source(slot)):
-            return ledger.fits(source)  # the usual case, settled just before: the waitlist is not walked
+            # The usual case: each command promotes whoever fits as it settles, so nobody waiting fits now.
+            return ledger.fits(source)
         waiting = ((token.source, 1) for token in self.filed.queue(slot.id, TokenStatus.PENDING))
         return ledger.admits_newcomer(source, waiting)
 

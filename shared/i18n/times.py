@@ -16,6 +16,7 @@ from babel import Locale
 from babel.dates import format_skeleton, format_time, get_datetime_format
 
 DAY_PERIOD_LANGUAGES = frozenset({"hi"})  # the time of day told with the part of the day, not am/pm
+WITH_DAY_PERIOD = "Bhm"  # CLDR's skeleton: hour, minute and the part of the day ("सुबह 9:31")
 
 
 def _plain(text: str) -> str:
@@ -34,13 +35,13 @@ class LocalTimes:
     def clock(self, instant: datetime) -> str:
         """A time of day, e.g. ``9:31 AM`` (``सुबह 9:31``)."""
         if self._by_day_period:
-            return _plain(format_skeleton("Bhm", instant, tzinfo=self.zone, locale=self.locale))
+            return _plain(format_skeleton(WITH_DAY_PERIOD, instant, tzinfo=self.zone, locale=self.locale))
         return _plain(format_time(instant, "short", tzinfo=self.zone, locale=self.locale))
 
     def wall_clock(self, moment: time) -> str:
         """A local wall-clock time (already in the hospital's zone), e.g. a slot's start."""
         if self._by_day_period:
-            return _plain(format_skeleton("Bhm", moment, locale=self.locale))
+            return _plain(format_skeleton(WITH_DAY_PERIOD, moment, locale=self.locale))
         return _plain(format_time(moment, "short", locale=self.locale))
 
     def day(self, day: date) -> str:
@@ -55,9 +56,9 @@ class LocalTimes:
 
     def span(self, start: time, end: time) -> str:
         """A slot's hours, e.g. ``9:00 AM-10:00 AM`` (``सुबह 9:00-10:00``: a part of the day is said once)."""
-        if self._by_day_period and self._day_period(start) == self._day_period(end):
-            return f"{self.wall_clock(start)}-{format_time(end, 'h:mm', locale=self.locale)}"
-        return f"{self.wall_clock(start)}-{self.wall_clock(end)}"
-
-    def _day_period(self, moment: time) -> str:
-        return format_time(moment, "B", locale=self.locale)
+        first, last = self.wall_clock(start), self.wall_clock(end)
+        if self._by_day_period:
+            period = _plain(format_time(start, "B", locale=self.locale))
+            if period == _plain(format_time(end, "B", locale=self.locale)):
+                last = last.replace(period, "", 1).strip()
+        return f"{first}-{last}"

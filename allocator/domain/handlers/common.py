@@ -122,6 +122,6 @@ def seat_suggestions(
             continue
         ledger = day.ledger(slot, now, release)
         seats_left = ledger.seats_for(source)  # before the newcomer's check takes the waitlist's seats on it
-        if seats_left and day.admits_newcomer(slot, source, ledger):
+        if seats_left and day.newcomer_seated_on(slot, source, ledger):
             suggestions.append({"date": str(day.date), "timeSlot": slot.label(), "seatsLeft": seats_left})
     return suggestions
