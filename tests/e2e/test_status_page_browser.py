@@ -45,12 +45,35 @@ async def test_a_hindi_speakers_page_and_a_wrong_code(api: TestClient, allocator
     await asyncio.to_thread(browser.get, str(api.make_url(booked["statusPage"])))  # type: ignore[attr-defined]
     await asyncio.to_thread(_wait_for, browser, "#headline", "आपका टोकन पक्का है", 10)
     assert "आपसे पहले मरीज़" in _text(browser, "dl")
+    assert await asyncio.to_thread(_drawn_without_the_font, browser) == []
 
     wrong = booked["statusPage"][:-4] + ("AAAA" if not booked["statusPage"].endswith("AAAA") else "BBBB")
     await asyncio.to_thread(browser.get, str(api.make_url(wrong)))  # type: ignore[attr-defined]
     shown = _text(browser, "body")
     assert "This link is not valid or has expired" in shown and "यह लिंक सही नहीं है" in shown
     assert "Sita" not in shown and "101" not in shown
+
+
+# Each label and value that is one Devanagari word (a space is drawn in another font), with its laid-out width and
+# its width in the pages' Devanagari font, measured on a canvas. They differ where the browser drew the word without
+# that font: as empty boxes.
+_WIDTHS = """
+const canvas = document.createElement("canvas").getContext("2d");
+return [...document.querySelectorAll("dt, dd")].filter((e) => /^[\u0900-\u097f]+$/.test(e.textContent)).map((e) => {
+  const style = getComputedStyle(e), range = document.createRange();
+  range.selectNodeContents(e);
+  canvas.font = `${style.fontWeight} ${style.fontSize} "OPD Devanagari"`;
+  return [e.textContent, range.getBoundingClientRect().width, canvas.measureText(e.textContent).width];
+});
+"""
+
+
+def _drawn_without_the_font(driver: object) -> list[str]:
+    """The Devanagari texts of the page not drawn in its Devanagari font (a phone without one shows boxes)."""
+    driver.execute_script("return document.fonts.ready.then(() => true);")  # type: ignore[attr-defined]
+    widths = driver.execute_script(_WIDTHS)  # type: ignore[attr-defined]
+    assert len(widths) >= 4, widths  # the labels are there to check
+    return [text for text, laid_out, in_the_font in widths if abs(laid_out - in_the_font) > 2]
 
 
 def _hidden(driver: object, css: str) -> bool:
