@@ -19,6 +19,7 @@ from markupsafe import Markup, escape
 from gateway.board_labels import SCRIPT_LABELS
 from shared.codec import dumps
 from shared.i18n.catalogs import translator
+from shared.i18n.times import DAY_PERIOD_LANGUAGES
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -65,6 +66,7 @@ def page_context(look: BoardLook, title: str, doctors: list[dict[str, Any]], typ
         "zone": look.zone,
         "locales": [str(translator(code).locale).replace("_", "-") for code in look.languages],
         "languages": list(look.languages),
+        "dayPeriods": [code in DAY_PERIOD_LANGUAGES for code in look.languages],  # "सुबह 9:31", not "9:31 am"
         "labels": {key: [translator(c).blank(m) for c in look.languages] for key, m in SCRIPT_LABELS.items()},
         "pageSize": look.page_size,
         "pageSeconds": look.page_seconds,

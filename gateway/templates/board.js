@@ -3,13 +3,15 @@ const config = JSON.parse(document.getElementById("config").textContent);
 const cards = new Map();
 const pending = new Map();
 const state = document.getElementById("state");
-const clockFormat = new Intl.DateTimeFormat(config.locales, {timeZone: config.zone, hour: "numeric", minute: "2-digit"});
+const clockFormats = config.locales.map((locale, i) => new Intl.DateTimeFormat(locale, {
+  timeZone: config.zone, hour: "numeric", minute: "2-digit", ...(config.dayPeriods[i] ? {dayPeriod: "short"} : {}),
+}));
 const STALE_AFTER_MS = 90 * 1000;  // a full reload runs every minute
 let lastUpdate = null;  // when every doctor's data last loaded
 let connected = false;
 
-// The hospital's clock, whatever the TV's time zone.
-const clock = (instant) => clockFormat.format(instant);
+// The hospital's clock, whatever the TV's time zone, as the first language writes it (or the i-th: in a label).
+const clock = (instant, i = 0) => clockFormats[i].format(instant);
 // A token as the hall calls it: the doctor's code and the short number (D3-T007), never confused between doctors.
 const hallNumber = (token) => {
   const parts = token.tokenNumber.split("-");
@@ -21,7 +23,8 @@ function label(key, values) {
   config.labels[key].forEach((text, i) => {
     const span = document.createElement("span");
     span.lang = config.languages[i];
-    span.textContent = text.replace(/\{(\w+)\}/g, (_, name) => values && name in values ? values[name] : "");
+    const value = (name) => typeof values[name] === "function" ? values[name](i) : values[name];
+    span.textContent = text.replace(/\{(\w+)\}/g, (_, name) => values && name in values ? value(name) : "");
     fragment.append(span);
   });
   return fragment;
@@ -104,7 +107,7 @@ function showState() {
   document.body.classList.toggle("stale", stale);
   state.replaceChildren();
   if (stale) state.append(label("reconnecting"), " ");
-  if (lastUpdate) state.append(label("updated", {time: clock(lastUpdate)}));
+  if (lastUpdate) state.append(label("updated", {time: (i) => clock(lastUpdate, i)}));
 }
 
 function listen() {

@@ -3,6 +3,7 @@ hall of eight doctors on TVs in two time zones, a delay, a lost connection."""
 
 import asyncio
 import os
+import re
 import shutil
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -164,4 +165,6 @@ async def test_a_hall_of_eight_doctors_on_tvs_in_two_time_zones_with_a_delay_and
     await hall.server.close()  # the gateway goes away: the TV must say its data is old
     await asyncio.to_thread(_wait_for, browser, "#state", "Reconnecting", 15)
     assert "Last updated" in await asyncio.to_thread(_text, browser, "#state")
+    hindi = await asyncio.to_thread(_text, browser, '#state span[lang="hi"]:last-child')
+    assert "जानकारी" in hindi and re.search(r"\d:\d\d", hindi) and not re.search("[A-Za-z]", hindi), hindi  # D104
     await asyncio.to_thread(browser.save_screenshot, str(SHOTS / "board-reconnecting.png"))  # type: ignore[attr-defined]
