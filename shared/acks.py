@@ -35,6 +35,11 @@ class LingeringAcks:
         self._last: AbstractIncomingMessage | None = None
         self._count = 0
         self._due = asyncio.Event()
+        # One ack on its way at a time. An ack waits for room in the connection's bounded frame queue, where a
+        # later ack can take the room first (asyncio.Queue wakes a waiting writer but lets a newcomer in before
+        # it runs): a multiple ack of a later tag that overtakes an earlier one makes the earlier tag unknown to
+        # the broker, which closes the channel.
+        self._sending = asyncio.Lock()
 
     @property
     def waiting(self) -> int:
@@ -56,12 +61,14 @@ class LingeringAcks:
         self._due.clear()
 
     async def flush(self) -> None:
-        """Ack every delivery recorded so far. Lost with the channel, they come again and are deduplicated."""
+        """Ack every delivery recorded so far, after any ack already on its way. Lost with the channel, they come
+        again and are deduplicated."""
         message, self._last, self._count = self._last, None, 0
         self._due.clear()
         if message is None:
             return
-        await settle(message.ack(multiple=True), self.what)
+        async with self._sending:
+            await settle(message.ack(multiple=True), self.what)
 
     async def run(self) -> None:
         """Acks lingering behind a recording go out ``linger_seconds`` after it; run as a task beside the consumer.

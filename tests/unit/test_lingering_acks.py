@@ -1,7 +1,9 @@
 """Acks that settle several recorded deliveries at once (``shared.acks``), against a message that records its acks."""
 
 import asyncio
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 
@@ -79,5 +81,56 @@ async def test_the_lingering_task_outlives_a_failed_ack() -> None:
         await acks.recorded(later, 1)  # type: ignore[arg-type]
         await asyncio.sleep(0.08)
         assert later.acks == [(2, True)] and not lingering.done()
+    finally:
+        lingering.cancel()
+
+
+@dataclass
+class OnABusyConnection:
+    """Stands in for an incoming message whose ack waits for room in the connection's bounded frame queue, as
+    aiormq's does; the queue's order is the order the broker reads the acks in."""
+
+    tag: int
+    frames: "asyncio.Queue[int]"
+
+    async def ack(self, multiple: bool = False) -> None:
+        await self.frames.put(self.tag)
+
+
+def _start_now(work: Coroutine[Any, Any, None]) -> "asyncio.Future[None]":
+    """Run ``work`` at once, up to its first wait, as a task already running would (the consumer recording a batch
+    just as the writer makes room); then on, as a task does. Done when ``work`` is."""
+    try:
+        waiting = work.send(None)
+    except StopIteration:
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        done.set_result(None)
+        return done
+
+    async def rest(waiting: "asyncio.Future[Any]") -> None:
+        while True:
+            await asyncio.wait([waiting])
+            try:
+                waiting = work.send(None)
+            except StopIteration:
+                return
+
+    return asyncio.ensure_future(rest(waiting))
+
+
+async def test_an_ack_waiting_for_room_is_not_overtaken_by_a_later_one() -> None:
+    """A later multiple ack read first would leave the earlier tag unknown to the broker, which closes the channel."""
+    frames: asyncio.Queue[int] = asyncio.Queue(maxsize=1)
+    frames.put_nowait(0)  # the connection's frame queue is full
+    acks = LingeringAcks(0.01, flush_at=2, what="test")
+    lingering = asyncio.create_task(acks.run())
+    try:
+        await acks.recorded(OnABusyConnection(5, frames), 1)  # type: ignore[arg-type]
+        await asyncio.sleep(0.1)  # its lingering ack now waits for room
+        assert frames.get_nowait() == 0  # the writer sends a frame: room for one
+        later = _start_now(acks.recorded(OnABusyConnection(10, frames), 2))  # type: ignore[arg-type]
+        sent = [await asyncio.wait_for(frames.get(), 1) for _ in range(2)]
+        await later
+        assert sent == [5, 10]
     finally:
         lingering.cancel()
