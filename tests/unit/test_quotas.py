@@ -3,6 +3,7 @@ start the holds (and the emergency reserve) are released to everyone while the c
 arithmetic of ``shared.seats.Ledger`` on its own, and the validation of slot templates."""
 
 from collections import Counter
+from functools import partial
 from itertools import groupby
 
 import pytest
@@ -210,29 +211,31 @@ def test_ledger_seats_for_each_source_before_the_start() -> None:
 REGULAR = [PRIORITY, FOLLOWUP, ONLINE, WALKIN]
 
 
-@given(
-    capacity=st.integers(1, 12),
-    reserve=st.integers(0, 3),
-    quotas=st.dictionaries(st.sampled_from(REGULAR), st.integers(0, 4), max_size=2),
-    started=st.booleans(),
-    seated=st.lists(st.sampled_from([EMERGENCY, *REGULAR]), max_size=8),
-    queue=st.lists(st.sampled_from(REGULAR), max_size=20),
-    newcomer=st.sampled_from([EMERGENCY, *REGULAR]),
-)
+SOURCES = [EMERGENCY, *REGULAR]
+
+
+@st.composite
+def ledgers(draw: st.DrawFn) -> "partial[Ledger]":
+    """A slot's seat arithmetic, as a call that makes a fresh copy of the same ledger."""
+    capacity = draw(st.integers(1, 12))
+    return partial(
+        Ledger.of,
+        capacity,
+        min(draw(st.integers(0, 3)), capacity),
+        draw(st.dictionaries(st.sampled_from(REGULAR), st.integers(0, 4), max_size=2)),
+        draw(st.booleans()),
+        Counter(draw(st.lists(st.sampled_from(SOURCES), max_size=8))),
+    )
+
+
+WAITLISTS = st.lists(st.sampled_from(SOURCES), max_size=20)  # a late emergency may wait too
+
+
+@given(ledger=ledgers(), queue=WAITLISTS, newcomer=st.sampled_from(SOURCES))
 def test_ledger_admits_a_newcomer_alike_from_runs_or_one_patient_at_a_time(
-    capacity: int,
-    reserve: int,
-    quotas: dict[TokenSource, int],
-    started: bool,
-    seated: list[TokenSource],
-    queue: list[TokenSource],
-    newcomer: TokenSource,
+    ledger: "partial[Ledger]", queue: list[TokenSource], newcomer: TokenSource
 ) -> None:
     """Colleague suggestions pass the waitlist as runs of one source; the answer and the seats taken are the same."""
-
-    def ledger() -> Ledger:
-        return Ledger.of(capacity, min(reserve, capacity), quotas, started, Counter(seated))
-
     one_by_one, as_runs = ledger(), ledger()
     runs = [(source, len(list(run))) for source, run in groupby(queue)]
 
@@ -242,29 +245,11 @@ def test_ledger_admits_a_newcomer_alike_from_runs_or_one_patient_at_a_time(
     assert (one_by_one.by_source, one_by_one.emergency) == (as_runs.by_source, as_runs.emergency)
 
 
-@given(
-    capacity=st.integers(1, 12),
-    reserve=st.integers(0, 3),
-    quotas=st.dictionaries(st.sampled_from(REGULAR), st.integers(0, 4), max_size=2),
-    started=st.booleans(),
-    seated=st.lists(st.sampled_from([EMERGENCY, *REGULAR]), max_size=8),
-    queue=st.lists(st.sampled_from([EMERGENCY, *REGULAR]), max_size=20),  # a late emergency may wait too
-    newcomer=st.sampled_from([EMERGENCY, *REGULAR]),
-)
+@given(ledger=ledgers(), queue=WAITLISTS, newcomer=st.sampled_from(SOURCES))
 def test_ledger_when_the_waitlist_does_not_go_first_the_newcomer_is_admitted_as_the_walk_says(
-    capacity: int,
-    reserve: int,
-    quotas: dict[TokenSource, int],
-    started: bool,
-    seated: list[TokenSource],
-    queue: list[TokenSource],
-    newcomer: TokenSource,
+    ledger: "partial[Ledger]", queue: list[TokenSource], newcomer: TokenSource
 ) -> None:
     """Bookings skip the walk of the waitlist when none of its sources ahead fits: the walk then takes no seat."""
-
-    def ledger() -> Ledger:
-        return Ledger.of(capacity, min(reserve, capacity), quotas, started, Counter(seated))
-
     walked, untouched = ledger(), ledger()
 
     admitted = walked.admits_newcomer(newcomer, [(source, 1) for source in queue])
