@@ -61,14 +61,22 @@ OPD_DAY = DayShape(
     ),
     bookings=80,
 )
-HOT_DAY = DayShape(
-    "hot day",
-    tuple(
-        SlotTemplate(start_time=clock_time(h), end_time=clock_time(h + 1), max_capacity=500, reserved_emergency_slots=5)
-        for h in range(8, 20)
-    ),
-    bookings=250,
-)
+
+
+def hourly_slots(first: int, end: int, capacity: int, reserved: int) -> tuple[SlotTemplate, ...]:
+    """One slot an hour, from ``first`` o'clock until ``end`` o'clock, each with that capacity and reserve."""
+    return tuple(
+        SlotTemplate(
+            start_time=clock_time(hour),
+            end_time=clock_time(hour + 1),
+            max_capacity=capacity,
+            reserved_emergency_slots=reserved,
+        )
+        for hour in range(first, end)
+    )
+
+
+HOT_DAY = DayShape("hot day", hourly_slots(8, 20, capacity=500, reserved=5), bookings=250)
 
 
 def _ctx(command: CommandBase, now: datetime = NOW, code: str | None = None) -> CommandContext:

@@ -11,19 +11,12 @@ import sys
 import time
 from datetime import time as clock_time
 
-from deploy.bench.core import DayShape, Desk, decide
+from deploy.bench.core import DayShape, Desk, decide, hourly_slots
 from shared.contracts.commands import BookToken, CommandBase
-from shared.contracts.values import SlotTemplate, TimeRange, TokenSource
+from shared.contracts.values import TimeRange, TokenSource
 
 STEP = 500
-LOAD_PY_DAY = DayShape(
-    "load.py",
-    tuple(
-        SlotTemplate(start_time=clock_time(h), end_time=clock_time(h + 1), max_capacity=30, reserved_emergency_slots=1)
-        for h in range(9, 17)
-    ),
-    bookings=0,
-)
+LOAD_PY_DAY = DayShape("load.py", hourly_slots(9, 17, capacity=30, reserved=1), bookings=0)
 FIRST_SLOT = TimeRange(start_time=clock_time(9), end_time=clock_time(10))
 
 
