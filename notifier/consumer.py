@@ -114,6 +114,8 @@ class EventConsumer:
             if len(items) > 1:
                 log.warning("a batch of %d events failed (%r); recording them one by one", len(items), exc)
                 for item in items:
+                    if stop.is_set():
+                        return  # an item left unrecorded must not be covered by a later item's multiple ack
                     await self._record_and_ack(channel, [item], stop)
                 return
             message, event = items[0]

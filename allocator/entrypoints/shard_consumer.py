@@ -276,6 +276,9 @@ class ShardConsumer:
             if command is not None and record:
                 try:
                     await self.processor.record_failure(command, reply, principal)
+                except Fenced as fenced:  # not ours to park or answer: it goes back to the lease's holder
+                    log.warning("shard %d: %s; giving the message back and resubscribing", self.shard, fenced)
+                    raise LeaseLost from fenced
                 except Exception as exc:  # the message is parked either way; the outcome is just not queryable
                     log.error("shard %d: could not record the failure of %s: %r", self.shard, command_id, exc)
             self._answered(message, command, "dead_lettered")
