@@ -17,6 +17,7 @@ from notifier.messages import DoctorInfo, notifications_for
 from shared import db, log_context
 from shared.acks import LingeringAcks
 from shared.amqp import dead_letter
+from shared.batch_commit import Backoff, BatchCommit
 from shared.batching import next_batch
 from shared.codec import DecodeError, decode_event
 from shared.contracts.events import Event, TokenPayload
@@ -103,51 +104,34 @@ class EventConsumer:
             return None
 
     async def _record_and_ack(self, channel: AbstractChannel, items: list[Item], stop: asyncio.Event) -> None:
-        """Record the events in one transaction, retrying while the database is unavailable.
+        """Record the events in one transaction and ack them with one ack (``shared.batch_commit``): retried while
+        the database is unavailable; any other failure splits the batch, and an event that fails on its own is
+        dead-lettered with the reason."""
+        commit: BatchCommit[Item, list[tuple[str, int]]] = BatchCommit(
+            what="events",
+            commit=lambda batch: self._record([event for _, event in batch]),
+            committed=self._recorded,
+            refuse=lambda item, exc: self._refuse(channel, item, exc),
+            message_of=lambda item: item[0],
+            acks=self._acks,
+            transient=db.is_transient,
+            backoff=Backoff(self.retry_initial_seconds, self.retry_max_seconds),
+        )
+        await commit(items, stop)
 
-        Any other failure rolls the whole batch back: its events are then recorded one by one, so that one bad
-        event holds up none of the others; an event that fails on its own is dead-lettered with the reason.
-        """
-        try:
-            superseded = await self._record_retrying([event for _, event in items], stop)
-        except Exception as exc:  # not transient: a constraint, a bug; find the culprit
-            if len(items) > 1:
-                log.warning("a batch of %d events failed (%r); recording them one by one", len(items), exc)
-                for item in items:
-                    if stop.is_set():
-                        return  # an item left unrecorded must not be covered by a later item's multiple ack
-                    await self._record_and_ack(channel, [item], stop)
-                return
-            message, event = items[0]
-            with _about(event):
-                log.error("dead-lettering event %s %s: recording failed: %r", event.type, event.event_id, exc)
-                await self._dead_letter(channel, message, f"recording failed: {exc!r}")
-            return
-        if superseded is None:
-            return  # stopping: unacked, redelivered to the next notifier and deduplicated by the log
+    async def _recorded(self, items: list[Item], superseded: list[tuple[str, int]]) -> None:
         for channel_name, count in superseded:
             metrics.NOTIFICATIONS.labels(channel=channel_name, outcome="skipped").inc(count)
         self.recorded()
         for _, event in items:
             with _about(event):
                 log.debug("event %s %s recorded", event.type, event.event_id)
-        # Every earlier delivery on this channel is settled already (recorded, or dead-lettered with its own ack).
-        await self._acks.recorded(items[-1][0], len(items))
 
-    async def _record_retrying(self, events: list[Event], stop: asyncio.Event) -> list[tuple[str, int]] | None:
-        """``_record`` with backoff while the database is unavailable; None when asked to stop meanwhile."""
-        delay = self.retry_initial_seconds
-        while True:
-            try:
-                return await self._record(events)
-            except Exception as exc:
-                if not db.is_transient(exc):
-                    raise
-                if stop.is_set():
-                    return None
-                log.warning("delivery log unavailable (%r); retrying %d event(s) in %.1fs", exc, len(events), delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, self.retry_max_seconds)
+    async def _refuse(self, channel: AbstractChannel, item: Item, exc: Exception) -> None:
+        message, event = item
+        with _about(event):
+            log.error("dead-lettering event %s %s: recording failed: %r", event.type, event.event_id, exc)
+            await self._dead_letter(channel, message, f"recording failed: {exc!r}")
 
     async def _record(self, events: list[Event]) -> list[tuple[str, int]]:
         """Record the events' notifications in one transaction, in order; (channel, count) of the ones superseded.

@@ -109,3 +109,12 @@ class Rejection(OpdError):
 
 class TransientError(OpdError):
     """Retrying later may help (a database or broker outage): keep the message and try again."""
+
+
+class Culprit(OpdError):
+    """The item at ``index`` of a batch broke its commit: it cannot succeed, however often it is retried."""
+
+    def __init__(self, index: int, cause: BaseException) -> None:
+        super().__init__(f"item #{index} failed: {cause!r}")
+        self.index = index
+        self.cause = cause

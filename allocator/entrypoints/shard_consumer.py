@@ -20,17 +20,18 @@ from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMe
 
 from allocator.adapters import metrics
 from allocator.service.ports import Fenced
-from allocator.service.processor import BatchConflict, PoisonCommand, ShardProcessor
+from allocator.service.processor import ShardProcessor
 from shared import log_context
 from shared.acks import LingeringAcks, settle
 from shared.amqp import Underlay, broker_failed, dead_letter, send_reply, underlay_of
 from shared.authority import BrokerUser, Principal, Unauthorized, authorize, principal_of
+from shared.batch_commit import Backoff, BatchCommit
 from shared.batching import next_batch
 from shared.cancel_codes import cancel_code
 from shared.codec import COMMAND_BY_TYPE, DecodeError, decode_command, loads
 from shared.contracts.commands import Command, Tick
 from shared.contracts.replies import ErrorInfo, Reply
-from shared.errors import ErrorCode, TransientError
+from shared.errors import Culprit, ErrorCode, TransientError
 from shared.lifecycle import sleep_unless
 from shared.status_links import StatusLinks
 from shared.topology import DLQ_COMMANDS_KEY, REPLY_TO, Topology
@@ -205,49 +206,47 @@ class ShardConsumer:
         await self._commit(channel, items, stop)
 
     async def _commit(self, channel: AbstractChannel, items: list[Item], stop: asyncio.Event) -> None:
-        delay = self.settings.retry_initial_seconds
-        while items:
-            try:
-                replies = await self.processor.process(
-                    [command for _, command, _ in items], [principal for _, _, principal in items]
-                )
-            except PoisonCommand as poison:
-                message, command, principal = items.pop(poison.index)
-                with _about(command):
-                    log.error("shard %d: %s broke its handler: %r", self.shard, command.type, poison.cause)
-                reason = f"handler failed: {poison.cause!r}"
-                await self._refuse(channel, message, ErrorCode.INTERNAL_ERROR, reason, None, command, principal)
-                continue
-            except BatchConflict as conflict:
-                if len(items) == 1:
-                    message, command, principal = items[0]
-                    reason = f"refused by the database: {conflict}"
-                    await self._refuse(channel, message, ErrorCode.INTERNAL_ERROR, reason, None, command, principal)
-                    return
-                for item in items:  # isolate the culprit: the others still commit
-                    if stop.is_set():
-                        return  # an item left uncommitted must not be covered by a later item's multiple ack
-                    await self._commit(channel, [item], stop)
-                return
-            except Fenced as fenced:
-                log.warning("shard %d: %s; giving back %d message(s) and resubscribing", self.shard, fenced, len(items))
-                raise LeaseLost from fenced
-            except TransientError as exc:
-                if stop.is_set():
-                    return  # unacked: the broker requeues them when the channel closes
-                log.warning("shard %d: %s; retrying in %.1fs", self.shard, exc, delay)
-                await sleep_unless(stop, delay)
-                delay = min(delay * 2, self.settings.retry_max_seconds)
-                continue
-            for (message, command, principal), reply in zip(items, replies, strict=True):
-                with _about(command):
-                    self._answered(message, command, "ok" if reply.ok else "refused")
-                    await send_reply(self._replies, message, self._with_cancel_code(reply, principal))
-                    log.debug("shard %d: %s answered: %s", self.shard, command.type, _outcome(reply))
-            # Deliveries arrive and are batched in order, and every earlier one on this channel is settled already
-            # (committed, or dead-lettered on its own): one ack, perhaps lingering, covers the batch.
-            await self._acks.recorded(items[-1][0], len(items))
-            return
+        """Commit, answer and ack the batch (``shared.batch_commit``): a command that breaks its handler or that
+        the database refuses alone is dead-lettered; losing the lease gives everything held back."""
+        commit: BatchCommit[Item, list[Reply]] = BatchCommit(
+            what=f"shard {self.shard}",
+            commit=self._process,
+            committed=self._answer,
+            refuse=lambda item, exc: self._refuse_failed(channel, item, exc),
+            message_of=lambda item: item[0],
+            acks=self._acks,
+            transient=lambda exc: isinstance(exc, TransientError),
+            backoff=Backoff(self.settings.retry_initial_seconds, self.settings.retry_max_seconds),
+            passes=(LeaseLost,),
+        )
+        await commit(items, stop)
+
+    async def _process(self, items: list[Item]) -> list[Reply]:
+        try:
+            return await self.processor.process(
+                [command for _, command, _ in items], [principal for _, _, principal in items]
+            )
+        except Fenced as fenced:
+            log.warning("shard %d: %s; giving back %d message(s) and resubscribing", self.shard, fenced, len(items))
+            raise LeaseLost from fenced
+
+    async def _answer(self, items: list[Item], replies: list[Reply]) -> None:
+        for (message, command, principal), reply in zip(items, replies, strict=True):
+            with _about(command):
+                self._answered(message, command, "ok" if reply.ok else "refused")
+                await send_reply(self._replies, message, self._with_cancel_code(reply, principal))
+                log.debug("shard %d: %s answered: %s", self.shard, command.type, _outcome(reply))
+
+    async def _refuse_failed(self, channel: AbstractChannel, item: Item, exc: Exception) -> None:
+        """Dead-letter a command that broke its handler, or that the database refused on its own."""
+        message, command, principal = item
+        if isinstance(exc, Culprit):
+            with _about(command):
+                log.error("shard %d: %s broke its handler: %r", self.shard, command.type, exc.cause)
+            reason = f"handler failed: {exc.cause!r}"
+        else:
+            reason = f"refused by the database: {exc}"
+        await self._refuse(channel, message, ErrorCode.INTERNAL_ERROR, reason, None, command, principal)
 
     async def _refuse(
         self,

@@ -36,7 +36,7 @@ from shared.contracts.commands import (
 )
 from shared.contracts.events import EventBase
 from shared.contracts.replies import ErrorInfo, Reply
-from shared.errors import ErrorCode, Rejection, TransientError
+from shared.errors import Culprit, ErrorCode, Rejection, TransientError
 from shared.routing import shard_for
 
 log = logging.getLogger(__name__)
@@ -45,13 +45,8 @@ INTERNAL = Principal("internal", Role.SYSTEM)
 """The principal of commands handed to the processor in-process, by the allocator's own code and tests."""
 
 
-class PoisonCommand(Exception):
+class PoisonCommand(Culprit):
     """The command at ``index`` broke its handler: it cannot succeed, however often it is retried."""
-
-    def __init__(self, index: int, cause: BaseException) -> None:
-        super().__init__(f"command #{index} failed: {cause!r}")
-        self.index = index
-        self.cause = cause
 
 
 class BatchConflict(Exception):
