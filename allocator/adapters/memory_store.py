@@ -39,6 +39,10 @@ class MemoryStore:
     commits: int = 0
     codes_reserved: int = 0
 
+    def unavailable(self, exc: BaseException) -> bool:
+        """Memory never goes away: every failure is the batch's own."""
+        return False
+
     async def load_doctor(self, doctor_id: UUID) -> Doctor | None:
         return copy.deepcopy(self.doctors.get(doctor_id))
 

@@ -12,6 +12,7 @@ from allocator.domain.alternatives import SlotSeats
 from allocator.domain.day import Day
 from allocator.domain.model import Doctor
 from allocator.service.ports import BatchWrite, InboxRow, StoredReply
+from shared import db
 
 
 class PostgresStore:
@@ -20,6 +21,9 @@ class PostgresStore:
     def __init__(self, pool: asyncpg.Pool, zone: ZoneInfo) -> None:
         self.pool = pool
         self.zone = zone
+
+    def unavailable(self, exc: BaseException) -> bool:
+        return db.is_transient(exc)
 
     async def load_doctor(self, doctor_id: UUID) -> Doctor | None:
         async with self.pool.acquire() as connection:

@@ -55,7 +55,16 @@ class BatchWrite:
     published: list[UUID] = field(default_factory=list)
 
 
-class StateStore(Protocol):
+class Store(Protocol):
+    """What every store tells the processor about its own failures."""
+
+    def unavailable(self, exc: BaseException) -> bool:
+        """Whether this failure of the store may pass if the same work is tried again (a lost connection, a
+        server restarting): the batch is then kept and retried, not split to find a culprit."""
+        ...
+
+
+class StateStore(Store, Protocol):
     """Reads of the allocator's state: doctors, their days and what colleague suggestions count."""
 
     async def load_doctor(self, doctor_id: UUID) -> Doctor | None: ...
@@ -85,7 +94,7 @@ class StateStore(Protocol):
     async def slot_seats(self, doctor_ids: list[UUID], day: date) -> dict[UUID, list[SlotSeats]]: ...
 
 
-class MessageStore(Protocol):
+class MessageStore(Store, Protocol):
     """Leases (fencing), recorded outcomes (inbox) and events to publish (outbox), with the batch commit."""
 
     async def acquire_lease(self, shard: int, holder: str) -> int:

@@ -23,7 +23,6 @@ from allocator.service.colleagues import ColleagueSeats
 from allocator.service.ports import BatchWrite, EventOutlet, Fenced, InboxRow, MessageStore, StateStore, StoredReply
 from allocator.service.recent_outcomes import RecentOutcomes
 from allocator.service.token_rights import check_token_rights
-from shared import db
 from shared.authority import Principal
 from shared.clock import Clock
 from shared.codec import encode
@@ -126,7 +125,7 @@ class ShardProcessor:
                 raise
             if isinstance(exc, PoisonCommand) or not isinstance(exc, Exception):
                 raise
-            if db.is_transient(exc):
+            if self.state.unavailable(exc) or self.messages.unavailable(exc):
                 raise TransientError(f"database unavailable: {exc!r}") from exc
             raise BatchConflict(repr(exc)) from exc
 

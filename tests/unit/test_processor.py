@@ -10,7 +10,7 @@ from allocator.adapters.memory_store import MemoryStore
 from allocator.domain.model import Doctor
 from allocator.domain.policy import Policy
 from allocator.service.ports import BatchWrite, Fenced, StoredReply
-from allocator.service.processor import INTERNAL, PoisonCommand, ShardProcessor
+from allocator.service.processor import INTERNAL, BatchConflict, PoisonCommand, ShardProcessor
 from allocator.service.recent_outcomes import RecentOutcomes
 from shared.authority import Principal
 from shared.clock import ManualClock
@@ -18,7 +18,7 @@ from shared.contracts.caller import Role
 from shared.contracts.events import EventBase
 from shared.contracts.replies import Reply
 from shared.contracts.values import TokenStatus
-from shared.errors import ErrorCode
+from shared.errors import ErrorCode, TransientError
 from tests.support.commands import book_command, create_doctor_command
 
 ZONE = ZoneInfo("Asia/Kolkata")
@@ -306,3 +306,38 @@ def test_the_oldest_outcomes_are_forgotten_first() -> None:
     recent.remember([(commands[2].command_id, outcome)])
 
     assert set(recent.of(commands)) == {commands[0].command_id, commands[2].command_id} and len(recent) == 2
+
+
+class Outage(Exception):
+    """The store's connection dropped mid-batch."""
+
+
+class StoreThatGoesAway(MemoryStore):
+    """Its commits fail once ``failure`` is set: an outage it says may pass, or a failure that is the batch's own."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failure: Exception | None = None
+
+    def unavailable(self, exc: BaseException) -> bool:
+        return isinstance(exc, Outage)
+
+    async def commit(self, batch: BatchWrite) -> dict[UUID, StoredReply]:
+        if self.failure is not None:
+            raise self.failure
+        return await super().commit(batch)
+
+
+@pytest.mark.parametrize(("failure", "raised"), [(Outage(), TransientError), (ValueError("a bug"), BatchConflict)])
+async def test_the_store_says_which_of_its_failures_are_worth_retrying(
+    failure: Exception, raised: type[Exception]
+) -> None:
+    store = StoreThatGoesAway()
+    doctor = create_doctor_command()
+    processor = _processor(store)
+    await processor.process([doctor])
+    store.failure = failure
+
+    with pytest.raises(raised):
+        await processor.process([book_command(doctor.payload.doctor_id, "Kept waiting")])
+    assert store.tokens == {}
