@@ -16,7 +16,7 @@ from gateway.responses import error, json_response
 from shared.authority import required_role
 from shared.cancel_codes import cancel_code
 from shared.contracts.caller import Caller
-from shared.contracts.commands import CommandBase
+from shared.contracts.commands import AnyCommand
 from shared.contracts.replies import Reply
 from shared.errors import ErrorCode, Rejection
 from shared.ids import command_id_for_key
@@ -76,12 +76,12 @@ def relayed_caller(request: web.Request) -> Caller:
 
 def build(
     request: web.Request,
-    command_type: type[CommandBase],
+    command_type: type[AnyCommand],
     payload_type: type[BaseModel],
     payload: dict[str, Any],
     part: str = "",
     caller: Caller | None = None,
-) -> CommandBase:
+) -> AnyCommand:
     """Validate the payload (a ValidationError becomes a 400) and wrap it in a command sent for the caller
     (the request's, unless ``caller`` names the one a credential other than a key stands for).
 
@@ -107,12 +107,12 @@ def build(
     return command
 
 
-async def send(request: web.Request, command: CommandBase) -> Reply | None:
+async def send(request: web.Request, command: AnyCommand) -> Reply | None:
     """Publish with confirms and await the reply; None when the allocator has not answered in time."""
     return await request.app[BUS].request(command, request.app[SETTINGS].rpc_timeout_seconds)
 
 
-def accepted(request: web.Request, command: CommandBase) -> web.Response:
+def accepted(request: web.Request, command: AnyCommand) -> web.Response:
     """202: the command is queued; its outcome will be at the status URL, for this caller (the receipt says so)."""
     signed = receipt(request.app[CANCEL_SECRET], command.command_id, caller_of(request).issuer, command.issued_at)
     status_url = f"/api/commands/{command.command_id}?receipt={signed}"
@@ -131,7 +131,7 @@ def accepted(request: web.Request, command: CommandBase) -> web.Response:
 
 async def dispatch(
     request: web.Request,
-    command_type: type[CommandBase],
+    command_type: type[AnyCommand],
     payload_type: type[BaseModel],
     payload: dict[str, Any],
     success_status: int = 200,

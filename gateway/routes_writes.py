@@ -16,6 +16,7 @@ from shared.contracts.caller import Role
 from shared.contracts.commands import (
     AddEmergency,
     AddEmergencyPayload,
+    AnyCommand,
     BookToken,
     BookTokenPayload,
     CallNext,
@@ -23,7 +24,6 @@ from shared.contracts.commands import (
     CancelToken,
     CancelTokenPayload,
     CheckIn,
-    CommandBase,
     CompleteToken,
     CreateDoctor,
     CreateDoctorPayload,
@@ -89,7 +89,7 @@ async def mark_unavailable(request: web.Request) -> web.Response:
 
 
 async def _doctor_command(
-    request: web.Request, command_type: type[CommandBase], payload_type: type[BaseModel], body_required: bool = True
+    request: web.Request, command_type: type[AnyCommand], payload_type: type[BaseModel], body_required: bool = True
 ) -> web.Response:
     """A command about the doctor named in the path; the body gives the rest."""
     body = await json_body(request, required=body_required)
@@ -99,7 +99,7 @@ async def _doctor_command(
 
 async def _token_command(
     request: web.Request,
-    command_type: type[CommandBase],
+    command_type: type[AnyCommand],
     payload_type: type[BaseModel],
     without_code: Role | None = None,
 ) -> web.Response:

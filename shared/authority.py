@@ -10,7 +10,7 @@ names in the command and has no rights of its own.
 from dataclasses import dataclass
 
 from shared.contracts.caller import KEY_ROLES, Role
-from shared.contracts.commands import CommandBase
+from shared.contracts.commands import AnyCommand
 from shared.contracts.values import TokenSource
 
 LEAST_ROLE: dict[str, Role] = {
@@ -33,7 +33,7 @@ CODE_FREE_ROLE = Role.STAFF
 """From this role on, a caller acts on any token; below it, only on a token whose cancel code it presents."""
 
 
-def required_role(command: CommandBase) -> Role | None:
+def required_role(command: AnyCommand) -> Role | None:
     """The least role that may send this command; None: nobody may (a type without a declared role)."""
     kind: str = command.type
     least = LEAST_ROLE.get(kind)
@@ -102,7 +102,7 @@ class Unauthorized(Exception):
     """The publisher cannot be trusted for this command; ``str()`` says why (for the dead-letter reason)."""
 
 
-def principal_of(user_id: str | None, command: CommandBase, users: dict[str, BrokerUser]) -> Principal:
+def principal_of(user_id: str | None, command: AnyCommand, users: dict[str, BrokerUser]) -> Principal:
     """The principal of a command published by broker user ``user_id`` (the broker validated it)."""
     if not user_id:
         raise Unauthorized("the message has no user_id: publish with user_id set to your broker login")
@@ -121,7 +121,7 @@ def principal_of(user_id: str | None, command: CommandBase, users: dict[str, Bro
     return Principal(f"amqp:{user_id}", user.role)
 
 
-def authorize(principal: Principal, command: CommandBase) -> None:
+def authorize(principal: Principal, command: AnyCommand) -> None:
     """Raise Unauthorized unless the principal's role reaches the command's least role."""
     needed = required_role(command)
     kind = command.type

@@ -1,6 +1,6 @@
 """One codec for every message on the wire: JSON bytes in, validated contracts out (and back)."""
 
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -10,6 +10,7 @@ from shared.contracts.events import EVENT_ADAPTER, Event
 from shared.contracts.replies import Reply
 
 REPLY_ADAPTER: TypeAdapter[Reply] = TypeAdapter(Reply)
+Decoded = TypeVar("Decoded")
 
 CONTENT_TYPE = "application/json"
 
@@ -67,7 +68,7 @@ def field_errors(exc: ValidationError) -> list[dict[str, Any]]:
     ]
 
 
-def _validate(adapter: Any, body: bytes | str, what: str) -> Any:
+def _validate(adapter: TypeAdapter[Decoded], body: bytes | str, what: str) -> Decoded:
     """An event or a reply: written by the allocator from validated commands and stored rows, no NUL scan."""
     data = loads(body, refuse_nul=False)
     try:
@@ -99,8 +100,8 @@ def decode_command(body: bytes | str) -> Command:
 
 
 def decode_event(body: bytes | str) -> Event:
-    return _validate(EVENT_ADAPTER, body, "event")  # type: ignore[no-any-return]
+    return _validate(EVENT_ADAPTER, body, "event")
 
 
 def decode_reply(body: bytes | str) -> Reply:
-    return _validate(REPLY_ADAPTER, body, "reply")  # type: ignore[no-any-return]
+    return _validate(REPLY_ADAPTER, body, "reply")

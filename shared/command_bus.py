@@ -20,7 +20,7 @@ from pamqp.commands import Basic
 
 from shared import amqp
 from shared.codec import CONTENT_TYPE, DecodeError, decode_reply, encode
-from shared.contracts.commands import CommandBase
+from shared.contracts.commands import AnyCommand
 from shared.contracts.replies import Reply
 from shared.topology import REPLY_TO, Topology, declare
 
@@ -101,7 +101,7 @@ class CommandBus:
         except DecodeError as exc:
             waiter.set_exception(exc)
 
-    async def publish(self, command: CommandBase) -> tuple[str, asyncio.Future[Reply]]:
+    async def publish(self, command: AnyCommand) -> tuple[str, asyncio.Future[Reply]]:
         """Hand the command to the broker (confirmed); returns the correlation id and the future of its reply.
 
         Each request gets its own correlation id, so two concurrent requests for the same command id (a client
@@ -139,7 +139,7 @@ class CommandBus:
             raise BrokerUnavailable(f"command not accepted by the broker: {exc!r}") from exc
         return key, waiter
 
-    async def request(self, command: CommandBase, timeout: float) -> Reply | None:
+    async def request(self, command: AnyCommand, timeout: float) -> Reply | None:
         """Publish and wait for the reply; None when the allocator has not answered in time."""
         key, waiter = await self.publish(command)
         try:

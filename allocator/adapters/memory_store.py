@@ -14,7 +14,7 @@ from allocator.domain.alternatives import SlotSeats, seats_of_day
 from allocator.domain.day import Day
 from allocator.domain.model import Doctor, Slot, Token
 from allocator.service.ports import BatchWrite, Fenced, InboxRow, StoredReply
-from shared.contracts.events import EventBase
+from shared.contracts.events import AnyEvent
 
 
 @dataclass(slots=True)
@@ -33,7 +33,7 @@ class MemoryStore:
     tokens: dict[UUID, Token] = field(default_factory=dict)
     day_settings: dict[tuple[UUID, date], DaySettings] = field(default_factory=dict)
     inbox: dict[UUID, StoredReply] = field(default_factory=dict)
-    outbox: list[EventBase] = field(default_factory=list)
+    outbox: list[AnyEvent] = field(default_factory=list)
     published: set[UUID] = field(default_factory=set)
     leases: dict[int, int] = field(default_factory=dict)
     commits: int = 0

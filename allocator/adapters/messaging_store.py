@@ -9,7 +9,7 @@ import orjson
 from allocator.adapters import repository
 from allocator.service.ports import BatchWrite, Fenced, InboxRow, StoredReply
 from shared.codec import encode
-from shared.contracts.events import EventBase
+from shared.contracts.events import AnyEvent
 from shared.contracts.replies import Reply
 
 FENCED = "OPDFN"
@@ -58,7 +58,7 @@ def _inbox_rows(rows: list[InboxRow]) -> list[dict[str, object]]:
     ]
 
 
-def _outbox_rows(events: list[EventBase]) -> list[dict[str, object]]:
+def _outbox_rows(events: list[AnyEvent]) -> list[dict[str, object]]:
     return [
         {
             "event_id": e.event_id,

@@ -26,7 +26,7 @@ from allocator.adapters import messaging_store as store
 from shared import db
 from shared.amqp import PUBLISH_ERRORS, Underlay, broker_failed, underlay_of
 from shared.codec import CONTENT_TYPE, encode
-from shared.contracts.events import EventBase
+from shared.contracts.events import AnyEvent
 from shared.lifecycle import sleep_unless
 from shared.routing import shard_for
 from shared.topology import Topology
@@ -113,14 +113,14 @@ class OutboxRelay:
         self.shards = frozenset(shards)
         self.batch_size = batch_size
         self.mark_after_seconds = mark_after_seconds
-        self._work: deque[list[EventBase] | None] = deque()  # None: sweep the outbox before going on
+        self._work: deque[list[AnyEvent] | None] = deque()  # None: sweep the outbox before going on
         self._wake = asyncio.Event()
         self._confirmed: list[UUID] = []
         self._confirmed_since: float | None = None
         self._swept: set[UUID] = set()  # published by the last sweep: skipped if handed over again
         self._pg: asyncpg.Connection | None = None
 
-    def committed(self, events: list[EventBase]) -> None:
+    def committed(self, events: list[AnyEvent]) -> None:
         if events:
             self._work.append(events)
             self._wake.set()
@@ -180,7 +180,7 @@ class OutboxRelay:
         except DRAIN_ERRORS as exc:
             log.warning("outbox relay: stopped before it had published everything (%r)", exc)
 
-    async def _publish(self, exchange: EventsExchange, events: list[EventBase]) -> None:
+    async def _publish(self, exchange: EventsExchange, events: list[AnyEvent]) -> None:
         try:
             confirmed = await _publish_in_order(exchange, [(e.event_id, e.type, encode(e)) for e in events])
         except _Refused as refused:

@@ -12,7 +12,7 @@ from allocator.domain.day import Day
 from allocator.domain.eta import recompute_etas
 from allocator.domain.model import Token
 from allocator.domain.views import token_view
-from allocator.domain.workspace import EventDraft, Workspace
+from allocator.domain.workspace import EventDraft, TokenNotice, Workspace
 from shared.contracts.events import TokenEtaChanged, TokenPayload, TokenPromoted
 from shared.contracts.reasons import Cause
 from shared.contracts.values import SlotStatus, TokenSource, TokenStatus
@@ -85,12 +85,12 @@ def worth_telling(ws: Workspace, now: datetime, current: datetime | None, baseli
     return abs(current - baseline) >= max(ws.policy.eta_notice_threshold, to_go * ws.policy.eta_notice_share)
 
 
-def _eta_notice(day: Day, token: Token, cause: Cause, previous: datetime | None) -> EventDraft:
+def _eta_notice(day: Day, token: Token, cause: Cause, previous: datetime | None) -> TokenNotice:
     payload = TokenPayload.of(token_view(day, token), cause, previous_estimated_time=previous)
     return EventDraft(TokenEtaChanged, day.doctor.id, payload)
 
 
-def settle(ws: Workspace, day: Day, now: datetime, cause: Cause, told: Collection[UUID] = ()) -> list[EventDraft]:
+def settle(ws: Workspace, day: Day, now: datetime, cause: Cause, told: Collection[UUID] = ()) -> list[TokenNotice]:
     """``told``: patients already getting their own message from this command (no second notice)."""
     promoted = _promote_waitlist(ws, day, now)
     refresh_slot_status(ws, day, now)
@@ -111,7 +111,7 @@ def settle(ws: Workspace, day: Day, now: datetime, cause: Cause, told: Collectio
     return notices
 
 
-def drift_notices(ws: Workspace, day: Day, now: datetime, cause: Cause, told: Collection[UUID]) -> list[EventDraft]:
+def drift_notices(ws: Workspace, day: Day, now: datetime, cause: Cause, told: Collection[UUID]) -> list[TokenNotice]:
     """On the day, every patient waiting whose ETA is the notice threshold or more from what they were last told:
     the moves of the days before, each too small to tell, that add up. Repeating it tells nobody twice."""
     if not _telling_drift(ws, day, now):

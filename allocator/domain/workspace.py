@@ -3,25 +3,34 @@
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import Any
+from typing import Generic, TypeVar
 from uuid import UUID
 
 from allocator.domain.day import Day
 from allocator.domain.model import Doctor, Slot, Token
 from allocator.domain.policy import Policy
+from shared.contracts.base import Contract
 from shared.contracts.events import EventBase, TokenPayload
 from shared.contracts.values import SlotStatus, SlotTemplate
 from shared.contracts.views import TokenView
 from shared.ids import slot_id
 
+P = TypeVar("P", covariant=True)
+Drafted = TypeVar("Drafted", bound=Contract)
+
 
 @dataclass(frozen=True, slots=True)
-class EventDraft:
-    """An event before the shell gives it an id, a time and the doctor's next sequence number."""
+class EventDraft(Generic[P]):
+    """An event before the shell gives it an id, a time and the doctor's next sequence number; its payload is of
+    its kind's payload type."""
 
-    kind: type[EventBase]
+    kind: type[EventBase[P]]
     doctor_id: UUID
-    payload: Any
+    payload: P
+
+
+AnyDraft = EventDraft[Contract]  # a draft of any kind
+TokenNotice = EventDraft[TokenPayload]  # a draft about a token: its patient may be told
 
 
 @dataclass(slots=True)
@@ -31,7 +40,7 @@ class Changes:
     slots: dict[UUID, Slot] = field(default_factory=dict)
     tokens: dict[UUID, Token] = field(default_factory=dict)
     days: dict[tuple[UUID, date], Day] = field(default_factory=dict)  # day-level settings (delay)
-    events: list[EventDraft] = field(default_factory=list)
+    events: list[AnyDraft] = field(default_factory=list)
 
 
 class Workspace:
@@ -121,7 +130,7 @@ class Workspace:
     def touch_slot(self, slot: Slot) -> None:
         self.changes.slots[slot.id] = slot
 
-    def emit(self, kind: type[EventBase], doctor_id: UUID, payload: Any) -> None:
+    def emit(self, kind: type[EventBase[Drafted]], doctor_id: UUID, payload: Drafted) -> None:
         """Queue the event; one about a token announces the ETA it carries (the baseline of later ETA notices)."""
         self.changes.events.append(EventDraft(kind, doctor_id, payload))
         if isinstance(payload, TokenPayload):

@@ -9,8 +9,8 @@ from allocator.domain.alternatives import SlotSeats
 from allocator.domain.day import Day
 from allocator.domain.model import Doctor
 from allocator.domain.workspace import Changes
-from shared.contracts.commands import CommandBase
-from shared.contracts.events import EventBase
+from shared.contracts.commands import AnyCommand
+from shared.contracts.events import AnyEvent
 from shared.contracts.replies import Reply
 
 
@@ -29,7 +29,7 @@ class StoredReply:
 
 @dataclass(frozen=True, slots=True)
 class InboxRow:
-    command: CommandBase
+    command: AnyCommand
     payload_hash: str
     reply: Reply
     issuer: str | None
@@ -51,7 +51,7 @@ class BatchWrite:
     epoch: int
     changes: Changes
     inbox: list[InboxRow] = field(default_factory=list)
-    outbox: list[EventBase] = field(default_factory=list)
+    outbox: list[AnyEvent] = field(default_factory=list)
     published: list[UUID] = field(default_factory=list)
 
 
@@ -116,7 +116,7 @@ class MessageStore(Store, Protocol):
 class EventOutlet(Protocol):
     """The outbox relay as the processor sees it: committed events go out from memory, in commit order."""
 
-    def committed(self, events: list[EventBase]) -> None:
+    def committed(self, events: list[AnyEvent]) -> None:
         """Publish these events, just committed, after everything handed over before."""
         ...
 

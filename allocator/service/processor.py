@@ -13,7 +13,8 @@ from uuid import UUID, uuid4
 from allocator.domain.alternatives import suggest_doctors
 from allocator.domain.context import CommandContext
 from allocator.domain.day import Day
-from allocator.domain.handlers import Days, days_touched, handle
+from allocator.domain.days_needed import BookedFrom, OfToken, OnDates
+from allocator.domain.handlers import days_needed, handle
 from allocator.domain.handlers.housekeeping import run_clock
 from allocator.domain.model import Doctor
 from allocator.domain.outcome import AlternativesWanted, NoSeat
@@ -28,12 +29,12 @@ from shared.clock import Clock
 from shared.codec import encode
 from shared.contracts.caller import Role
 from shared.contracts.commands import (
+    AnyCommand,
     Command,
-    CommandBase,
     CreateDoctor,
     Tick,
 )
-from shared.contracts.events import EventBase
+from shared.contracts.events import AnyEvent
 from shared.contracts.replies import ErrorInfo, Reply
 from shared.errors import Culprit, ErrorCode, Rejection, TransientError
 from shared.routing import shard_for
@@ -52,7 +53,7 @@ class BatchConflict(Exception):
     """The batch failed for a reason retrying will not cure (a constraint, a bug): split it to find the culprit."""
 
 
-def payload_hash(command: CommandBase) -> str:
+def payload_hash(command: AnyCommand) -> str:
     return hashlib.sha256(command.type.encode() + b"\0" + encode(command.payload)).hexdigest()
 
 
@@ -135,7 +136,7 @@ class ShardProcessor:
         self.days.clear()
         self.colleague_seats.forget()
 
-    async def record_failure(self, command: CommandBase, reply: Reply, principal: Principal | None) -> None:
+    async def record_failure(self, command: AnyCommand, reply: Reply, principal: Principal | None) -> None:
         """Store the outcome of a command that is being dead-lettered: its status and retries answer the same."""
         try:
             epoch = await self._lease()
@@ -219,7 +220,7 @@ class ShardProcessor:
             replies.append(reply)
         return write, replies
 
-    async def _run_clock(self, ws: Workspace, tick: Tick, events: list[EventBase]) -> Reply:
+    async def _run_clock(self, ws: Workspace, tick: Tick, events: list[AnyEvent]) -> Reply:
         """The clock's turn on today's days of this shard's doctors. Leaves no inbox row: ticks are frequent
         and repeating one is harmless."""
         now = self.clock.now()
@@ -240,7 +241,7 @@ class ShardProcessor:
         events.extend(produced)
         return Reply(command_id=tick.command_id, ok=True, result={"shard": self.shard, "events": len(produced)})
 
-    async def _load(self, ws: Workspace, absent: set[UUID], command: CommandBase, now: datetime) -> None:
+    async def _load(self, ws: Workspace, absent: set[UUID], command: AnyCommand, now: datetime) -> None:
         """Bring the doctor and the day the command touches into the workspace, once per batch."""
         doctor_id = command.doctor_id
         if doctor_id not in ws.doctors and doctor_id not in absent:
@@ -256,17 +257,15 @@ class ShardProcessor:
             if (doctor_id, day) not in ws.days:
                 ws.days[(doctor_id, day)] = await self.state.load_day(doctor, day)
 
-    async def _dates(self, ws: Workspace, command: CommandBase, now: datetime) -> list[date]:
+    async def _dates(self, ws: Workspace, command: AnyCommand, now: datetime) -> list[date]:
         """The doctor's days the command reads or changes, as its registry entry declares them."""
-        match days_touched(command):
-            case Days.REQUESTED:
-                return [command.payload.date or ws.today(now)]
-            case Days.GIVEN:
-                return [command.payload.date]
-            case Days.BOOKED_FROM_TODAY:
-                return await self.state.materialized_dates(command.doctor_id, ws.today(now))
-            case Days.OF_THE_TOKEN if ws.find_token(command.doctor_id, command.payload.token_id) is None:
-                found = await self.state.locate_token(command.doctor_id, command.payload.token_id)
+        match days_needed(command, ws.today(now)):
+            case OnDates(dates):
+                return list(dates)
+            case BookedFrom(first):
+                return await self.state.materialized_dates(command.doctor_id, first)
+            case OfToken(ref) if ws.find_token(command.doctor_id, ref) is None:
+                found = await self.state.locate_token(command.doctor_id, ref)
                 return [found] if found else []
             case _:
                 return []
@@ -288,7 +287,7 @@ class ShardProcessor:
         error = reply.error.model_copy(update={"details": {**reply.error.details, "suggestedDoctors": suggested}})
         return reply.model_copy(update={"error": error})
 
-    def _seal_events(self, ws: Workspace, command: CommandBase | None, now: datetime) -> list[EventBase]:
+    def _seal_events(self, ws: Workspace, command: AnyCommand | None, now: datetime) -> list[AnyEvent]:
         """Give the command's events ids and the next per-doctor sequence numbers."""
         sealed = []
         for draft in ws.changes.events:
@@ -310,13 +309,13 @@ class ShardProcessor:
         return sealed
 
 
-def _refused(command: CommandBase, rejection: Rejection) -> Reply:
+def _refused(command: AnyCommand, rejection: Rejection) -> Reply:
     """The reply to a command the domain or the token's rights refused."""
     error = ErrorInfo(code=rejection.code, message=rejection.message, details=rejection.details)
     return Reply(command_id=command.command_id, ok=False, error=error)
 
 
-def _not_yours(command: CommandBase) -> Reply:
+def _not_yours(command: AnyCommand) -> Reply:
     """A command id another caller used first: its outcome is not this caller's to see."""
     return Reply(
         command_id=command.command_id,
@@ -325,7 +324,7 @@ def _not_yours(command: CommandBase) -> Reply:
     )
 
 
-def _key_reused(command: CommandBase) -> Reply:
+def _key_reused(command: AnyCommand) -> Reply:
     return Reply(
         command_id=command.command_id,
         ok=False,

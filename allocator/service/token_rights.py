@@ -4,11 +4,11 @@ late") needs the token's code."""
 from allocator.domain.workspace import Workspace
 from shared.authority import CODE_FREE_ROLE, Principal
 from shared.cancel_codes import is_cancel_code
-from shared.contracts.commands import CancelToken, CommandBase, RecallToken
+from shared.contracts.commands import AnyCommand, CancelToken, RecallToken
 from shared.errors import ErrorCode, Rejection
 
 
-def check_token_rights(ws: Workspace, command: CommandBase, principal: Principal, secret: bytes | None) -> None:
+def check_token_rights(ws: Workspace, command: AnyCommand, principal: Principal, secret: bytes | None) -> None:
     """Raise a Rejection when a caller below staff cancels or recalls a token without its cancel code.
 
     An unknown token is left to the handler (it answers TOKEN_NOT_FOUND, as the gateway does).

@@ -26,13 +26,13 @@ from deploy.bench.progress import timed_progress
 from shared.contracts.commands import (
     AddEmergency,
     AddEmergencyPayload,
+    AnyCommand,
     BookToken,
     BookTokenPayload,
     CallNext,
     CallNextPayload,
     CancelToken,
     CancelTokenPayload,
-    CommandBase,
     CreateDoctor,
     CreateDoctorPayload,
 )
@@ -79,12 +79,12 @@ def hourly_slots(first: int, end: int, capacity: int, reserved: int) -> tuple[Sl
 HOT_DAY = DayShape("hot day", hourly_slots(8, 20, capacity=500, reserved=5), bookings=250)
 
 
-def _ctx(command: CommandBase, now: datetime = NOW, code: str | None = None) -> CommandContext:
+def _ctx(command: AnyCommand, now: datetime = NOW, code: str | None = None) -> CommandContext:
     """As the allocator makes it, with the command's own id."""
     return CommandContext(now=now, command_id=command.command_id, doctor_code=code)
 
 
-def _command(kind: type[CommandBase], payload: object) -> CommandBase:
+def _command(kind: type[AnyCommand], payload: object) -> AnyCommand:
     return kind(command_id=uuid4(), issued_at=NOW, source="bench", payload=payload)
 
 
@@ -101,29 +101,29 @@ class Desk:
         command = _command(CreateDoctor, payload)
         handle(self.ws, command, _ctx(command, code=f"D{number}"))
 
-    def book(self, source: TokenSource) -> CommandBase:
+    def book(self, source: TokenSource) -> AnyCommand:
         n = next(self.patients)
         payload = BookTokenPayload(
             doctor_id=self.doctor_id, patient_name=f"P {n}", patient_age=20 + n % 60, source=source, date=DAY
         )
         return _command(BookToken, payload)
 
-    def emergency(self) -> CommandBase:
+    def emergency(self) -> AnyCommand:
         n = next(self.patients)
         payload = AddEmergencyPayload(doctor_id=self.doctor_id, patient_name=f"E {n}", patient_age=50, date=DAY)
         return _command(AddEmergency, payload)
 
-    def cancel(self, token_id: UUID) -> CommandBase:
+    def cancel(self, token_id: UUID) -> AnyCommand:
         return _command(CancelToken, CancelTokenPayload(doctor_id=self.doctor_id, token_id=str(token_id)))
 
-    def call_next(self) -> CommandBase:
+    def call_next(self) -> AnyCommand:
         return _command(CallNext, CallNextPayload(doctor_id=self.doctor_id, date=DAY))
 
     def active_tokens(self) -> list[UUID]:
         return [t.id for day in self.ws.days.values() for t in day.tokens if t.status.is_active]
 
 
-def decide(desk: Desk, commands: list[CommandBase], start: datetime = NOW, step: timedelta = timedelta(0)) -> float:
+def decide(desk: Desk, commands: list[AnyCommand], start: datetime = NOW, step: timedelta = timedelta(0)) -> float:
     """Time ``handle`` over the commands, a fresh change set per batch; refusals are decisions too. The clock
     reads ``start`` for the first command and moves ``step`` for each next one."""
     contexts = [_ctx(command, start + n * step) for n, command in enumerate(commands)]

@@ -17,11 +17,11 @@ from shared.command_bus import BrokerUnavailable, CommandBus
 from shared.contracts.commands import (
     AddEmergency,
     AddEmergencyPayload,
+    AnyCommand,
     BookToken,
     BookTokenPayload,
     CancelToken,
     CancelTokenPayload,
-    CommandBase,
     CreateDoctor,
     CreateDoctorPayload,
 )
@@ -92,7 +92,7 @@ class AmqpTransport:
         self.reply_timeout = reply_timeout
         self.give_up_seconds = give_up_seconds
 
-    async def _send(self, command: CommandBase) -> tuple[Reply | None, bool]:
+    async def _send(self, command: AnyCommand) -> tuple[Reply | None, bool]:
         """The reply (None if none came) and whether the broker accepted the command at least once."""
         deadline = time.monotonic() + self.give_up_seconds
         accepted = False
@@ -106,7 +106,7 @@ class AmqpTransport:
                 return reply, accepted
             await asyncio.sleep(0.2)
 
-    async def _token_command(self, command: CommandBase) -> Outcome:
+    async def _token_command(self, command: AnyCommand) -> Outcome:
         reply, accepted = await self._send(command)
         if reply is None:
             return Outcome(
@@ -153,7 +153,7 @@ class AmqpTransport:
         await self.bus.close()
 
 
-def _command(kind: type[CommandBase], command_id: UUID, payload: Any) -> CommandBase:
+def _command(kind: type[AnyCommand], command_id: UUID, payload: Any) -> AnyCommand:
     return kind(command_id=command_id, issued_at=datetime.now(UTC), source="bench", payload=payload)
 
 

@@ -12,7 +12,7 @@ import time
 from datetime import time as clock_time
 
 from deploy.bench.core import DayShape, Desk, decide, hourly_slots
-from shared.contracts.commands import BookToken, CommandBase
+from shared.contracts.commands import AnyCommand, BookToken
 from shared.contracts.values import TimeRange, TokenSource
 
 STEP = 500
@@ -20,7 +20,7 @@ LOAD_PY_DAY = DayShape("load.py", hourly_slots(9, 17, capacity=30, reserved=1), 
 FIRST_SLOT = TimeRange(start_time=clock_time(9), end_time=clock_time(10))
 
 
-def first_slot_booking(desk: Desk) -> CommandBase:
+def first_slot_booking(desk: Desk) -> AnyCommand:
     command = desk.book(TokenSource.ONLINE)
     assert isinstance(command, BookToken)
     return command.model_copy(update={"payload": command.payload.model_copy(update={"time_slot": FIRST_SLOT})})

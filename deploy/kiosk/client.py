@@ -17,11 +17,11 @@ from shared.command_bus import BrokerUnavailable, CommandBus
 from shared.contracts.commands import (
     AddEmergency,
     AddEmergencyPayload,
+    AnyCommand,
     BookToken,
     BookTokenPayload,
     CancelToken,
     CancelTokenPayload,
-    CommandBase,
 )
 from shared.contracts.replies import ErrorInfo
 from shared.contracts.values import TimeRange, TokenSource
@@ -132,7 +132,7 @@ class Kiosk:
         payload = CancelTokenPayload(doctor_id=doctor_id, token_id=token, reason=reason, cancel_code=cancel_code)
         return await self._send(CancelToken, payload, command_id)
 
-    async def _send(self, kind: type[CommandBase], payload: BaseModel, command_id: UUID | None) -> dict[str, Any]:
+    async def _send(self, kind: type[AnyCommand], payload: BaseModel, command_id: UUID | None) -> dict[str, Any]:
         command = kind(
             command_id=command_id or uuid4(),
             issued_at=datetime.now(UTC),

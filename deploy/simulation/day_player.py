@@ -31,6 +31,7 @@ from shared.contracts.base import Contract
 from shared.contracts.commands import (
     AddEmergency,
     AddEmergencyPayload,
+    AnyCommand,
     BookToken,
     BookTokenPayload,
     CallNext,
@@ -38,7 +39,6 @@ from shared.contracts.commands import (
     CancelToken,
     CancelTokenPayload,
     CheckIn,
-    CommandBase,
     CompleteToken,
     CreateDoctor,
     CreateDoctorPayload,
@@ -97,7 +97,7 @@ class _Player:
 
     # -- running commands ----------------------------------------------------------------------------------
 
-    def run(self, kind: type[CommandBase], payload: Contract, now: datetime, code: str | None = None) -> dict[str, Any]:
+    def run(self, kind: type[AnyCommand], payload: Contract, now: datetime, code: str | None = None) -> dict[str, Any]:
         command = kind(command_id=self._new_id(), issued_at=now, source="simulation", payload=payload)
         try:
             ctx = CommandContext(now=now, command_id=command.command_id, doctor_code=code)

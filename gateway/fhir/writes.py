@@ -18,14 +18,14 @@ from gateway.requests import BadRequest
 from gateway.responses import error
 from shared.cancel_codes import cancel_code
 from shared.contracts.caller import Role
-from shared.contracts.commands import BookToken, BookTokenPayload, CancelToken, CancelTokenPayload, CommandBase
+from shared.contracts.commands import AnyCommand, BookToken, BookTokenPayload, CancelToken, CancelTokenPayload
 from shared.contracts.replies import Reply
 from shared.errors import ErrorCode
 
 routes = web.RouteTableDef()
 
 
-def _pending(request: web.Request, command: CommandBase) -> web.Response:
+def _pending(request: web.Request, command: AnyCommand) -> web.Response:
     """202: the allocator has not answered in time; the outcome will be at ``Content-Location`` (REST's status URL)."""
     status_url = accepted(request, command).headers["Location"]
     outcome = operation_outcome(202, "ACCEPTED", f"accepted; poll {status_url} for the outcome", {})

@@ -16,7 +16,7 @@ from gateway.status_page.limits import PATIENT_LIMITS, over_limit
 from gateway.status_page.routes import link_not_found, linked_token, read_page
 from shared.cancel_codes import cancel_code
 from shared.contracts.caller import Caller, Role
-from shared.contracts.commands import CancelToken, CancelTokenPayload, CommandBase, RecallToken, RecallTokenPayload
+from shared.contracts.commands import AnyCommand, CancelToken, CancelTokenPayload, RecallToken, RecallTokenPayload
 from shared.contracts.views import TokenView
 
 routes = web.RouteTableDef()
@@ -28,10 +28,10 @@ def for_patient(
     request: web.Request,
     caller: Caller,
     token: TokenView,
-    command_type: type[CommandBase],
+    command_type: type[AnyCommand],
     payload_type: type[BaseModel],
     **extra: object,
-) -> CommandBase:
+) -> AnyCommand:
     """A command about the patient's own token, for ``caller`` (below staff), with the token's cancel code."""
     payload = {
         "doctorId": str(token.doctor_id),
@@ -43,7 +43,7 @@ def for_patient(
 
 
 async def _act(
-    request: web.Request, command_type: type[CommandBase], payload_type: type[BaseModel], **extra: object
+    request: web.Request, command_type: type[AnyCommand], payload_type: type[BaseModel], **extra: object
 ) -> web.Response:
     refused = over_limit(request.app[PATIENT_LIMITS].actions, f"link:{request.match_info['code']}")
     if refused is not None:

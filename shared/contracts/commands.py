@@ -2,7 +2,7 @@
 
 import datetime as dt
 import itertools
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Generic, Literal, TypeVar
 from uuid import UUID
 
 from pydantic import AfterValidator, Field, StrictBool, TypeAdapter, model_validator
@@ -157,8 +157,11 @@ class ReallocatePayload(Contract):
     date: dt.date | None = None
 
 
-class CommandBase(Contract):
-    """Envelope fields every command carries. ``commandId`` is the idempotency key."""
+PayloadT = TypeVar("PayloadT", covariant=True)
+
+
+class CommandBase(Contract, Generic[PayloadT]):
+    """Envelope fields every command carries, around its payload. ``commandId`` is the idempotency key."""
 
     command_id: UUID
     issued_at: dt.datetime
@@ -169,13 +172,14 @@ class CommandBase(Contract):
     caller: Caller | None = Field(
         None, description="the API caller a relay (the gateway) acts for; refused from any other publisher"
     )
-    if TYPE_CHECKING:  # every command type declares both; typed here for code that handles any command
+    if TYPE_CHECKING:  # every command type declares both (so that ``type`` comes first in its JSON)
         type: str = ""
-        payload: Any
+        payload: PayloadT
 
     @property
     def doctor_id(self) -> UUID:
-        doctor_id: UUID = self.payload.doctor_id
+        """The doctor the command is about: every payload but the clock's names one (``Tick`` says so)."""
+        doctor_id: UUID = getattr(self.payload, "doctor_id")  # noqa: B009  (payloads share no base class)
         return doctor_id
 
     def shard(self, shard_count: int) -> int:
@@ -183,47 +187,47 @@ class CommandBase(Contract):
         return shard_for(self.doctor_id, shard_count)
 
 
-class CreateDoctor(CommandBase):
+class CreateDoctor(CommandBase[CreateDoctorPayload]):
     type: Literal["CreateDoctor"] = "CreateDoctor"
     payload: CreateDoctorPayload
 
 
-class UpdateDoctorSlots(CommandBase):
+class UpdateDoctorSlots(CommandBase[UpdateDoctorSlotsPayload]):
     type: Literal["UpdateDoctorSlots"] = "UpdateDoctorSlots"
     payload: UpdateDoctorSlotsPayload
 
 
-class BookToken(CommandBase):
+class BookToken(CommandBase[BookTokenPayload]):
     type: Literal["BookToken"] = "BookToken"
     payload: BookTokenPayload
 
 
-class AddEmergency(CommandBase):
+class AddEmergency(CommandBase[AddEmergencyPayload]):
     type: Literal["AddEmergency"] = "AddEmergency"
     payload: AddEmergencyPayload
 
 
-class CancelToken(CommandBase):
+class CancelToken(CommandBase[CancelTokenPayload]):
     type: Literal["CancelToken"] = "CancelToken"
     payload: CancelTokenPayload
 
 
-class MarkNoShow(CommandBase):
+class MarkNoShow(CommandBase[MarkNoShowPayload]):
     type: Literal["MarkNoShow"] = "MarkNoShow"
     payload: MarkNoShowPayload
 
 
-class CheckIn(CommandBase):
+class CheckIn(CommandBase[TokenActionPayload]):
     type: Literal["CheckIn"] = "CheckIn"
     payload: TokenActionPayload
 
 
-class CallNext(CommandBase):
+class CallNext(CommandBase[CallNextPayload]):
     type: Literal["CallNext"] = "CallNext"
     payload: CallNextPayload
 
 
-class CompleteToken(CommandBase):
+class CompleteToken(CommandBase[TokenActionPayload]):
     type: Literal["CompleteToken"] = "CompleteToken"
     payload: TokenActionPayload
 
@@ -234,22 +238,22 @@ class RecallTokenPayload(TokenActionPayload):
     cancel_code: PatientCode | None = Field(None, description="the patient's cancel code (needed below the staff role)")
 
 
-class RecallToken(CommandBase):
+class RecallToken(CommandBase[RecallTokenPayload]):
     type: Literal["RecallToken"] = "RecallToken"
     payload: RecallTokenPayload
 
 
-class DelayDoctor(CommandBase):
+class DelayDoctor(CommandBase[DelayDoctorPayload]):
     type: Literal["DelayDoctor"] = "DelayDoctor"
     payload: DelayDoctorPayload
 
 
-class MarkDoctorUnavailable(CommandBase):
+class MarkDoctorUnavailable(CommandBase[MarkDoctorUnavailablePayload]):
     type: Literal["MarkDoctorUnavailable"] = "MarkDoctorUnavailable"
     payload: MarkDoctorUnavailablePayload
 
 
-class Tick(CommandBase):
+class Tick(CommandBase[TickPayload]):
     """The clock's turn on a shard: no-shows, roll-overs, releases, ETAs for today. Published by allocators."""
 
     type: Literal["Tick"] = "Tick"
@@ -263,10 +267,15 @@ class Tick(CommandBase):
         return self.payload.shard
 
 
-class Reallocate(CommandBase):
+class Reallocate(CommandBase[ReallocatePayload]):
     type: Literal["Reallocate"] = "Reallocate"
     payload: ReallocatePayload
 
+
+if TYPE_CHECKING:
+    AnyCommand = CommandBase[Contract]  # any command: every command type is one (its payload type is covariant)
+else:
+    AnyCommand = CommandBase  # at run time, the class itself: isinstance checks and pydantic fields keep working
 
 Command = Annotated[
     CreateDoctor
@@ -286,7 +295,7 @@ Command = Annotated[
     Field(discriminator="type"),
 ]
 COMMAND_ADAPTER: TypeAdapter[Command] = TypeAdapter(Command)
-COMMAND_TYPES: tuple[type[CommandBase], ...] = (
+COMMAND_TYPES: tuple[type[AnyCommand], ...] = (
     CreateDoctor,
     UpdateDoctorSlots,
     MarkDoctorUnavailable,

@@ -1,7 +1,7 @@
 """Events: what happened, published on ``opd.events`` with the type as routing key."""
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Generic, Literal, TypeVar
 from uuid import UUID
 
 from pydantic import Field, TypeAdapter
@@ -30,102 +30,110 @@ class TokenPayload(Contract):
         return cls(token=token, **(cause.fields() if cause else {}), **extra)
 
 
-class EventBase(Contract):
+PayloadT = TypeVar("PayloadT", covariant=True)
+
+
+class EventBase(Contract, Generic[PayloadT]):
     event_id: UUID
     occurred_at: datetime
     doctor_id: UUID
     sequence: Annotated[int, Field(ge=1, description="per-doctor, gap-free, in publish order")]
     causation_id: UUID | None = None
     correlation_id: UUID | None = None
-    if TYPE_CHECKING:  # every event type declares both; typed here for code that handles any event
+    if TYPE_CHECKING:  # every event type declares both (so that ``type`` comes first in its JSON)
         type: str = ""
-        payload: Any
+        payload: PayloadT
 
 
-class DoctorCreated(EventBase):
+class DoctorCreated(EventBase[DoctorPayload]):
     type: Literal["doctor.created"] = "doctor.created"
     payload: DoctorPayload
 
 
-class DoctorSlotsUpdated(EventBase):
+class DoctorSlotsUpdated(EventBase[DoctorPayload]):
     type: Literal["doctor.slots_updated"] = "doctor.slots_updated"
     payload: DoctorPayload
 
 
-class TokenConfirmed(EventBase):
+class TokenConfirmed(EventBase[TokenPayload]):
     type: Literal["token.confirmed"] = "token.confirmed"
     payload: TokenPayload
 
 
-class TokenWaitlisted(EventBase):
+class TokenWaitlisted(EventBase[TokenPayload]):
     type: Literal["token.waitlisted"] = "token.waitlisted"
     payload: TokenPayload
 
 
-class TokenPromoted(EventBase):
+class TokenPromoted(EventBase[TokenPayload]):
     type: Literal["token.promoted"] = "token.promoted"
     payload: TokenPayload
 
 
-class TokenMoved(EventBase):
+class TokenMoved(EventBase[TokenPayload]):
     """The token now belongs to another slot (roll-over at slot end, doctor unavailable)."""
 
     type: Literal["token.moved"] = "token.moved"
     payload: TokenPayload
 
 
-class TokenCancelled(EventBase):
+class TokenCancelled(EventBase[TokenPayload]):
     type: Literal["token.cancelled"] = "token.cancelled"
     payload: TokenPayload
 
 
-class TokenNoShow(EventBase):
+class TokenNoShow(EventBase[TokenPayload]):
     type: Literal["token.no_show"] = "token.no_show"
     payload: TokenPayload
 
 
-class TokenCheckedIn(EventBase):
+class TokenCheckedIn(EventBase[TokenPayload]):
     type: Literal["token.checked_in"] = "token.checked_in"
     payload: TokenPayload
 
 
-class TokenCalled(EventBase):
+class TokenCalled(EventBase[TokenPayload]):
     """Please proceed to the doctor's room now."""
 
     type: Literal["token.called"] = "token.called"
     payload: TokenPayload
 
 
-class TokenUpNext(EventBase):
+class TokenUpNext(EventBase[TokenPayload]):
     """You are next: be ready."""
 
     type: Literal["token.up_next"] = "token.up_next"
     payload: TokenPayload
 
 
-class TokenCompleted(EventBase):
+class TokenCompleted(EventBase[TokenPayload]):
     type: Literal["token.completed"] = "token.completed"
     payload: TokenPayload
 
 
-class TokenRecalled(EventBase):
+class TokenRecalled(EventBase[TokenPayload]):
     """Called but did not come: put back a few places in the queue."""
 
     type: Literal["token.recalled"] = "token.recalled"
     payload: TokenPayload
 
 
-class TokenDoctorDelayed(EventBase):
+class TokenDoctorDelayed(EventBase[TokenPayload]):
     """The doctor runs late: the patient's new estimated time, with the reason."""
 
     type: Literal["token.doctor_delayed"] = "token.doctor_delayed"
     payload: TokenPayload
 
 
-class TokenEtaChanged(EventBase):
+class TokenEtaChanged(EventBase[TokenPayload]):
     type: Literal["token.eta_changed"] = "token.eta_changed"
     payload: TokenPayload
 
+
+if TYPE_CHECKING:
+    AnyEvent = EventBase[Contract]  # any event: every event type is one (its payload type is covariant)
+else:
+    AnyEvent = EventBase  # at run time, the class itself: isinstance checks and pydantic fields keep working
 
 Event = Annotated[
     DoctorCreated

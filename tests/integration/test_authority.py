@@ -25,7 +25,7 @@ from shared.authority import LEAST_ROLE, required_role
 from shared.codec import COMMAND_BY_TYPE, decode_reply, encode
 from shared.command_bus import CommandBus
 from shared.contracts.caller import Caller, Role
-from shared.contracts.commands import CommandBase
+from shared.contracts.commands import AnyCommand
 from shared.contracts.replies import Reply
 from shared.routing import shard_for
 from shared.topology import REPLY_TO, Topology
@@ -220,7 +220,7 @@ def _samples(doctor: UUID, token: str, shard: int, code: str | None = None) -> d
     }
 
 
-def _command(kind: str, payload: dict[str, Any], caller: Caller | None = None) -> CommandBase:
+def _command(kind: str, payload: dict[str, Any], caller: Caller | None = None) -> AnyCommand:
     return COMMAND_BY_TYPE[kind].model_validate(
         {
             "commandId": str(uuid4()),
@@ -233,7 +233,7 @@ def _command(kind: str, payload: dict[str, Any], caller: Caller | None = None) -
     )
 
 
-async def _unsigned(connection: aio_pika.abc.AbstractConnection, topology: Topology, command: CommandBase) -> Reply:
+async def _unsigned(connection: aio_pika.abc.AbstractConnection, topology: Topology, command: AnyCommand) -> Reply:
     """Published without ``user_id``: nobody the broker vouches for."""
     channel = await connection.channel()
     answers: asyncio.Queue[aio_pika.abc.AbstractIncomingMessage] = asyncio.Queue()
@@ -261,7 +261,7 @@ async def test_every_command_type_is_refused_over_amqp_to_whoever_lacks_its_role
     assert set(_samples(doctor_id, token, shard)) == set(COMMAND_BY_TYPE) == set(LEAST_ROLE)
     relay = CommandBus(AMQP_URL, topology, "matrix-relay")  # guest: a system login that may relay
     kiosk = CommandBus(kiosk_url, topology, "matrix-kiosk", declare_topology=False)
-    Send = Callable[[CommandBase], Any]
+    Send = Callable[[AnyCommand], Any]
     senders: list[tuple[str, Role | None, Caller | None, Send]] = [
         ("unsigned", None, None, lambda c: _unsigned(amqp_connection, topology, c)),
         ("kiosk", Role.BOOKING, None, lambda c: kiosk.request(c, 10)),

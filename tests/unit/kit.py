@@ -25,6 +25,7 @@ from shared.contracts.base import Contract
 from shared.contracts.commands import (
     AddEmergency,
     AddEmergencyPayload,
+    AnyCommand,
     BookToken,
     BookTokenPayload,
     CallNext,
@@ -32,7 +33,6 @@ from shared.contracts.commands import (
     CancelToken,
     CancelTokenPayload,
     CheckIn,
-    CommandBase,
     CompleteToken,
     CreateDoctor,
     CreateDoctorPayload,
@@ -50,7 +50,7 @@ from shared.contracts.commands import (
     UpdateDoctorSlots,
     UpdateDoctorSlotsPayload,
 )
-from shared.contracts.events import EventBase
+from shared.contracts.events import AnyEvent
 from shared.contracts.values import SlotTemplate, TimeRange, TokenSource, TokenStatus, Weekday
 from shared.contracts.views import TokenView
 from shared.errors import ErrorCode, Rejection
@@ -61,7 +61,7 @@ EVERYONE_COMES = Policy(zone=ZONE, show_chance=1.0)
 MONDAY = date(2026, 1, 5)
 SUNDAY = date(2026, 1, 11)
 
-C = TypeVar("C", bound=CommandBase)
+C = TypeVar("C", bound=AnyCommand)
 
 
 def at(hour: int, minute: int = 0, day: date = MONDAY) -> datetime:
@@ -141,7 +141,7 @@ class Clinic:
 
     # -- commands ------------------------------------------------------------------------------------------
 
-    def run(self, kind: type[CommandBase], payload: Contract) -> dict[str, Any]:
+    def run(self, kind: type[AnyCommand], payload: Contract) -> dict[str, Any]:
         """Handle one command at ``now``; the reply body is also kept in ``last``, the whole answer in ``outcome``."""
         ctx = CommandContext(now=self.now, command_id=uuid4())
         self.outcome = handle(self.ws, command(kind, payload, self.now), ctx)
@@ -236,7 +236,7 @@ class Clinic:
         self.now += timedelta(minutes=minutes, seconds=seconds)
         return self.now
 
-    def _on_token(self, kind: type[CommandBase], number: str) -> dict[str, Any]:
+    def _on_token(self, kind: type[AnyCommand], number: str) -> dict[str, Any]:
         """A command on one token, named by its short number (``T001``) or token number."""
         ref = self.token(number).token_number
         return self.run(kind, TokenActionPayload(doctor_id=self.doctor_id, token_id=ref))
@@ -300,7 +300,7 @@ def _create_doctor(
     return doctor_id
 
 
-def type_of(kind: type[EventBase]) -> str:
+def type_of(kind: type[AnyEvent]) -> str:
     """The routing key of an event class, e.g. ``token.promoted``."""
     return str(kind.model_fields["type"].default)
 
@@ -309,7 +309,7 @@ def event_types(events: list[EventDraft]) -> list[str]:
     return [type_of(event.kind) for event in events]
 
 
-def events_of(events: list[EventDraft], kind: type[EventBase]) -> list[EventDraft]:
+def events_of(events: list[EventDraft], kind: type[AnyEvent]) -> list[EventDraft]:
     return [event for event in events if event.kind is kind]
 
 

@@ -19,7 +19,7 @@ from shared.authority import (
 )
 from shared.codec import COMMAND_BY_TYPE
 from shared.contracts.caller import Caller, Role
-from shared.contracts.commands import BookTokenPayload, CommandBase
+from shared.contracts.commands import AnyCommand, BookTokenPayload
 from tests.support.commands import book_command
 
 USERS = parse_broker_users("gateway:gateway,allocator:system,kiosk:booking,desk:staff,watcher:none")
@@ -42,7 +42,7 @@ def test_an_emergency_through_booking_needs_staff() -> None:
     assert required_role(book_command(uuid4(), source="emergency")) is Role.STAFF
 
 
-def _relayed(role: Role) -> CommandBase:
+def _relayed(role: Role) -> AnyCommand:
     return book_command(uuid4()).model_copy(update={"caller": Caller(name="app", role=role)})
 
 

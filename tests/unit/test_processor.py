@@ -15,7 +15,7 @@ from allocator.service.recent_outcomes import RecentOutcomes
 from shared.authority import Principal
 from shared.clock import ManualClock
 from shared.contracts.caller import Role
-from shared.contracts.events import EventBase
+from shared.contracts.events import AnyEvent
 from shared.contracts.replies import Reply
 from shared.contracts.values import TokenStatus
 from shared.errors import ErrorCode, TransientError
@@ -31,11 +31,11 @@ class Outlet:
     """An outbox relay that confirms every event it was handed by the time the next batch commits."""
 
     def __init__(self) -> None:
-        self.handed: list[EventBase] = []
+        self.handed: list[AnyEvent] = []
         self.sweeps = 0
         self.given_back: list[UUID] = []
 
-    def committed(self, events: list[EventBase]) -> None:
+    def committed(self, events: list[AnyEvent]) -> None:
         self.handed.extend(events)
 
     def sweep_first(self) -> None:

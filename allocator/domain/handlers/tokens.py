@@ -22,7 +22,7 @@ from allocator.domain.outcome import AlternativesWanted, NoSeat, Outcome
 from allocator.domain.rules import patient_key, short_number, token_number
 from allocator.domain.settle import settle
 from allocator.domain.views import doctor_brief, token_view
-from allocator.domain.workspace import EventDraft, Workspace
+from allocator.domain.workspace import TokenNotice, Workspace
 from shared.contracts.commands import (
     AddEmergency,
     AddEmergencyPayload,
@@ -98,7 +98,7 @@ def _answer(
     ws: Workspace,
     day: Day,
     token: Token,
-    notices: list[EventDraft],
+    notices: list[TokenNotice],
     alternatives: AlternativesWanted | None = None,
     **extra: Any,
 ) -> Outcome:
