@@ -18,7 +18,7 @@ from shared import db
 from shared.clock import ManualClock
 from shared.codec import decode_event
 from shared.topology import Topology, declare
-from tests.support.commands import book_command, create_doctor_command
+from tests.support.commands import book_command, create_doctor_command, token_commands
 from tests.support.services import start
 
 BATCHES = 3
@@ -90,6 +90,12 @@ async def test_a_batch_is_one_statement_and_its_events_need_no_outbox_read(
             await asyncio.sleep(0.1)  # confirmed: the next batch's call marks them
         during = list(statements)
         marked_by_the_calls = [all(await _published(pg, events)) for events in batches]
+        statements.clear()
+        # The other kinds of command a desk sends, on tokens the processor holds: one statement still.
+        warm_token = str((warm_up[1].result or {})["token"]["id"])
+        mixed = token_commands(doctor_id, warm_token)
+        answers = await processor.process([mixed["check-in"], mixed["emergency"], mixed["cancel"]])
+        after_mixed = list(statements)
     finally:
         await relaying.shutdown()
         await pool.close()
@@ -98,6 +104,8 @@ async def test_a_batch_is_one_statement_and_its_events_need_no_outbox_read(
     assert all("opd_commit_batch" in statement for statement in during)
     assert marked_by_the_calls == [True] * (BATCHES - 1) + [False], "each batch's call marks the one before"
     assert all(await _published(pg, batches[-1])), "the relay marks the last batch's on stopping"
+    assert [answer.ok for answer in answers] == [True, True, True], answers
+    assert len(after_mixed) == 1 and "opd_commit_batch" in after_mixed[0], after_mixed
 
 
 class _ConfirmsAtOnce:

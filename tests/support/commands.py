@@ -4,7 +4,20 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from shared.contracts.commands import BookToken, BookTokenPayload, CreateDoctor, CreateDoctorPayload
+from shared.contracts.base import Contract
+from shared.contracts.commands import (
+    AddEmergency,
+    AddEmergencyPayload,
+    AnyCommand,
+    BookToken,
+    BookTokenPayload,
+    CancelToken,
+    CancelTokenPayload,
+    CheckIn,
+    CreateDoctor,
+    CreateDoctorPayload,
+    TokenActionPayload,
+)
 
 WEEK = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
 
@@ -31,3 +44,17 @@ def book_command(doctor_id: UUID, name: str = "Patient", command_id: UUID | None
         source="test",
         payload=BookTokenPayload(doctor_id=doctor_id, patient_name=name, patient_age=30, **extra),
     )
+
+
+def command(kind: type[AnyCommand], payload: Contract) -> AnyCommand:
+    """Any command with a fresh id, as a client would publish it."""
+    return kind(command_id=uuid4(), issued_at=datetime.now(UTC), source="test", payload=payload)
+
+
+def token_commands(doctor_id: UUID, token_id: str) -> dict[str, AnyCommand]:
+    """A cancellation, a check-in and an emergency for the doctor (the first two about ``token_id``)."""
+    return {
+        "cancel": command(CancelToken, CancelTokenPayload(doctor_id=doctor_id, token_id=token_id)),
+        "check-in": command(CheckIn, TokenActionPayload(doctor_id=doctor_id, token_id=token_id)),
+        "emergency": command(AddEmergency, AddEmergencyPayload(doctor_id=doctor_id, patient_name="E", patient_age=60)),
+    }
