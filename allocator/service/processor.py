@@ -213,7 +213,10 @@ class ShardProcessor:
             except Exception as exc:
                 raise PoisonCommand(index, exc) from exc
             reply = await self._with_alternatives(ws, wanted, reply, now)
-            write.outbox.extend(self._seal_events(ws, command, now))
+            try:
+                write.outbox.extend(self._seal_events(ws, command, now))
+            except Exception as exc:  # a draft its event refuses: the command's own fault, as a handler's bug
+                raise PoisonCommand(index, exc) from exc
             row = InboxRow(command, digest, reply, principal.issuer)
             write.inbox.append(row)
             known[command.command_id] = row.stored

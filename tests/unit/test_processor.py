@@ -147,6 +147,26 @@ def _no_ids() -> UUID:
     raise RuntimeError("no ids today")
 
 
+async def test_a_command_whose_events_cannot_be_sealed_is_named_and_nothing_is_written() -> None:
+    store = MemoryStore()
+    doctor = create_doctor_command()
+    await _processor(store).process([doctor])
+    handed_out: list[UUID] = []
+
+    def one_id() -> UUID:  # the token gets an id; its event, sealed after the handler, does not
+        if handed_out:
+            raise RuntimeError("no more ids")
+        handed_out.append(uuid4())
+        return handed_out[-1]
+
+    sealing = ShardProcessor(store, store, 0, "sealing", Policy(zone=ZONE), ManualClock(MORNING), 1, new_id=one_id)
+    with pytest.raises(PoisonCommand) as raised:
+        await sealing.process([book_command(doctor.payload.doctor_id, "Unsealed")])
+
+    assert raised.value.index == 0 and isinstance(raised.value.cause, RuntimeError)
+    assert store.tokens == {} and len(handed_out) == 1
+
+
 async def test_committed_events_go_to_the_outlet_and_the_next_commit_marks_them_published() -> None:
     store = MemoryStore()
     outlet = Outlet()
