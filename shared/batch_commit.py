@@ -11,7 +11,9 @@ and the notifier's events go through the same steps.
 - Committed → the caller answers, then one lingering ``multiple`` ack settles the batch (``LingeringAcks``).
 
 "Refused" is the caller's to define (dead-lettered with the reason, and answered); it settles the delivery on its
-own, so every delivery before the next ack is settled, as ``LingeringAcks`` requires.
+own, so every delivery before the next ack is settled, as ``LingeringAcks`` requires. An exception from the
+caller's own steps (``refuse``, ``committed``) or from the ack goes up to the caller, and so do those named in
+``passes``: whatever was not acked then comes again when the channel closes.
 """
 
 import asyncio
@@ -71,6 +73,8 @@ class BatchCommit(Generic[Item, Result]):
                         return  # unacked: the broker requeues them when the channel closes
                     log.warning("%s: %r; retrying %d in %.1fs", self.what, exc, len(items), delay)
                     await sleep_unless(stop, delay)
+                    if stop.is_set():
+                        return
                     delay = min(delay * 2, self.backoff.max_seconds)
                     continue
                 await self._split(items, exc, stop)

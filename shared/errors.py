@@ -1,7 +1,8 @@
-"""The error vocabulary: machine codes with their HTTP meaning, and the three kinds of failure.
+"""The error vocabulary: machine codes with their HTTP meaning, and the kinds of failure.
 
-Errors are mapped in exactly two places: the gateway's error middleware (HTTP status) and the allocator's
-consumer (ack, dead-letter or retry; a command that cannot succeed is a ``PoisonCommand`` there).
+Errors are mapped to what a client sees in the gateway's error middleware (HTTP status), and to what becomes of a
+message in the consumers' shared batch commit (``shared.batch_commit``: ack, dead-letter or retry; an item that
+cannot succeed is a ``Culprit`` there, the allocator's ``PoisonCommand``).
 """
 
 from enum import StrEnum

@@ -21,8 +21,8 @@ Drafted = TypeVar("Drafted", bound=Contract)
 
 @dataclass(frozen=True, slots=True)
 class EventDraft(Generic[P]):
-    """An event before the shell gives it an id, a time and the doctor's next sequence number; its payload is of
-    its kind's payload type."""
+    """An event before the shell gives it an id, a time and the doctor's next sequence number. Its payload is meant
+    to be of its kind's payload type; the event refuses it otherwise, as the shell seals it (D107)."""
 
     kind: type[EventBase[P]]
     doctor_id: UUID

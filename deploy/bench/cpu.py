@@ -62,15 +62,19 @@ class CpuMeter:
         self._before = {pid: _cpu_seconds(psutil.Process(pid)) for pid in self._groups if psutil.pid_exists(pid)}
         self._began = time.monotonic()
 
-    def shares(self) -> dict[str, float]:
-        elapsed = time.monotonic() - self._began
+    def seconds(self) -> dict[str, float]:
+        """CPU seconds per group since ``start()``, largest first."""
         used: dict[str, float] = {}
         for pid, group in {**self._groups, **self._processes()}.items():
             if not psutil.pid_exists(pid):
                 continue
             spent = _cpu_seconds(psutil.Process(pid)) - self._before.get(pid, 0.0)
             used[group] = used.get(group, 0.0) + spent
-        return {group: 100 * seconds / elapsed for group, seconds in sorted(used.items(), key=lambda kv: -kv[1])}
+        return dict(sorted(used.items(), key=lambda kv: -kv[1]))
+
+    def shares(self) -> dict[str, float]:
+        elapsed = time.monotonic() - self._began
+        return {group: 100 * seconds / elapsed for group, seconds in self.seconds().items()}
 
 
 def print_cpu(shares: Mapping[str, float], requests: int, seconds: float, cores: int) -> None:

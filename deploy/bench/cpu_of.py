@@ -2,13 +2,13 @@
 command itself. For the side-by-side scripts, whose load generator (``../shared/bench/load.py``) is not ours.
 
 usage: python -m deploy.bench.cpu_of REQUESTS NAME=PID ... -- COMMAND ...
-Prints the command's last line of output, then CPU milliseconds per request by group and their sum.
+Prints the command's last line of output, then CPU milliseconds per request by group and their sum; if the command
+fails, its output and its exit status instead.
 """
 
 import resource
 import subprocess
 import sys
-import time
 
 from deploy.bench.cpu import CpuMeter
 
@@ -28,19 +28,15 @@ def per_request_line(seconds_by_group: dict[str, float], requests: int) -> str:
     return f"cpu ms/request: {parts}; sum {sum(ms.values()):.2f}"
 
 
-def measure(requests: int, services: dict[str, int], command: list[str]) -> tuple[str, dict[str, float]]:
-    """Run ``command`` and return its last line of output and the CPU seconds each group spent meanwhile."""
+def measure(services: dict[str, int], command: list[str]) -> tuple[subprocess.CompletedProcess[str], dict[str, float]]:
+    """Run ``command``; its result and the CPU seconds each group spent meanwhile."""
     meter = CpuMeter(services)
     children_before = _children_cpu_seconds()
     meter.start()
-    began = time.monotonic()
     finished = subprocess.run(command, capture_output=True, text=True, check=False)
-    elapsed = time.monotonic() - began
-    shares = meter.shares()
-    seconds = {group: share * elapsed / 100 for group, share in shares.items() if group != LOAD_GENERATOR}
+    seconds = {group: spent for group, spent in meter.seconds().items() if group != LOAD_GENERATOR}
     seconds[LOAD_GENERATOR] = _children_cpu_seconds() - children_before
-    output = (finished.stdout.strip() or finished.stderr.strip() or f"exit {finished.returncode}").splitlines()
-    return output[-1], seconds
+    return finished, seconds
 
 
 def main(argv: list[str]) -> int:
@@ -50,8 +46,11 @@ def main(argv: list[str]) -> int:
     split = argv.index("--")
     requests, named = int(argv[0]), argv[1:split]
     services = {name: int(pid) for name, _, pid in (item.partition("=") for item in named)}
-    last_line, seconds = measure(requests, services, argv[split + 1 :])
-    print(last_line)
+    finished, seconds = measure(services, argv[split + 1 :])
+    if finished.returncode:
+        print(finished.stdout + finished.stderr, file=sys.stderr)
+        return finished.returncode
+    print(finished.stdout.strip().splitlines()[-1])
     print(f"  {per_request_line(seconds, requests)}")
     return 0
 

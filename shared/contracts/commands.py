@@ -172,7 +172,7 @@ class CommandBase(Contract, Generic[PayloadT]):
     caller: Caller | None = Field(
         None, description="the API caller a relay (the gateway) acts for; refused from any other publisher"
     )
-    if TYPE_CHECKING:  # every command type declares both (so that ``type`` comes first in its JSON)
+    if TYPE_CHECKING:  # each command type declares both: its ``type`` tag and its own payload type
         type: str = ""
         payload: PayloadT
 

@@ -40,7 +40,7 @@ class EventBase(Contract, Generic[PayloadT]):
     sequence: Annotated[int, Field(ge=1, description="per-doctor, gap-free, in publish order")]
     causation_id: UUID | None = None
     correlation_id: UUID | None = None
-    if TYPE_CHECKING:  # every event type declares both (so that ``type`` comes first in its JSON)
+    if TYPE_CHECKING:  # each event type declares both: its ``type`` tag and its own payload type
         type: str = ""
         payload: PayloadT
 

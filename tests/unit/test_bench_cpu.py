@@ -8,6 +8,7 @@ import psutil
 import pytest
 
 from deploy.bench.cpu import CpuMeter, print_cpu, server_group
+from deploy.bench.cpu_of import main as cpu_of_main
 from deploy.bench.cpu_of import measure, per_request_line
 
 BUSY = "import time\nend = time.process_time() + 0.4\nwhile time.process_time() < end: pass\ntime.sleep(30)"
@@ -66,8 +67,8 @@ def test_a_load_command_is_charged_its_own_cpu_and_that_of_the_services_it_loads
 ) -> None:
     busy_load = "import time\nend = time.process_time() + 0.3\nwhile time.process_time() < end: pass\nprint('done')"
     named = {name: process.pid for name, process in services.items()}
-    last_line, seconds = measure(100, named, [sys.executable, "-c", busy_load])
-    assert last_line == "done"
+    finished, seconds = measure(named, [sys.executable, "-c", busy_load])
+    assert finished.returncode == 0 and finished.stdout == "done\n"
     assert seconds["load generator"] >= 0.3
     assert seconds.get("idle", 0.0) < 0.05
 
@@ -75,3 +76,7 @@ def test_a_load_command_is_charged_its_own_cpu_and_that_of_the_services_it_loads
 def test_the_per_request_line_lists_groups_largest_first_and_leaves_out_the_negligible() -> None:
     line = per_request_line({"gateway": 0.5, "rabbitmq": 0.9, "notifier": 0.0001}, requests=1000)
     assert line == "cpu ms/request: rabbitmq 0.90, gateway 0.50; sum 1.40"
+
+
+def test_a_failing_load_command_fails_the_measurement_with_its_status() -> None:
+    assert cpu_of_main(["10", "--", sys.executable, "-c", "raise SystemExit(3)"]) == 3

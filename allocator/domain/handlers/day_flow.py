@@ -13,7 +13,7 @@ from allocator.domain.views import token_view
 from allocator.domain.workspace import Workspace
 from shared.contracts.commands import CallNext, CheckIn, CompleteToken, DelayDoctor, RecallToken
 from shared.contracts.events import (
-    AnyEvent,
+    EventBase,
     TokenCalled,
     TokenCheckedIn,
     TokenCompleted,
@@ -33,7 +33,9 @@ MIN_MEASURED_MINUTES = 0.5
 MAX_MEASURED_MINUTES = 120.0
 
 
-def _tell(ws: Workspace, day: Day, kind: type[AnyEvent], token: Token, cause: Cause | None = None) -> dict[str, Any]:
+def _tell(
+    ws: Workspace, day: Day, kind: type[EventBase[TokenPayload]], token: Token, cause: Cause | None = None
+) -> dict[str, Any]:
     view = token_view(day, token)
     ws.emit(kind, day.doctor.id, TokenPayload.of(view, cause))
     return view.model_dump(mode="json")
