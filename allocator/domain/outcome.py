@@ -1,4 +1,5 @@
-"""What a handler answers: the reply body as clients read it, and whether colleagues should be suggested.
+"""What a handler answers: the reply body as clients read it (one of ``answers``), and whether colleagues should be
+suggested.
 
 The state it changed and the events it drafted are in the workspace's change set, where the shell takes them.
 """
@@ -8,6 +9,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+from allocator.domain.answers import Answer
 from shared.contracts.values import TokenSource
 from shared.errors import ErrorCode, Rejection
 
@@ -25,7 +27,7 @@ class AlternativesWanted:
 class Outcome:
     """A handler's answer: ``body`` is the reply's result; with ``alternatives``, ``suggestedDoctors`` joins it."""
 
-    body: dict[str, Any]
+    body: Answer
     alternatives: AlternativesWanted | None = None
 
 

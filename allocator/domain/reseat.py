@@ -7,6 +7,7 @@ in the first later slot; with no later slot that day (or an emergency with no se
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from allocator.domain.answers import Reseated
 from allocator.domain.day import Day
 from allocator.domain.model import Slot, Token
 from allocator.domain.settle import settle
@@ -27,7 +28,7 @@ class Reseating:
     def changed(self) -> bool:
         return bool(self.moved or self.waitlisted or self.cancelled)
 
-    def summary(self) -> dict[str, list[str]]:
+    def summary(self) -> Reseated:
         return {
             "moved": [t.token_number for t in self.moved],
             "waitlisted": [t.token_number for t in self.waitlisted],

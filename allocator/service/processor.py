@@ -204,7 +204,7 @@ class ShardProcessor:
             try:
                 check_token_rights(ws, command, principal, self.cancel_secret)
                 outcome = handle(ws, command, ctx)
-                reply = Reply(command_id=command.command_id, ok=True, result=outcome.body)
+                reply = Reply(command_id=command.command_id, ok=True, result=dict(outcome.body))
                 wanted = outcome.alternatives
             except NoSeat as refusal:
                 reply, wanted = _refused(command, refusal), refusal.alternatives

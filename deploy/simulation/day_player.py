@@ -101,7 +101,7 @@ class _Player:
         command = kind(command_id=self._new_id(), issued_at=now, source="simulation", payload=payload)
         try:
             ctx = CommandContext(now=now, command_id=command.command_id, doctor_code=code)
-            return handle(self.ws, command, ctx).body
+            return dict(handle(self.ws, command, ctx).body)
         finally:
             self._collect(now)
 

@@ -3,6 +3,7 @@
 from datetime import datetime, timedelta
 from typing import Any
 
+from allocator.domain.answers import CallAnswer, DelayAnswer, JsonObject, TokenStep
 from allocator.domain.context import CommandContext
 from allocator.domain.day import Day
 from allocator.domain.handlers.common import invalid_transition, refuse_duplicate, require_doctor, require_token
@@ -35,7 +36,7 @@ MAX_MEASURED_MINUTES = 120.0
 
 def _tell(
     ws: Workspace, day: Day, kind: type[EventBase[TokenPayload]], token: Token, cause: Cause | None = None
-) -> dict[str, Any]:
+) -> JsonObject:
     view = token_view(day, token)
     ws.emit(kind, day.doctor.id, TokenPayload.of(view, cause))
     return view.model_dump(mode="json")
@@ -64,7 +65,7 @@ def _learn_pace(ws: Workspace, day: Day, token: Token, now: datetime) -> None:
     ws.touch_doctor(day.doctor)
 
 
-def _complete(ws: Workspace, day: Day, token: Token, now: datetime) -> dict[str, Any]:
+def _complete(ws: Workspace, day: Day, token: Token, now: datetime) -> JsonObject:
     _learn_pace(ws, day, token, now)
     day.set_status(token, TokenStatus.COMPLETED)
     token.completed_at = now
@@ -93,7 +94,13 @@ def call_next(ws: Workspace, command: CallNext, ctx: CommandContext) -> Outcome:
     up_next = _tell(ws, day, TokenUpNext, queue[1], Cause(None, "you are next")) if len(queue) > 1 else None
     for notice in notices:
         ws.emit(notice.kind, notice.doctor_id, notice.payload)
-    return Outcome({"completed": completed, "nowServing": called, "upNext": up_next, "waiting": max(0, len(queue) - 1)})
+    called_in: CallAnswer = {
+        "completed": completed,
+        "nowServing": called,
+        "upNext": up_next,
+        "waiting": max(0, len(queue) - 1),
+    }
+    return Outcome(called_in)
 
 
 def _check_serving(current: Token | None, seen: str) -> None:
@@ -118,7 +125,7 @@ def complete_token(ws: Workspace, command: CompleteToken, ctx: CommandContext) -
         raise invalid_transition(token, f"only a confirmed token can be completed; this one is {token.status.value}")
     view = _complete(ws, day, token, ctx.now)
     _settle_and_tell(ws, day, ctx.now, _queue_changed(f"token {token.short_number} seen"), {token.id})
-    return Outcome({"token": view})
+    return Outcome(TokenStep(token=view))
 
 
 def check_in(ws: Workspace, command: CheckIn, ctx: CommandContext) -> Outcome:
@@ -135,8 +142,8 @@ def check_in(ws: Workspace, command: CheckIn, ctx: CommandContext) -> Outcome:
         token.checked_in_at = ctx.now
         ws.touch_token(token, ctx.now)
         _settle_and_tell(ws, day, ctx.now, _queue_changed(f"token {token.short_number} checked in"), {token.id})
-        return Outcome({"token": _tell(ws, day, TokenCheckedIn, token)})
-    return Outcome({"token": token_view(day, token).model_dump(mode="json")})
+        return Outcome(TokenStep(token=_tell(ws, day, TokenCheckedIn, token)))
+    return Outcome(TokenStep(token=token_view(day, token).model_dump(mode="json")))
 
 
 def _late_arrival(ws: Workspace, day: Day, token: Token, now: datetime) -> Outcome:
@@ -159,7 +166,7 @@ def _late_arrival(ws: Workspace, day: Day, token: Token, now: datetime) -> Outco
     _settle_and_tell(ws, day, now, _queue_changed(f"token {token.short_number} arrived late"), {token.id})
     kind = TokenConfirmed if token.status is TokenStatus.CONFIRMED else TokenWaitlisted
     late = Cause(ReasonCode.ARRIVED_LATE, "arrived late: back in the queue")
-    return Outcome({"token": _tell(ws, day, kind, token, late), "lateArrival": True})
+    return Outcome(TokenStep(token=_tell(ws, day, kind, token, late), lateArrival=True))
 
 
 def recall_token(ws: Workspace, command: RecallToken, ctx: CommandContext) -> Outcome:
@@ -182,12 +189,12 @@ def recall_token(ws: Workspace, command: RecallToken, ctx: CommandContext) -> Ou
         view = _tell(ws, day, TokenNoShow, token, twice)
         freed = Cause(ReasonCode.SEAT_FREED, f"token {token.short_number} marked no-show")
         _settle_and_tell(ws, day, ctx.now, freed, {token.id})
-        return Outcome({"token": view, "noShow": True})
+        return Outcome(TokenStep(token=view, noShow=True))
     after = _move_back(ws, day, token, ctx.now)
     _settle_and_tell(ws, day, ctx.now, _queue_changed(f"token {token.short_number} recalled"), {token.id})
     text = f"called but not found: back in the queue after {len(after)} patient(s)"
     recalled = Cause(ReasonCode.RECALLED, text, {"patients": len(after)})
-    return Outcome({"token": _tell(ws, day, TokenRecalled, token, recalled), "noShow": False})
+    return Outcome(TokenStep(token=_tell(ws, day, TokenRecalled, token, recalled), noShow=False))
 
 
 def _move_back(ws: Workspace, day: Day, token: Token, now: datetime) -> list[Token]:
@@ -217,7 +224,7 @@ def _running_late(ws: Workspace, day: Day, token: Token, now: datetime) -> Outco
     after = _move_back(ws, day, token, now)
     _settle_and_tell(ws, day, now, _queue_changed(f"token {token.short_number} running late"), set())
     view = token_view(day, token).model_dump(mode="json")
-    return Outcome({"token": view, "noShow": False, "movedBehind": len(after)})
+    return Outcome(TokenStep(token=view, noShow=False, movedBehind=len(after)))
 
 
 def delay_doctor(ws: Workspace, command: DelayDoctor, ctx: CommandContext) -> Outcome:
@@ -242,6 +249,10 @@ def delay_doctor(ws: Workspace, command: DelayDoctor, ctx: CommandContext) -> Ou
     for token in moved:
         notice = TokenPayload.of(token_view(day, token), late, previous_estimated_time=token.announced_eta)
         ws.emit(TokenDoctorDelayed, day.doctor.id, notice)
-    return Outcome(
-        {"doctorId": str(doctor.id), "date": str(day.date), "delayMinutes": payload.minutes, "told": len(moved)}
-    )
+    delayed: DelayAnswer = {
+        "doctorId": str(doctor.id),
+        "date": str(day.date),
+        "delayMinutes": payload.minutes,
+        "told": len(moved),
+    }
+    return Outcome(delayed)

@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable
 
+from allocator.domain.answers import DoctorAnswer, Reseated
 from allocator.domain.context import CommandContext
 from allocator.domain.handlers.common import require_doctor
 from allocator.domain.handlers.schedule import apply_templates
@@ -37,7 +38,8 @@ def create_doctor(ws: Workspace, command: CreateDoctor, ctx: CommandContext) -> 
     ws.add_doctor(doctor)
     view = doctor_view(doctor)
     ws.emit(DoctorCreated, doctor.id, DoctorPayload(doctor=view))
-    return Outcome({"doctor": view.model_dump(mode="json")})
+    created: DoctorAnswer = {"doctor": view.model_dump(mode="json")}
+    return Outcome(created)
 
 
 def update_doctor_slots(ws: Workspace, command: UpdateDoctorSlots, ctx: CommandContext) -> Outcome:
@@ -59,10 +61,11 @@ def update_doctor_slots(ws: Workspace, command: UpdateDoctorSlots, ctx: CommandC
     view = doctor_view(doctor)
     ws.emit(DoctorSlotsUpdated, doctor.id, DoctorPayload(doctor=view))
     today = ws.today(ctx.now)
-    rescheduled = {}
+    rescheduled: dict[str, Reseated] = {}
     for (owner, date), day in sorted(ws.days.items(), key=lambda item: item[0][1]):
         if owner == doctor.id and date >= today and day.slots:
             outcome = apply_templates(ws, day, ctx.now)
             if outcome.changed:
                 rescheduled[str(date)] = outcome.summary()
-    return Outcome({"doctor": view.model_dump(mode="json"), "rescheduled": rescheduled})
+    updated: DoctorAnswer = {"doctor": view.model_dump(mode="json"), "rescheduled": rescheduled}
+    return Outcome(updated)

@@ -1,8 +1,8 @@
 """Housekeeping decided by the clock (ticks) or asked for (reallocate): no-shows, roll-overs, promotions, ETAs."""
 
 from datetime import datetime
-from typing import Any
 
+from allocator.domain.answers import ClockAnswer
 from allocator.domain.context import CommandContext
 from allocator.domain.day import Day
 from allocator.domain.handlers.common import require_doctor
@@ -66,7 +66,7 @@ def expire_no_shows(ws: Workspace, day: Day, now: datetime) -> list[str]:
     return expired
 
 
-def run_clock(ws: Workspace, day: Day, now: datetime, reason: str) -> dict[str, Any]:
+def run_clock(ws: Workspace, day: Day, now: datetime, reason: str) -> ClockAnswer:
     """What time decides for a doctor's day: no-shows after the grace, waitlists rolled forward at slot end,
     reserves and quota holds released at slot start, promotions, slot status, ETAs. Repeating it is a no-op."""
     no_shows = expire_no_shows(ws, day, now)
@@ -95,4 +95,6 @@ def reallocate(ws: Workspace, command: Reallocate, ctx: CommandContext) -> Outco
     doctor = require_doctor(ws, payload.doctor_id)
     day = ws.day(doctor, payload.date or ws.today(ctx.now))
     active = sum(1 for token in day.tokens if token.status.is_active)
-    return Outcome({**run_clock(ws, day, ctx.now, reason="queue reallocated"), "activeTokens": active})
+    answer = run_clock(ws, day, ctx.now, reason="queue reallocated")
+    answer["activeTokens"] = active
+    return Outcome(answer)

@@ -2,8 +2,8 @@
 
 from collections import Counter
 from datetime import datetime, time, timedelta
-from typing import Any
 
+from allocator.domain.answers import UnavailableAnswer
 from allocator.domain.context import CommandContext
 from allocator.domain.day import Day
 from allocator.domain.handlers.common import require_doctor
@@ -115,11 +115,14 @@ def mark_doctor_unavailable(ws: Workspace, command: MarkDoctorUnavailable, ctx: 
         ws.touch_slot(slot)
     displaced = [token for slot in affected for token in _cancel(ws, day, slot, reason)]
     reseated = reseat(ws, day, displaced, ctx.now, Cause(ReasonCode.DOCTOR_UNAVAILABLE, reason))
-    body: dict[str, Any] = {
+    reseated_numbers = reseated.summary()
+    body: UnavailableAnswer = {
         "doctorId": str(doctor.id),
         "date": str(day.date),
         "cancelledSlots": [slot.label() for slot in affected],
-        **reseated.summary(),
+        "moved": reseated_numbers["moved"],
+        "waitlisted": reseated_numbers["waitlisted"],
+        "cancelled": reseated_numbers["cancelled"],
         "changed": bool(affected or restamped),
     }
     if not (reseated.waitlisted or reseated.cancelled):

@@ -1,9 +1,9 @@
 """Booking, emergencies, cancellation and no-show: the seat rule of DESIGN §2."""
 
 from datetime import date, datetime, timedelta
-from typing import Any
 from uuid import UUID
 
+from allocator.domain.answers import SeatSuggestions, TokenEnded, TokenIssued
 from allocator.domain.context import CommandContext
 from allocator.domain.day import Day
 from allocator.domain.handlers.common import (
@@ -100,7 +100,7 @@ def _answer(
     token: Token,
     notices: list[TokenNotice],
     alternatives: AlternativesWanted | None = None,
-    **extra: Any,
+    suggestions: SeatSuggestions | None = None,
 ) -> Outcome:
     """Emit the patient's own event first, then the chain reaction; reply with the token and its doctor."""
     view = token_view(day, token)
@@ -108,8 +108,13 @@ def _answer(
     ws.emit(kind, day.doctor.id, TokenPayload(token=view))
     for notice in notices:
         ws.emit(notice.kind, notice.doctor_id, notice.payload)
-    brief = doctor_brief(day.doctor).model_dump(mode="json")
-    return Outcome({"token": view.model_dump(mode="json"), "doctor": brief, **extra}, alternatives)
+    answer: TokenIssued = {
+        "token": view.model_dump(mode="json"),
+        "doctor": doctor_brief(day.doctor).model_dump(mode="json"),
+    }
+    if suggestions is not None:
+        answer["suggestions"] = suggestions
+    return Outcome(answer, alternatives)
 
 
 def book_token(ws: Workspace, command: BookToken, ctx: CommandContext) -> Outcome:
@@ -137,7 +142,7 @@ def book_token(ws: Workspace, command: BookToken, ctx: CommandContext) -> Outcom
         slot = with_seat or open_slots[0]
         seated = with_seat is not None
         elsewhere = []  # told only when seatless, and then no open slot has a seat
-    suggestions = {"slots": elsewhere}
+    suggestions: SeatSuggestions = {"slots": elsewhere}
     ask_colleagues = AlternativesWanted(day.doctor.id, day.date, source)
     if not seated and not payload.waitlist:
         raise NoSeat(
@@ -203,7 +208,8 @@ def _end_token(
     verb = "cancelled" if status is TokenStatus.CANCELLED else "marked no-show"
     for notice in settle(ws, day, ctx.now, Cause(ReasonCode.SEAT_FREED, f"token {token.short_number} {verb}")):
         ws.emit(notice.kind, notice.doctor_id, notice.payload)
-    return Outcome({"token": view.model_dump(mode="json"), "seatFreed": was_confirmed})
+    ended: TokenEnded = {"token": view.model_dump(mode="json"), "seatFreed": was_confirmed}
+    return Outcome(ended)
 
 
 def cancel_token(ws: Workspace, command: CancelToken, ctx: CommandContext) -> Outcome:
