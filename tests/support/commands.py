@@ -1,7 +1,7 @@
 """Building commands directly, as a kiosk or the gateway would publish them."""
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
 from shared.contracts.base import Contract
@@ -19,6 +19,7 @@ from shared.contracts.commands import (
     TokenActionPayload,
 )
 
+C = TypeVar("C", bound=AnyCommand)
 WEEK = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
 
 
@@ -46,9 +47,9 @@ def book_command(doctor_id: UUID, name: str = "Patient", command_id: UUID | None
     )
 
 
-def command(kind: type[AnyCommand], payload: Contract) -> AnyCommand:
-    """Any command with a fresh id, as a client would publish it."""
-    return kind(command_id=uuid4(), issued_at=datetime.now(UTC), source="test", payload=payload)
+def command(kind: type[C], payload: Contract, issued_at: datetime | None = None) -> C:
+    """Any command with a fresh id, as a client would publish it (issued now unless told when)."""
+    return kind(command_id=uuid4(), issued_at=issued_at or datetime.now(UTC), source="test", payload=payload)
 
 
 def token_commands(doctor_id: UUID, token_id: str) -> dict[str, AnyCommand]:

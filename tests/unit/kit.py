@@ -5,7 +5,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from itertools import count
-from typing import Any, TypeVar
+from typing import Any
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
@@ -54,14 +54,13 @@ from shared.contracts.events import AnyEvent
 from shared.contracts.values import SlotTemplate, TimeRange, TokenSource, TokenStatus, Weekday
 from shared.contracts.views import TokenView
 from shared.errors import ErrorCode, Rejection
+from tests.support.commands import command
 
 ZONE = ZoneInfo("Asia/Kolkata")
 # Every patient comes: each one ahead counts a whole consultation in the ETAs, so their arithmetic reads plainly.
 EVERYONE_COMES = Policy(zone=ZONE, show_chance=1.0)
 MONDAY = date(2026, 1, 5)
 SUNDAY = date(2026, 1, 11)
-
-C = TypeVar("C", bound=AnyCommand)
 
 
 def at(hour: int, minute: int = 0, day: date = MONDAY) -> datetime:
@@ -85,10 +84,6 @@ def template(
 def time_range(label: str) -> TimeRange:
     start, end = label.split("-")
     return TimeRange(start_time=time.fromisoformat(start), end_time=time.fromisoformat(end))
-
-
-def command(kind: type[C], payload: Contract, now: datetime) -> C:
-    return kind(command_id=uuid4(), issued_at=now, source="test", payload=payload)
 
 
 @contextmanager

@@ -1,6 +1,6 @@
 """Which of a doctor's days each command needs loaded, from its payload (the registry's rule per command type)."""
 
-from datetime import UTC, date, datetime
+from datetime import date
 from uuid import uuid4
 
 from allocator.domain.days_needed import BookedFrom, OfToken, OnDates
@@ -13,14 +13,10 @@ from shared.contracts.commands import (
     UpdateDoctorSlots,
     UpdateDoctorSlotsPayload,
 )
-from tests.support.commands import book_command, create_doctor_command
+from tests.support.commands import book_command, command, create_doctor_command
 
 TODAY = date(2026, 12, 3)
 LATER = date(2026, 12, 10)
-
-
-def _envelope() -> dict[str, object]:
-    return {"command_id": uuid4(), "issued_at": datetime.now(UTC), "source": "test"}
 
 
 def test_a_booking_needs_the_day_it_asks_for_else_today() -> None:
@@ -34,12 +30,12 @@ def test_a_new_doctor_needs_no_day_and_new_weekly_slots_need_every_day_booked_fr
     doctor = create_doctor_command()
     assert days_needed(doctor, TODAY) == OnDates()
     slots = UpdateDoctorSlotsPayload(doctor_id=doctor.payload.doctor_id, time_slots=doctor.payload.time_slots)
-    assert days_needed(UpdateDoctorSlots(**_envelope(), payload=slots), TODAY) == BookedFrom(TODAY)
+    assert days_needed(command(UpdateDoctorSlots, slots), TODAY) == BookedFrom(TODAY)
 
 
 def test_a_day_off_needs_its_own_date_and_a_token_command_the_day_of_its_token() -> None:
     doctor_id = uuid4()
-    away = MarkDoctorUnavailable(**_envelope(), payload=MarkDoctorUnavailablePayload(doctor_id=doctor_id, date=LATER))
+    away = command(MarkDoctorUnavailable, MarkDoctorUnavailablePayload(doctor_id=doctor_id, date=LATER))
     assert days_needed(away, TODAY) == OnDates((LATER,))
-    cancel = CancelToken(**_envelope(), payload=CancelTokenPayload(doctor_id=doctor_id, token_id="D1-T007"))
+    cancel = command(CancelToken, CancelTokenPayload(doctor_id=doctor_id, token_id="D1-T007"))
     assert days_needed(cancel, TODAY) == OfToken("D1-T007")

@@ -1,6 +1,6 @@
-"""Splitting a failing batch to find its culprit, as the service stops: what is left unrecorded is never acked by a
-later item's multiple ack (the notifier's events), and a fenced shard gives its message back instead of parking
-it (the allocator's commands)."""
+"""Splitting a failing batch to find its culprit, as the service stops: what is left uncommitted is never acked by
+a later item's multiple ack (the allocator's commands and the notifier's events), and a fenced shard gives its
+message back instead of parking it."""
 
 import asyncio
 from dataclasses import dataclass, field
@@ -12,13 +12,14 @@ import pytest
 
 from allocator.entrypoints.shard_consumer import BatchSettings, LeaseLost, ShardConsumer
 from allocator.service.ports import Fenced
-from allocator.service.processor import PoisonCommand
+from allocator.service.processor import BatchConflict, PoisonCommand
 from notifier.consumer import EventConsumer
 from shared.authority import Principal
 from shared.contracts.caller import Role
 from shared.contracts.commands import Command
 from shared.contracts.events import Event
 from shared.contracts.replies import Reply
+from shared.errors import TransientError
 from shared.topology import Topology
 from tests.support.commands import book_command
 from tests.support.notifier import token_event, token_view
@@ -77,6 +78,36 @@ async def test_a_split_event_batch_stopping_midway_acks_nothing_it_left_unrecord
 
     assert first.settled == [] and second.settled == []  # the first was never recorded: both come again
     assert consumer.recorded_events == []
+
+
+class StopsDuringTheSplit:
+    """Refuses the whole batch; then the database goes away just as the service is asked to stop."""
+
+    shard = 0
+    cancel_secret = None
+
+    def __init__(self, stop: asyncio.Event) -> None:
+        self.stop = stop
+
+    async def process(self, commands: list[Command], principals: Any = None) -> list[Reply]:
+        if len(commands) > 1:
+            raise BatchConflict("a constraint")
+        if not self.stop.is_set():
+            self.stop.set()
+            raise TransientError("database unavailable")
+        return [Reply(command_id=commands[0].command_id, ok=True)]
+
+
+async def test_a_split_command_batch_stopping_midway_acks_nothing_it_left_uncommitted() -> None:
+    stop = asyncio.Event()
+    consumer = ShardConsumer(StopsDuringTheSplit(stop), Topology("test", 1), BatchSettings(), {})  # type: ignore[arg-type]
+    consumer._replies = None  # type: ignore[assignment]  # no reply_to: nothing is published
+    first, second = Delivery(1), Delivery(2)
+    items = [(first, book_command(uuid4(), "A"), DESK), (second, book_command(uuid4(), "B"), DESK)]
+
+    await consumer._commit(None, items, stop)  # type: ignore[arg-type]
+
+    assert first.settled == [] and second.settled == []  # the first was never committed: both come again
 
 
 class FencedWhileParking:
