@@ -3,7 +3,8 @@ connection comes from one of ``OPD_TRUSTED_PROXIES``, and then read by aiohttp-r
 first address that is not a trusted proxy. Everything after this middleware (rate limits, logs) sees that
 address as ``request.remote``."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import lru_cache
 from ipaddress import ip_address
 
 from aiohttp import web
@@ -25,8 +26,10 @@ class TrustedProxies:
     def __init__(self, proxies: Iterable[str]) -> None:
         self.networks = parse_trusted_element(proxies)
         self._forwarded = XForwardedFiltered(self.networks)
+        # Asked on every request, of a few peers (the proxies) or of each client: a peer's answer never changes.
+        self.trusts: Callable[[str | None], bool] = lru_cache(maxsize=4096)(self._trusts)
 
-    def trusts(self, peer: str | None) -> bool:
+    def _trusts(self, peer: str | None) -> bool:
         try:
             check_ip(self.networks, ip_address(peer or ""))
         except (ValueError, UntrustedIP):

@@ -48,6 +48,12 @@ def _has_nul(value: Any) -> bool:
     return isinstance(value, list) and any(_has_nul(item) for item in value)
 
 
+def _may_hold_nul(body: bytes | str) -> bool:
+    """Whether the JSON text could decode to a NUL: valid JSON carries one only as the escape ``\\u0000`` (a raw
+    one is malformed), so without that escape no string can hold one, and the decoded value need not be walked."""
+    return b"\\u0000" in body if isinstance(body, bytes) else "\\u0000" in body
+
+
 def loads(body: bytes | str, refuse_nul: bool = True) -> Any:
     """JSON; text with a NUL character (``\\u0000``) is refused like malformed JSON, unless ``refuse_nul`` is
     False (what the services send each other: it was checked on the way in, and PostgreSQL holds none)."""
@@ -55,7 +61,7 @@ def loads(body: bytes | str, refuse_nul: bool = True) -> Any:
         value = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise DecodeError(f"malformed JSON: {exc}") from exc
-    if refuse_nul and _has_nul(value):
+    if refuse_nul and _may_hold_nul(body) and _has_nul(value):
         raise DecodeError("text must not contain NUL characters (\\u0000)")
     return value
 

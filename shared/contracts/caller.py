@@ -16,11 +16,14 @@ class Role(StrEnum):
 
     @property
     def rank(self) -> int:
-        return list(Role).index(self)
+        """Roles rank in the order they are declared, each including those before it."""
+        return _RANKS[self]
 
     def includes(self, other: "Role") -> bool:
         return self.rank >= other.rank
 
+
+_RANKS = {role: rank for rank, role in enumerate(Role)}  # asked on every request: not re-read from the enum
 
 KEY_ROLES = (Role.BOOKING, Role.STAFF, Role.ADMIN)
 """The roles an API key (or a caller named by a relay) may have: ``system`` belongs to no person."""

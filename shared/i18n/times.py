@@ -10,6 +10,7 @@ alphabet, and one of them would make an English SMS hold 70 characters instead o
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -25,28 +26,23 @@ def _plain(text: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class LocalTimes:
+    """Formats for one locale and zone. Babel reads CLDR's patterns anew for every call, so each text is kept
+    (``_cached``): a day's messages repeat the same few minutes, slots and dates."""
+
     locale: Locale
     zone: ZoneInfo
 
-    @property
-    def _by_day_period(self) -> bool:
-        return self.locale.language in DAY_PERIOD_LANGUAGES
-
     def clock(self, instant: datetime) -> str:
         """A time of day, e.g. ``9:31 AM`` (``सुबह 9:31``)."""
-        if self._by_day_period:
-            return _plain(format_skeleton(WITH_DAY_PERIOD, instant, tzinfo=self.zone, locale=self.locale))
-        return _plain(format_time(instant, "short", tzinfo=self.zone, locale=self.locale))
+        return _clock(self.locale, self.zone, instant)
 
     def wall_clock(self, moment: time) -> str:
         """A local wall-clock time (already in the hospital's zone), e.g. a slot's start."""
-        if self._by_day_period:
-            return _plain(format_skeleton(WITH_DAY_PERIOD, moment, locale=self.locale))
-        return _plain(format_time(moment, "short", locale=self.locale))
+        return _wall_clock(self.locale, moment)
 
     def day(self, day: date) -> str:
         """A day with its weekday, e.g. ``Thu, 3 Dec``."""
-        return _plain(format_skeleton("MMMEd", day, locale=self.locale))
+        return _day(self.locale, day)
 
     def moment(self, instant: datetime) -> str:
         """A day and a time, e.g. ``Thu, 3 Dec, 9:31 AM``."""
@@ -56,9 +52,40 @@ class LocalTimes:
 
     def span(self, start: time, end: time) -> str:
         """A slot's hours, e.g. ``9:00 AM-10:00 AM`` (``सुबह 9:00-10:00``: a part of the day is said once)."""
-        first, last = self.wall_clock(start), self.wall_clock(end)
-        if self._by_day_period:
-            period = _plain(format_time(start, "B", locale=self.locale))
-            if period == _plain(format_time(end, "B", locale=self.locale)):
-                last = last.replace(period, "", 1).strip()
-        return f"{first}-{last}"
+        return _span(self.locale, start, end)
+
+
+_cached = lru_cache(maxsize=4096)
+
+
+def _by_day_period(locale: Locale) -> bool:
+    return locale.language in DAY_PERIOD_LANGUAGES
+
+
+@_cached
+def _clock(locale: Locale, zone: ZoneInfo, instant: datetime) -> str:
+    if _by_day_period(locale):
+        return _plain(format_skeleton(WITH_DAY_PERIOD, instant, tzinfo=zone, locale=locale))
+    return _plain(format_time(instant, "short", tzinfo=zone, locale=locale))
+
+
+@_cached
+def _wall_clock(locale: Locale, moment: time) -> str:
+    if _by_day_period(locale):
+        return _plain(format_skeleton(WITH_DAY_PERIOD, moment, locale=locale))
+    return _plain(format_time(moment, "short", locale=locale))
+
+
+@_cached
+def _day(locale: Locale, day: date) -> str:
+    return _plain(format_skeleton("MMMEd", day, locale=locale))
+
+
+@_cached
+def _span(locale: Locale, start: time, end: time) -> str:
+    first, last = _wall_clock(locale, start), _wall_clock(locale, end)
+    if _by_day_period(locale):
+        period = _plain(format_time(start, "B", locale=locale))
+        if period == _plain(format_time(end, "B", locale=locale)):
+            last = last.replace(period, "", 1).strip()
+    return f"{first}-{last}"

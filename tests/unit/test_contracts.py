@@ -1,11 +1,16 @@
 """The wire contract: every command round-trips through the codec; bad messages are refused with reasons."""
 
+import json
 from datetime import UTC, date, datetime, time
+from typing import Any
 from uuid import UUID, uuid4
 
+import orjson
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from shared.codec import DecodeError, decode_command, decode_reply, encode
+from shared.codec import DecodeError, decode_command, decode_reply, encode, loads
 from shared.contracts.commands import (
     COMMAND_TYPES,
     AddEmergencyPayload,
@@ -29,9 +34,9 @@ from shared.routing import shard_for
 DOCTOR = uuid4()
 SLOTS = ({"startTime": "09:00", "endTime": "10:00", "maxCapacity": 5},)
 PAYLOADS = {
-    "CreateDoctor": CreateDoctorPayload(doctor_id=DOCTOR, name="Dr", specialization="ENT", time_slots=SLOTS),  # type: ignore[arg-type]
-    "UpdateDoctorSlots": UpdateDoctorSlotsPayload(doctor_id=DOCTOR, time_slots=SLOTS),  # type: ignore[arg-type]
-    "BookToken": BookTokenPayload(doctor_id=DOCTOR, patient_name="A", patient_age=3, time_slot="09:00-10:00"),  # type: ignore[arg-type]
+    "CreateDoctor": CreateDoctorPayload(doctor_id=DOCTOR, name="Dr", specialization="ENT", time_slots=SLOTS),
+    "UpdateDoctorSlots": UpdateDoctorSlotsPayload(doctor_id=DOCTOR, time_slots=SLOTS),
+    "BookToken": BookTokenPayload(doctor_id=DOCTOR, patient_name="A", patient_age=3, time_slot="09:00-10:00"),
     "AddEmergency": AddEmergencyPayload(doctor_id=DOCTOR, patient_name="B", patient_age=70),
     "CancelToken": CancelTokenPayload(doctor_id=DOCTOR, token_id="D1-20261201-T001"),
     "MarkNoShow": MarkNoShowPayload(doctor_id=DOCTOR, token_id=str(uuid4())),
@@ -87,6 +92,34 @@ def test_undecodable_commands_are_refused_with_the_reason(body: bytes, code: str
         decode_command(body)
     assert refused.value.code == code
     assert reason in str(refused.value)
+
+
+TEXT = st.text(st.sampled_from(["\x00", "\\", "u", "0", "a", "\u00e9", '"']), max_size=8)
+JSON_VALUES = st.recursive(
+    st.none() | st.integers(-(2**63), 2**63 - 1) | TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXT, inner, max_size=3),
+    max_leaves=8,
+)
+
+
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+    return isinstance(value, list) and any(_holds_nul(item) for item in value)
+
+
+@given(JSON_VALUES, st.booleans())
+def test_text_with_a_nul_is_refused_wherever_it_is_and_nothing_else(value: Any, as_text: bool) -> None:
+    """The quick look for the escape must agree with walking the value: a backslash before "u0000" is no NUL."""
+    body: bytes | str = json.dumps(value) if as_text else orjson.dumps(value)
+    if _holds_nul(value):
+        with pytest.raises(DecodeError, match="NUL"):
+            loads(body)
+    else:
+        assert loads(body) == value
+    assert loads(body, refuse_nul=False) == value
 
 
 def test_field_errors_name_the_missing_fields() -> None:
