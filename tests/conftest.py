@@ -28,6 +28,7 @@ from shared import db
 from shared.clock import ManualClock
 from shared.migrate import migrate
 from shared.topology import Topology, delete
+from tests.support.api import ApiClient
 from tests.support.services import Running, start
 
 ADMIN_DSN = os.environ.get("OPD_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -184,7 +185,7 @@ async def notifier(notifier_settings: NotifierSettings) -> AsyncIterator[Running
 
 
 @pytest.fixture
-async def api(gateway_settings: GatewaySettings, clock: ManualClock) -> AsyncIterator[TestClient]:
+async def api(gateway_settings: GatewaySettings, clock: ManualClock) -> AsyncIterator[ApiClient]:
     """The gateway's REST API, served in-process on a random port."""
     client = TestClient(TestServer(create_app(gateway_settings, clock)), headers=ADMIN_HEADERS)
     await client.start_server()

@@ -16,7 +16,7 @@ from gateway.app import create_app
 from gateway.settings import GatewaySettings
 from shared.clock import ManualClock
 from tests.conftest import ADMIN_HEADERS
-from tests.support.api import book, create_doctor
+from tests.support.api import ApiClient, book, create_doctor
 from tests.support.services import Running
 
 CHROMIUM = shutil.which("chromium")
@@ -68,7 +68,7 @@ def _wait_for(driver: object, css: str, expected: str, timeout: float) -> float:
 
 @pytest.mark.timeout(60)
 async def test_the_board_shows_a_newly_called_token_within_two_seconds_without_reload(
-    api: TestClient, allocator: Running, clock: ManualClock, browser: object
+    api: ApiClient, allocator: Running, clock: ManualClock, browser: object
 ) -> None:
     doctor = await create_doctor(api, capacity=4, reserved=0, room="7")
     first, second = [(await book(api, doctor["id"], name))["token"] for name in ("Asha Verma", "Ravi Kumar")]
@@ -92,7 +92,7 @@ SHOTS = Path(os.environ.get("OPD_BOARD_SCREENSHOTS", "/tmp"))  # where the hall'
 
 
 @pytest.fixture
-async def hall(gateway_settings: GatewaySettings, clock: ManualClock) -> AsyncIterator[TestClient]:
+async def hall(gateway_settings: GatewaySettings, clock: ManualClock) -> AsyncIterator[ApiClient]:
     """The gateway as a hall's TV reaches it: the hospital's name, six doctors a page, pages every 3 seconds."""
     settings = gateway_settings.model_copy(
         update={"hospital_name": "City Hospital OPD", "board_page_size": 6, "board_page_seconds": 3.0}
@@ -125,7 +125,7 @@ def _all_doctors_within(driver: object, seconds: float) -> dict[str, str]:
 
 @pytest.mark.timeout(120)
 async def test_a_hall_of_eight_doctors_on_tvs_in_two_time_zones_with_a_delay_and_a_lost_connection(
-    hall: TestClient, allocator: Running, clock: ManualClock, browser: object
+    hall: ApiClient, allocator: Running, clock: ManualClock, browser: object
 ) -> None:
     clock.set(clock.now().replace(hour=8, minute=50))
     doctors = [

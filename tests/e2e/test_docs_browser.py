@@ -4,9 +4,9 @@ import asyncio
 import time
 
 import pytest
-from aiohttp.test_utils import TestClient
 
 from tests.e2e.test_board_browser import CHROMEDRIVER, CHROMIUM, SHOTS, _text, browser
+from tests.support.api import ApiClient
 
 pytestmark = pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER), reason="chromium and chromedriver not installed")
 __all__ = ["browser"]  # the fixture
@@ -29,7 +29,7 @@ def _open_booking(driver: object) -> None:
 
 
 @pytest.mark.timeout(60)
-async def test_the_docs_page_renders_every_operation_with_its_examples(api: TestClient, browser: object) -> None:
+async def test_the_docs_page_renders_every_operation_with_its_examples(api: ApiClient, browser: object) -> None:
     await asyncio.to_thread(browser.get, str(api.make_url("/api/docs")))  # type: ignore[attr-defined]
     assert await asyncio.to_thread(_count, browser, ".opblock", 28, 20) >= 28
     await asyncio.to_thread(_open_booking, browser)

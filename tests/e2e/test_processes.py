@@ -83,11 +83,12 @@ async def test_opd_up_prints_its_urls_and_restarts_a_killed_allocator_alone(data
         sys.executable, "-m", "deploy.cli", "up", env=env, stdout=asyncio.subprocess.PIPE
     )
     assert process.stdout is not None
+    stdout = process.stdout
     printed: list[str] = []
 
     async def line_with(text: str) -> str:
         while True:
-            line = (await asyncio.wait_for(process.stdout.readline(), 30)).decode()  # type: ignore[union-attr]
+            line = (await asyncio.wait_for(stdout.readline(), 30)).decode()
             assert line, "opd up stopped printing"
             printed.append(line)
             if text in line:

@@ -4,11 +4,10 @@ language, and a wrong code gets the plain page."""
 import asyncio
 
 import pytest
-from aiohttp.test_utils import TestClient
 
 from shared.clock import ManualClock
 from tests.e2e.test_board_browser import CHROMEDRIVER, CHROMIUM, SHOTS, _text, _wait_for, browser
-from tests.support.api import book, create_doctor
+from tests.support.api import ApiClient, book, create_doctor
 from tests.support.services import Running
 
 pytestmark = pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER), reason="chromium and chromedriver not installed")
@@ -17,7 +16,7 @@ __all__ = ["browser"]  # the fixture
 
 @pytest.mark.timeout(90)
 async def test_the_page_updates_as_the_doctor_calls_and_when_the_patient_is_called(
-    api: TestClient, allocator: Running, clock: ManualClock, browser: object
+    api: ApiClient, allocator: Running, clock: ManualClock, browser: object
 ) -> None:
     doctor = await create_doctor(api, capacity=4, reserved=0, room="101")
     for name in ("Asha Verma", "Ravi Kumar"):
@@ -39,7 +38,7 @@ async def test_the_page_updates_as_the_doctor_calls_and_when_the_patient_is_call
 
 
 @pytest.mark.timeout(60)
-async def test_a_hindi_speakers_page_and_a_wrong_code(api: TestClient, allocator: Running, browser: object) -> None:
+async def test_a_hindi_speakers_page_and_a_wrong_code(api: ApiClient, allocator: Running, browser: object) -> None:
     doctor = await create_doctor(api, room="101")
     booked = await book(api, doctor["id"], "Sita Devi", language="hi")
     await asyncio.to_thread(browser.get, str(api.make_url(booked["statusPage"])))  # type: ignore[attr-defined]
@@ -86,7 +85,7 @@ def _click(driver: object, css: str) -> None:
 
 @pytest.mark.timeout(60)
 async def test_running_late_shows_the_new_time_and_cancel_asks_first(
-    api: TestClient, allocator: Running, browser: object
+    api: ApiClient, allocator: Running, browser: object
 ) -> None:
     doctor = await create_doctor(api, reserved=0, room="101")
     mine = await book(api, doctor["id"], "Ravi Kumar")

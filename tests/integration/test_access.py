@@ -12,7 +12,7 @@ from gateway.settings import GatewaySettings
 from shared.clock import ManualClock
 from shared.startup import StartupError
 from tests.conftest import API_KEYS
-from tests.support.api import book, create_doctor
+from tests.support.api import ApiClient, book, create_doctor
 from tests.support.services import Running
 
 NAME, PHONE, EMAIL = "Zubeida Quraishi-Private", "+91 90000 12345", "zubeida.private@example.org"
@@ -21,7 +21,7 @@ Call = Callable[..., Awaitable[tuple[int, dict[str, Any]]]]
 
 
 @pytest.fixture
-async def call(api: TestClient) -> AsyncIterator[Call]:
+async def call(api: ApiClient) -> AsyncIterator[Call]:
     """A request as a given caller: ``anonymous``, a role's key, or ``invalid``."""
     async with aiohttp.ClientSession() as session:
 
@@ -39,7 +39,7 @@ async def call(api: TestClient) -> AsyncIterator[Call]:
 
 
 async def test_a_patient_uses_the_cancel_code_returned_at_booking(
-    api: TestClient, allocator: Running, call: Call
+    api: ApiClient, allocator: Running, call: Call
 ) -> None:
     doctor = await create_doctor(api)
     status, booked = await call(
@@ -77,7 +77,7 @@ async def test_a_patient_uses_the_cancel_code_returned_at_booking(
 
 
 async def test_an_emergency_through_the_booking_endpoint_needs_staff(
-    api: TestClient, allocator: Running, call: Call
+    api: ApiClient, allocator: Running, call: Call
 ) -> None:
     doctor = await create_doctor(api)
     body = {"doctorId": doctor["id"], "patientName": "Not Really Urgent", "patientAge": 30, "source": "emergency"}
@@ -88,7 +88,7 @@ async def test_an_emergency_through_the_booking_endpoint_needs_staff(
 
 
 async def test_public_reads_never_show_a_patient(
-    api: TestClient, allocator: Running, call: Call, clock: ManualClock
+    api: ApiClient, allocator: Running, call: Call, clock: ManualClock
 ) -> None:
     doctor = await create_doctor(api, capacity=1, reserved=0)
     await book(api, doctor["id"], NAME, phone=PHONE, email=EMAIL, timeSlot="09:00-10:00")
@@ -163,7 +163,7 @@ def test_keys_without_a_cancel_code_secret_refuse_to_start(gateway_settings: Gat
         create_app(gateway_settings.model_copy(update={"cancel_code_secret": None}))
 
 
-async def test_below_staff_a_recall_needs_the_tokens_own_code(api: TestClient, allocator: Running, call: Call) -> None:
+async def test_below_staff_a_recall_needs_the_tokens_own_code(api: ApiClient, allocator: Running, call: Call) -> None:
     doctor = await create_doctor(api)
     mine = await book(api, doctor["id"], "Ravi Kumar")
     other = await book(api, doctor["id"], "Asha Verma")

@@ -10,11 +10,10 @@ from typing import Any
 
 import asyncpg
 import pytest
-from aiohttp.test_utils import TestClient
 
 from shared.clock import ManualClock
 from tests.conftest import ZONE
-from tests.support.api import book, call, create_doctor, outcome, refused
+from tests.support.api import ApiClient, book, call, create_doctor, outcome, refused
 from tests.support.services import Running
 
 TODAY = "2026-12-01"  # a Tuesday
@@ -35,40 +34,40 @@ def slot(start: str, end: str, capacity: int, reserved: int = 1, **extra: Any) -
     return {"startTime": start, "endTime": end, "maxCapacity": capacity, "reservedEmergencySlots": reserved, **extra}
 
 
-async def one_slot_doctor(api: TestClient, capacity: int, reserved: int = 1, **overrides: Any) -> dict[str, Any]:
+async def one_slot_doctor(api: ApiClient, capacity: int, reserved: int = 1, **overrides: Any) -> dict[str, Any]:
     """A doctor seeing patients 09:00-10:00 only."""
     return await create_doctor(api, timeSlots=[slot("09:00", "10:00", capacity, reserved)], **overrides)
 
 
-async def emergency(api: TestClient, name: str, expect: int = 201, **body: Any) -> dict[str, Any]:
+async def emergency(api: ApiClient, name: str, expect: int = 201, **body: Any) -> dict[str, Any]:
     return await call(
         api, "POST", "/api/tokens/emergency", expect, json={"patientName": name, "patientAge": 60, **body}
     )
 
 
-async def token(api: TestClient, ref: str) -> dict[str, Any]:
+async def token(api: ApiClient, ref: str) -> dict[str, Any]:
     return (await call(api, "GET", f"/api/tokens/{ref}", 200))["token"]  # type: ignore[no-any-return]
 
 
-async def slots_of(api: TestClient, doctor_id: str, day: str = TODAY) -> dict[str, dict[str, Any]]:
+async def slots_of(api: ApiClient, doctor_id: str, day: str = TODAY) -> dict[str, dict[str, Any]]:
     """The day's schedule, slot views by ``HH:MM-HH:MM``."""
     body = await call(api, "GET", f"/api/doctors/{doctor_id}/schedule?date={day}", 200)
     return {f"{s['startTime']}-{s['endTime']}": s for s in body["slots"]}
 
 
-async def unavailable(api: TestClient, doctor_id: str, expect: int = 200, **body: Any) -> dict[str, Any]:
+async def unavailable(api: ApiClient, doctor_id: str, expect: int = 200, **body: Any) -> dict[str, Any]:
     return await call(api, "POST", f"/api/doctors/{doctor_id}/unavailability", expect, json=body)
 
 
-async def cancel(api: TestClient, ref: str, expect: int = 200, **kwargs: Any) -> dict[str, Any]:
+async def cancel(api: ApiClient, ref: str, expect: int = 200, **kwargs: Any) -> dict[str, Any]:
     return await call(api, "PUT", f"/api/tokens/{ref}/cancel", expect, **kwargs)
 
 
-async def no_show(api: TestClient, ref: str, expect: int = 200) -> dict[str, Any]:
+async def no_show(api: ApiClient, ref: str, expect: int = 200) -> dict[str, Any]:
     return await call(api, "PUT", f"/api/tokens/{ref}/no-show", expect)
 
 
-async def reallocate(api: TestClient, doctor_id: str, **kwargs: Any) -> dict[str, Any]:
+async def reallocate(api: ApiClient, doctor_id: str, **kwargs: Any) -> dict[str, Any]:
     return await call(api, "POST", f"/api/tokens/reallocate/{doctor_id}", 200, **kwargs)
 
 
@@ -82,9 +81,10 @@ def numbers(tokens: list[dict[str, Any]]) -> list[str]:
 
 # A table row: method, path, request keyword arguments, expected status, code and (optionally) the field named.
 Case = tuple[str, str, dict[str, Any], int, str, str | None]
+Change = tuple[dict[str, Any], str]  # a change to a valid body, and the field its refusal must name
 
 
-async def mismatches(api: TestClient, cases: list[Case]) -> list[tuple[Any, ...]]:
+async def mismatches(api: ApiClient, cases: list[Case]) -> list[tuple[Any, ...]]:
     """The rows whose answer differs from the expectation, with what came back (empty when all agree)."""
     wrong = []
     for method, path, kwargs, status, code, field in cases:
@@ -94,7 +94,7 @@ async def mismatches(api: TestClient, cases: list[Case]) -> list[tuple[Any, ...]
     return wrong
 
 
-def invalid(method: str, path: str, base: dict[str, Any], changes: list[tuple[dict[str, Any], str]]) -> list[Case]:
+def invalid(method: str, path: str, base: dict[str, Any], changes: list[Change]) -> list[Case]:
     """400 rows: ``base`` with one change each, expected to be refused naming ``field``."""
     return [(method, path, {"json": {**base, **change}}, 400, "INVALID_REQUEST", field) for change, field in changes]
 
@@ -115,13 +115,13 @@ JSON = {"Content-Type": "application/json"}
 HOURS = {"timeSlots": [{"startTime": "09:00", "endTime": "10:00", "maxCapacity": 4}]}
 
 
-async def test_malformed_json_is_400_on_every_write(api: TestClient) -> None:
+async def test_malformed_json_is_400_on_every_write(api: ApiClient) -> None:
     bad = {"data": b'{"name": ', "headers": JSON}
     assert await mismatches(api, [(m, p, bad, 400, "INVALID_REQUEST", None) for m, p in WRITES]) == []
     assert "malformed JSON" in (await refused(api, "POST", "/api/tokens", 400, "INVALID_REQUEST", **bad))["error"]
 
 
-async def test_a_body_that_is_not_an_object_is_400_on_every_write(api: TestClient) -> None:
+async def test_a_body_that_is_not_an_object_is_400_on_every_write(api: ApiClient) -> None:
     bodies = [b"[1, 2, 3]", b'"text"', b"42", b"null"]
     cases: list[Case] = [
         (m, p, {"data": body, "headers": JSON}, 400, "INVALID_REQUEST", None) for m, p in WRITES for body in bodies
@@ -129,7 +129,7 @@ async def test_a_body_that_is_not_an_object_is_400_on_every_write(api: TestClien
     assert await mismatches(api, cases) == []
 
 
-async def test_a_missing_body_is_400_where_one_is_required(api: TestClient) -> None:
+async def test_a_missing_body_is_400_where_one_is_required(api: ApiClient) -> None:
     paths = [
         ("POST", "/api/doctors"),
         ("PUT", f"/api/doctors/{NIL}/slots"),
@@ -140,11 +140,11 @@ async def test_a_missing_body_is_400_where_one_is_required(api: TestClient) -> N
     assert await mismatches(api, [(m, p, {}, 400, "INVALID_REQUEST", None) for m, p in paths]) == []
 
 
-async def test_an_oversized_body_is_413(api: TestClient) -> None:
+async def test_an_oversized_body_is_413(api: ApiClient) -> None:
     await refused(api, "POST", "/api/tokens", 413, "PAYLOAD_TOO_LARGE", json=patient("x" * 70_000, doctorId=NIL))
 
 
-async def test_a_wrong_method_is_405(api: TestClient) -> None:
+async def test_a_wrong_method_is_405(api: ApiClient) -> None:
     wrong = [
         ("DELETE", "/api/doctors"),
         ("PATCH", f"/api/doctors/{NIL}"),
@@ -161,11 +161,11 @@ async def test_a_wrong_method_is_405(api: TestClient) -> None:
     assert await mismatches(api, [(m, p, {}, 405, "METHOD_NOT_ALLOWED", None) for m, p in wrong]) == []
 
 
-async def test_an_unknown_path_is_a_json_404(api: TestClient) -> None:
+async def test_an_unknown_path_is_a_json_404(api: ApiClient) -> None:
     await refused(api, "GET", "/api/patients", 404, "NOT_FOUND")
 
 
-async def test_a_malformed_id_is_400_naming_it(api: TestClient) -> None:
+async def test_a_malformed_id_is_400_naming_it(api: ApiClient) -> None:
     bad = "not-a-uuid"
     requests = [
         ("GET", f"/api/doctors/{bad}", None, "doctorId"),
@@ -182,7 +182,7 @@ async def test_a_malformed_id_is_400_naming_it(api: TestClient) -> None:
     assert await mismatches(api, cases) == []
 
 
-async def test_an_unknown_doctor_or_token_is_404(api: TestClient, allocator: Running) -> None:
+async def test_an_unknown_doctor_or_token_is_404(api: ApiClient, allocator: Running) -> None:
     requests = [
         ("GET", f"/api/doctors/{NIL}", None, "DOCTOR_NOT_FOUND"),
         ("GET", f"/api/doctors/{NIL}/schedule", None, "DOCTOR_NOT_FOUND"),
@@ -204,7 +204,7 @@ async def test_an_unknown_doctor_or_token_is_404(api: TestClient, allocator: Run
 # ------------------------------------------------------------------------------------------ POST /api/doctors
 
 
-async def test_create_doctor_accepts_the_original_request_shape(api: TestClient, allocator: Running) -> None:
+async def test_create_doctor_accepts_the_original_request_shape(api: ApiClient, allocator: Running) -> None:
     body = await call(
         api,
         "POST",
@@ -240,7 +240,7 @@ async def test_create_doctor_accepts_the_original_request_shape(api: TestClient,
     assert (await call(api, "GET", f"/api/doctors/{doctor['id']}", 200))["doctor"] == doctor
 
 
-async def test_create_doctor_accepts_short_day_names_a_room_and_quotas(api: TestClient, allocator: Running) -> None:
+async def test_create_doctor_accepts_short_day_names_a_room_and_quotas(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(
         api,
         workingDays=["mon", "Tue", "WEDNESDAY"],
@@ -252,13 +252,13 @@ async def test_create_doctor_accepts_short_day_names_a_room_and_quotas(api: Test
     assert doctor["timeSlots"][0]["quotas"] == {"online": 3}
 
 
-async def test_create_doctor_rejects_invalid_fields_with_400_naming_them(api: TestClient) -> None:
+async def test_create_doctor_rejects_invalid_fields_with_400_naming_them(api: ApiClient) -> None:
     base = {"name": "Dr. Test", "specialization": "Cardiology", "timeSlots": [slot("09:00", "10:00", 4)]}
-    changes = [
+    changes: list[Change] = [
         ({"timeSlots": [slot("9am", "10:00", 4)]}, "timeSlots.0.startTime"),
         ({"timeSlots": [slot("10:00", "09:00", 4)]}, "timeSlots.0"),
         ({"timeSlots": [slot("09:00", "10:00", 0)]}, "timeSlots.0.maxCapacity"),
-        ({"timeSlots": [slot("09:00", "10:00", "ten")]}, "timeSlots.0.maxCapacity"),
+        ({"timeSlots": [slot("09:00", "10:00", "ten")]}, "timeSlots.0.maxCapacity"),  # type: ignore[arg-type]  # not a number, on purpose
         ({"timeSlots": [slot("09:00", "10:00", 4, reserved=4)]}, "timeSlots.0"),
         ({"timeSlots": [slot("09:00", "10:00", 4, reserved=-1)]}, "timeSlots.0.reservedEmergencySlots"),
         ({"timeSlots": [slot("09:00", "10:00", 4, quotas={"emergency": 1})]}, "timeSlots.0"),
@@ -276,13 +276,13 @@ async def test_create_doctor_rejects_invalid_fields_with_400_naming_them(api: Te
     assert await mismatches(api, invalid("POST", "/api/doctors", base, changes)) == []
 
 
-async def test_create_doctor_rejects_a_missing_specialization_with_400(api: TestClient) -> None:
+async def test_create_doctor_rejects_a_missing_specialization_with_400(api: ApiClient) -> None:
     body = {"name": "Dr. Test", "timeSlots": [slot("09:00", "10:00", 4)]}
     refusal = await refused(api, "POST", "/api/doctors", 400, "INVALID_REQUEST", json=body)
     assert [e["field"] for e in refusal["errors"]] == ["specialization"]
 
 
-async def test_create_doctor_rejects_overlapping_slots_with_400(api: TestClient) -> None:
+async def test_create_doctor_rejects_overlapping_slots_with_400(api: ApiClient) -> None:
     overlapping = [slot("09:00", "10:30", 4), slot("10:00", "11:00", 4)]
     body = {"name": "Dr. O", "specialization": "ENT", "timeSlots": overlapping}
     refusal = await refused(api, "POST", "/api/doctors", 400, "INVALID_REQUEST", json=body)
@@ -290,7 +290,7 @@ async def test_create_doctor_rejects_overlapping_slots_with_400(api: TestClient)
     assert "overlap" in refusal["errors"][0]["message"]
 
 
-async def test_create_doctor_with_an_existing_id_is_409(api: TestClient, allocator: Running) -> None:
+async def test_create_doctor_with_an_existing_id_is_409(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(api)
     await refused(
         api,
@@ -308,7 +308,7 @@ async def test_create_doctor_with_an_existing_id_is_409(api: TestClient, allocat
 
 
 async def test_create_doctor_with_a_repeated_idempotency_key_creates_one_doctor(
-    api: TestClient, allocator: Running
+    api: ApiClient, allocator: Running
 ) -> None:
     body = {"name": "Dr. Once", "specialization": "ENT", "timeSlots": [slot("09:00", "10:00", 4)]}
     headers = {"Idempotency-Key": "create-once"}
@@ -319,7 +319,7 @@ async def test_create_doctor_with_a_repeated_idempotency_key_creates_one_doctor(
 
 
 async def test_create_doctor_reusing_an_idempotency_key_with_another_body_is_422(
-    api: TestClient, allocator: Running
+    api: ApiClient, allocator: Running
 ) -> None:
     body = {"name": "Dr. Once", "specialization": "ENT", "timeSlots": [slot("09:00", "10:00", 4)]}
     headers = {"Idempotency-Key": "create-twice"}
@@ -332,7 +332,7 @@ async def test_create_doctor_reusing_an_idempotency_key_with_another_body_is_422
 # ------------------------------------------------------------------------------------------- GET /api/doctors
 
 
-async def test_list_doctors_filters_by_specialization_ignoring_case(api: TestClient, allocator: Running) -> None:
+async def test_list_doctors_filters_by_specialization_ignoring_case(api: ApiClient, allocator: Running) -> None:
     await create_doctor(api, name="Dr. A", specialization="Cardiology")
     await create_doctor(api, name="Dr. B", specialization="Neurology")
     await create_doctor(api, name="Dr. C", specialization="Cardiology")
@@ -341,7 +341,7 @@ async def test_list_doctors_filters_by_specialization_ignoring_case(api: TestCli
     assert body["total"] == 2
 
 
-async def test_list_doctors_pages_with_limit_and_offset(api: TestClient, allocator: Running) -> None:
+async def test_list_doctors_pages_with_limit_and_offset(api: ApiClient, allocator: Running) -> None:
     for name in ("Dr. A", "Dr. B", "Dr. C"):
         await create_doctor(api, name=name)
     body = await call(api, "GET", "/api/doctors?limit=2&offset=1", 200)
@@ -351,13 +351,13 @@ async def test_list_doctors_pages_with_limit_and_offset(api: TestClient, allocat
     assert beyond["doctors"] == []
 
 
-async def test_list_doctors_is_empty_for_an_unknown_specialization(api: TestClient, allocator: Running) -> None:
+async def test_list_doctors_is_empty_for_an_unknown_specialization(api: ApiClient, allocator: Running) -> None:
     await create_doctor(api)
     body = await call(api, "GET", "/api/doctors?specialization=Dermatology", 200)
     assert (body["doctors"], body["total"]) == ([], 0)
 
 
-async def test_list_doctors_rejects_bad_paging_with_400(api: TestClient) -> None:
+async def test_list_doctors_rejects_bad_paging_with_400(api: ApiClient) -> None:
     queries = ["limit=abc", "limit=0", "limit=1000", "offset=-1", "offset=1.5"]
     assert (
         await mismatches(api, [("GET", f"/api/doctors?{q}", {}, 400, "INVALID_REQUEST", None) for q in queries]) == []
@@ -367,7 +367,7 @@ async def test_list_doctors_rejects_bad_paging_with_400(api: TestClient) -> None
 # ----------------------------------------------------------------------------------- GET /api/doctors/:doctorId
 
 
-async def test_get_doctor_returns_it(api: TestClient, allocator: Running) -> None:
+async def test_get_doctor_returns_it(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(api, room="12")
     body = await call(api, "GET", f"/api/doctors/{doctor['id']}", 200)
     assert body["doctor"] == doctor
@@ -376,7 +376,7 @@ async def test_get_doctor_returns_it(api: TestClient, allocator: Running) -> Non
 # -------------------------------------------------------------------------- GET /api/doctors/:doctorId/schedule
 
 
-async def test_schedule_of_an_untouched_day_comes_from_the_templates(api: TestClient, allocator: Running) -> None:
+async def test_schedule_of_an_untouched_day_comes_from_the_templates(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(api, capacity=4, reserved=1)
     body = await call(api, "GET", f"/api/doctors/{doctor['id']}/schedule?date=2026-12-02", 200)
     assert body["date"] == "2026-12-02"
@@ -392,13 +392,13 @@ async def test_schedule_of_an_untouched_day_comes_from_the_templates(api: TestCl
     assert (morning["regularSeatsLeft"], morning["emergencySeatsLeft"], morning["status"]) == (3, 4, "available")
 
 
-async def test_schedule_defaults_to_today(api: TestClient, allocator: Running) -> None:
+async def test_schedule_defaults_to_today(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(api)
     body = await call(api, "GET", f"/api/doctors/{doctor['id']}/schedule", 200)
     assert body["date"] == TODAY
 
 
-async def test_schedule_shows_seats_used_reserved_overflow_and_waitlist(api: TestClient, allocator: Running) -> None:
+async def test_schedule_shows_seats_used_reserved_overflow_and_waitlist(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(api, capacity=3, reserved=1)
     for name in ("A", "B", "C"):  # two seated, one waiting
         await book(api, doctor["id"], name, timeSlot=MORNING)
@@ -415,7 +415,7 @@ async def test_schedule_shows_seats_used_reserved_overflow_and_waitlist(api: Tes
     assert morning["status"] == "full"
 
 
-async def test_schedule_shows_quotas_and_quota_seats_left(api: TestClient, allocator: Running) -> None:
+async def test_schedule_shows_quotas_and_quota_seats_left(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(api, timeSlots=[slot("09:00", "10:00", 6, quotas={"online": 3, "priority": 1})])
     await book(api, doctor["id"], "Online", source="online")
 
@@ -425,13 +425,13 @@ async def test_schedule_shows_quotas_and_quota_seats_left(api: TestClient, alloc
     assert morning["regularSeatsLeft"] == 6 - 1 - 1 - 2 - 1  # booked, reserve, online and priority holds
 
 
-async def test_schedule_of_a_day_off_has_no_slots(api: TestClient, allocator: Running) -> None:
+async def test_schedule_of_a_day_off_has_no_slots(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(api)
     body = await call(api, "GET", f"/api/doctors/{doctor['id']}/schedule?date={SUNDAY}", 200)
     assert (body["workingDay"], body["slots"]) == (False, [])
 
 
-async def test_schedule_rejects_a_bad_date_with_400(api: TestClient) -> None:
+async def test_schedule_rejects_a_bad_date_with_400(api: ApiClient) -> None:
     days = ["2026-13-01", "tomorrow", "01-12-2026", "2028-01-01", "1999-12-01"]  # last two: over a year away
     cases: list[Case] = [
         ("GET", f"/api/doctors/{NIL}/schedule?date={day}", {}, 400, "INVALID_REQUEST", "date") for day in days
@@ -442,7 +442,7 @@ async def test_schedule_rejects_a_bad_date_with_400(api: TestClient) -> None:
 # ------------------------------------------------------------------------------ PUT /api/doctors/:doctorId/slots
 
 
-async def test_replace_slots_changes_the_weekly_template(api: TestClient, allocator: Running) -> None:
+async def test_replace_slots_changes_the_weekly_template(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(api)
     body = await call(
         api,
@@ -458,7 +458,7 @@ async def test_replace_slots_changes_the_weekly_template(api: TestClient, alloca
     assert (await call(api, "GET", f"/api/doctors/{doctor['id']}", 200))["doctor"] == body["doctor"]
 
 
-async def test_replace_slots_reseats_booked_patients_and_reports_them(api: TestClient, allocator: Running) -> None:
+async def test_replace_slots_reseats_booked_patients_and_reports_them(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(api, capacity=2, reserved=1)  # one regular seat per slot
     first = (await book(api, doctor["id"], "First", timeSlot=MORNING))["token"]
     second = (await book(api, doctor["id"], "Second", timeSlot=MORNING))["token"]
@@ -478,7 +478,7 @@ async def test_replace_slots_reseats_booked_patients_and_reports_them(api: TestC
 
 
 async def test_replace_slots_cutting_capacity_moves_the_last_in_consultation_order(
-    api: TestClient, allocator: Running
+    api: ApiClient, allocator: Running
 ) -> None:
     doctor = await one_slot_doctor(api, capacity=4, reserved=1)
     walkin = (await book(api, doctor["id"], "Walk-in", source="walkin"))["token"]
@@ -496,9 +496,9 @@ async def test_replace_slots_cutting_capacity_moves_the_last_in_consultation_ord
     assert (await token(api, walkin["id"]))["timeSlot"]["startTime"] == "10:00"
 
 
-async def test_replace_slots_rejects_invalid_bodies_with_400(api: TestClient) -> None:
+async def test_replace_slots_rejects_invalid_bodies_with_400(api: ApiClient) -> None:
     base = {"timeSlots": [slot("09:00", "10:00", 4)]}
-    changes = [
+    changes: list[Change] = [
         ({"timeSlots": None}, "timeSlots"),
         ({"timeSlots": []}, "timeSlots"),
         ({"timeSlots": [slot("09:00", "10:00", -1)]}, "timeSlots.0.maxCapacity"),
@@ -509,7 +509,7 @@ async def test_replace_slots_rejects_invalid_bodies_with_400(api: TestClient) ->
     assert await mismatches(api, invalid("PUT", f"/api/doctors/{NIL}/slots", base, changes)) == []
 
 
-async def test_replace_slots_rejects_overlaps_with_400(api: TestClient) -> None:
+async def test_replace_slots_rejects_overlaps_with_400(api: ApiClient) -> None:
     overlapping = {"timeSlots": [slot("09:00", "11:00", 4), slot("10:00", "12:00", 4)]}
     refusal = await refused(api, "PUT", f"/api/doctors/{NIL}/slots", 400, "INVALID_REQUEST", json=overlapping)
     assert refusal["errors"][0]["field"] == "timeSlots"
@@ -518,9 +518,7 @@ async def test_replace_slots_rejects_overlaps_with_400(api: TestClient) -> None:
 # ---------------------------------------------------------------------- POST /api/doctors/:doctorId/unavailability
 
 
-async def test_unavailability_reseats_in_later_slots_and_waitlists_the_rest(
-    api: TestClient, allocator: Running
-) -> None:
+async def test_unavailability_reseats_in_later_slots_and_waitlists_the_rest(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(api, capacity=3, reserved=1)  # two regular seats per slot
     colleague = await create_doctor(api, name="Dr. Colleague")
     first = (await book(api, doctor["id"], "First", timeSlot=MORNING, source="priority"))["token"]
@@ -538,7 +536,7 @@ async def test_unavailability_reseats_in_later_slots_and_waitlists_the_rest(
     assert (await token(api, second["id"]))["waitlistPosition"] == 1
 
 
-async def test_unavailability_for_the_whole_day_cancels_every_token(api: TestClient, allocator: Running) -> None:
+async def test_unavailability_for_the_whole_day_cancels_every_token(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(api)
     booked = [(await book(api, doctor["id"], name, timeSlot=s))["token"] for name, s in (("A", MORNING), ("B", LATE))]
 
@@ -551,28 +549,28 @@ async def test_unavailability_for_the_whole_day_cancels_every_token(api: TestCli
     await refused(api, "POST", "/api/tokens", 422, "SLOT_CANCELLED", json=patient(doctorId=doctor["id"], timeSlot=LATE))
 
 
-async def test_unavailability_repeated_changes_nothing(api: TestClient, allocator: Running) -> None:
+async def test_unavailability_repeated_changes_nothing(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(api)
     await unavailable(api, doctor["id"], date="2026-12-02")
     again = await unavailable(api, doctor["id"], date="2026-12-02")
     assert (again["changed"], again["cancelledSlots"]) == (False, [])
 
 
-async def test_unavailability_on_a_day_off_is_422(api: TestClient, allocator: Running) -> None:
+async def test_unavailability_on_a_day_off_is_422(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(api)
     refusal = await unavailable(api, doctor["id"], 422, date=SUNDAY)
     assert refusal["code"] == "NOT_WORKING_DAY"
 
 
-async def test_unavailability_in_the_past_is_422(api: TestClient, allocator: Running) -> None:
+async def test_unavailability_in_the_past_is_422(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(api)
     refusal = await unavailable(api, doctor["id"], 422, date="2026-11-30")
     assert refusal["code"] == "DATE_OUT_OF_RANGE"
 
 
-async def test_unavailability_rejects_invalid_bodies_with_400(api: TestClient) -> None:
+async def test_unavailability_rejects_invalid_bodies_with_400(api: ApiClient) -> None:
     base = {"date": TODAY}
-    changes = [
+    changes: list[Change] = [
         ({"date": None}, "date"),
         ({"date": "2026-12-32"}, "date"),
         ({"startTime": "09:00"}, ""),
@@ -587,7 +585,7 @@ async def test_unavailability_rejects_invalid_bodies_with_400(api: TestClient) -
 # ---------------------------------------------------------------------------------------------- POST /api/tokens
 
 
-async def test_book_accepts_the_original_request_shape(api: TestClient, allocator: Running) -> None:
+async def test_book_accepts_the_original_request_shape(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(api)
     body = await book(api, doctor["id"], "Rahul", source="online", timeSlot={"startTime": "10:00", "endTime": "11:00"})
     t = body["token"]
@@ -601,33 +599,38 @@ async def test_book_accepts_the_original_request_shape(api: TestClient, allocato
     assert body["commandId"]
 
 
-async def test_book_accepts_the_time_slot_as_text(api: TestClient, allocator: Running) -> None:
+async def test_book_accepts_the_time_slot_as_text(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(api)
     t = (await book(api, doctor["id"], "Rahul", timeSlot="10:00-11:00"))["token"]
     assert t["timeSlot"] == {"startTime": "10:00", "endTime": "11:00"}
 
 
-async def test_book_defaults_to_a_walk_in_today(api: TestClient, allocator: Running) -> None:
+async def test_book_defaults_to_a_walk_in_today(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(api)
     t = (await book(api, doctor["id"], "Rahul"))["token"]
     assert (t["source"], t["priority"], t["date"]) == ("walkin", 5, TODAY)
 
 
-async def test_book_without_a_slot_takes_the_earliest_slot_with_a_seat(api: TestClient, allocator: Running) -> None:
+async def test_book_without_a_slot_takes_the_earliest_slot_with_a_seat(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(api, capacity=2, reserved=1)
     await book(api, doctor["id"], "First", timeSlot=MORNING)
     t = (await book(api, doctor["id"], "Second"))["token"]
     assert (t["status"], t["timeSlot"]["startTime"]) == ("confirmed", "10:00")
 
 
-async def test_book_keeps_contact_details(api: TestClient, allocator: Running) -> None:
+async def test_book_keeps_contact_details(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(api)
-    details = {"patientId": "MRN-77", "phone": "+91 98765 43210", "email": "asha@example.org", "language": "hi"}
+    details: dict[str, Any] = {
+        "patientId": "MRN-77",
+        "phone": "+91 98765 43210",
+        "email": "asha@example.org",
+        "language": "hi",
+    }
     t = (await book(api, doctor["id"], "Asha", **details))["token"]
     assert {k: t[k] for k in details} == details
 
 
-async def test_book_for_a_full_slot_waitlists_with_suggestions(api: TestClient, allocator: Running) -> None:
+async def test_book_for_a_full_slot_waitlists_with_suggestions(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(api, capacity=2, reserved=1)
     colleague = await create_doctor(api, name="Dr. Colleague")
     await book(api, doctor["id"], "Seated", timeSlot=MORNING)
@@ -639,7 +642,7 @@ async def test_book_for_a_full_slot_waitlists_with_suggestions(api: TestClient, 
 
 
 async def test_book_for_a_full_slot_without_waitlist_is_409_and_creates_nothing(
-    api: TestClient, allocator: Running, pg: asyncpg.Connection
+    api: ApiClient, allocator: Running, pg: asyncpg.Connection
 ) -> None:
     doctor = await create_doctor(api, capacity=2, reserved=1)
     colleague = await create_doctor(api, name="Dr. Colleague")
@@ -653,7 +656,7 @@ async def test_book_for_a_full_slot_without_waitlist_is_409_and_creates_nothing(
     assert await pg.fetchval("SELECT count(*) FROM tokens WHERE patient_name = 'Refused'") == 0
 
 
-async def test_book_without_a_slot_or_waitlist_when_all_full_is_409(api: TestClient, allocator: Running) -> None:
+async def test_book_without_a_slot_or_waitlist_when_all_full_is_409(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(api, capacity=2, reserved=1)
     await book(api, doctor["id"], "A", timeSlot=MORNING)
     await book(api, doctor["id"], "B", timeSlot=LATE)
@@ -663,7 +666,7 @@ async def test_book_without_a_slot_or_waitlist_when_all_full_is_409(api: TestCli
     assert refusal["suggestedDoctors"] == []
 
 
-async def test_book_a_duplicate_is_409_with_the_existing_token(api: TestClient, allocator: Running) -> None:
+async def test_book_a_duplicate_is_409_with_the_existing_token(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(api)
     first = (await book(api, doctor["id"], "Asha Verma"))["token"]
     refusal = await book(api, doctor["id"], "  asha   VERMA ", expect=409, timeSlot=LATE)
@@ -672,14 +675,14 @@ async def test_book_a_duplicate_is_409_with_the_existing_token(api: TestClient, 
     assert refusal["existingToken"]["tokenNumber"] == first["tokenNumber"]
 
 
-async def test_book_a_duplicate_by_phone_is_409(api: TestClient, allocator: Running) -> None:
+async def test_book_a_duplicate_by_phone_is_409(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(api)
     first = (await book(api, doctor["id"], "Asha", phone="+91 98765 43210"))["token"]
     refusal = await book(api, doctor["id"], "A. Verma", expect=409, phone="098765-43210")
     assert refusal["existingToken"]["id"] == first["id"]
 
 
-async def test_book_again_after_cancelling_is_allowed(api: TestClient, allocator: Running) -> None:
+async def test_book_again_after_cancelling_is_allowed(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(api)
     first = (await book(api, doctor["id"], "Asha"))["token"]
     await cancel(api, first["id"])
@@ -687,14 +690,14 @@ async def test_book_again_after_cancelling_is_allowed(api: TestClient, allocator
     assert again["id"] != first["id"]
 
 
-async def test_book_on_a_day_off_is_422_with_the_next_slot(api: TestClient, allocator: Running) -> None:
+async def test_book_on_a_day_off_is_422_with_the_next_slot(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(api)
     refusal = await book(api, doctor["id"], "Asha", expect=422, date=SUNDAY)
     assert refusal["code"] == "NOT_WORKING_DAY"
     assert refusal["nextSlot"] == {"date": "2026-12-07", "timeSlot": MORNING}
 
 
-async def test_book_a_slot_not_in_the_schedule_is_422_with_the_next_slot(api: TestClient, allocator: Running) -> None:
+async def test_book_a_slot_not_in_the_schedule_is_422_with_the_next_slot(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(api)
     refusal = await book(api, doctor["id"], "Asha", expect=422, timeSlot="11:00-12:00")
     assert refusal["code"] == "SLOT_NOT_IN_SCHEDULE"
@@ -703,7 +706,7 @@ async def test_book_a_slot_not_in_the_schedule_is_422_with_the_next_slot(api: Te
 
 
 async def test_book_an_ended_slot_is_422_with_the_next_slot(
-    api: TestClient, allocator: Running, clock: ManualClock
+    api: ApiClient, allocator: Running, clock: ManualClock
 ) -> None:
     doctor = await create_doctor(api)
     clock.set(at(10, 15))
@@ -714,7 +717,7 @@ async def test_book_an_ended_slot_is_422_with_the_next_slot(
 
 @pytest.mark.parametrize("day", ["2026-11-30", "2027-01-05"])
 async def test_book_outside_the_booking_horizon_is_422_with_the_next_slot(
-    api: TestClient, allocator: Running, day: str
+    api: ApiClient, allocator: Running, day: str
 ) -> None:
     doctor = await create_doctor(api)
     refusal = await book(api, doctor["id"], "Asha", expect=422, date=day)
@@ -724,7 +727,7 @@ async def test_book_outside_the_booking_horizon_is_422_with_the_next_slot(
 
 
 async def test_book_after_the_last_slot_ended_is_422_with_tomorrows_slot(
-    api: TestClient, allocator: Running, clock: ManualClock
+    api: ApiClient, allocator: Running, clock: ManualClock
 ) -> None:
     doctor = await create_doctor(api)
     clock.set(at(11, 30))
@@ -733,8 +736,8 @@ async def test_book_after_the_last_slot_ended_is_422_with_tomorrows_slot(
     assert refusal["nextSlot"] == {"date": "2026-12-02", "timeSlot": MORNING}
 
 
-async def test_book_rejects_invalid_fields_with_400_naming_them(api: TestClient) -> None:
-    changes = [
+async def test_book_rejects_invalid_fields_with_400_naming_them(api: ApiClient) -> None:
+    changes: list[Change] = [
         ({"patientAge": "forty"}, "patientAge"),
         ({"patientAge": 131}, "patientAge"),
         ({"patientAge": None}, "patientAge"),
@@ -757,13 +760,13 @@ async def test_book_rejects_invalid_fields_with_400_naming_them(api: TestClient)
     assert await mismatches(api, invalid("POST", "/api/tokens", patient(doctorId=NIL), changes)) == []
 
 
-async def test_book_rejects_a_missing_doctor_with_400(api: TestClient) -> None:
+async def test_book_rejects_a_missing_doctor_with_400(api: ApiClient) -> None:
     refusal = await refused(api, "POST", "/api/tokens", 400, "INVALID_REQUEST", json=patient())
     assert [e["field"] for e in refusal["errors"]] == ["doctorId"]
 
 
 async def test_book_replays_the_first_answer_for_a_repeated_idempotency_key(
-    api: TestClient, allocator: Running, pg: asyncpg.Connection
+    api: ApiClient, allocator: Running, pg: asyncpg.Connection
 ) -> None:
     doctor = await create_doctor(api)
     body = patient(doctorId=doctor["id"])
@@ -774,7 +777,7 @@ async def test_book_replays_the_first_answer_for_a_repeated_idempotency_key(
     assert await pg.fetchval("SELECT count(*) FROM tokens") == 1
 
 
-async def test_book_reusing_an_idempotency_key_with_another_body_is_422(api: TestClient, allocator: Running) -> None:
+async def test_book_reusing_an_idempotency_key_with_another_body_is_422(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(api)
     headers = {"Idempotency-Key": "book-2"}
     await call(api, "POST", "/api/tokens", 201, json=patient("One", doctorId=doctor["id"]), headers=headers)
@@ -789,7 +792,7 @@ async def test_book_reusing_an_idempotency_key_with_another_body_is_422(api: Tes
     )
 
 
-async def test_book_with_source_emergency_follows_the_emergency_rules(api: TestClient, allocator: Running) -> None:
+async def test_book_with_source_emergency_follows_the_emergency_rules(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(api, capacity=2, reserved=1)
     await book(api, doctor["id"], "Seated", timeSlot=MORNING)
     t = (await book(api, doctor["id"], "Urgent", source="emergency", timeSlot=MORNING))["token"]
@@ -799,7 +802,7 @@ async def test_book_with_source_emergency_follows_the_emergency_rules(api: TestC
 # ---------------------------------------------------------------------------------- POST /api/tokens/emergency
 
 
-async def test_emergency_takes_a_reserved_seat_first(api: TestClient, allocator: Running) -> None:
+async def test_emergency_takes_a_reserved_seat_first(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(api, capacity=2, reserved=1)
     await book(api, doctor["id"], "Seated", timeSlot=MORNING)  # the one regular seat
     t = (await emergency(api, "E1", doctorId=doctor["id"]))["token"]
@@ -808,7 +811,7 @@ async def test_emergency_takes_a_reserved_seat_first(api: TestClient, allocator:
     assert t["tokenNumber"].endswith("-E01")
 
 
-async def test_emergency_takes_the_overflow_seat_when_the_slot_is_full(api: TestClient, allocator: Running) -> None:
+async def test_emergency_takes_the_overflow_seat_when_the_slot_is_full(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(api, capacity=2, reserved=1)
     await book(api, doctor["id"], "Seated", timeSlot=MORNING)
     await emergency(api, "E1", doctorId=doctor["id"])
@@ -817,7 +820,7 @@ async def test_emergency_takes_the_overflow_seat_when_the_slot_is_full(api: Test
     assert (await slots_of(api, doctor["id"]))[MORNING]["currentCount"] == 3
 
 
-async def test_emergency_goes_to_the_next_slot_once_the_overflow_is_used(api: TestClient, allocator: Running) -> None:
+async def test_emergency_goes_to_the_next_slot_once_the_overflow_is_used(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(api, capacity=2, reserved=1)
     await book(api, doctor["id"], "Seated", timeSlot=MORNING)
     await emergency(api, "E1", doctorId=doctor["id"])
@@ -826,7 +829,7 @@ async def test_emergency_goes_to_the_next_slot_once_the_overflow_is_used(api: Te
     assert (t["timeSlot"]["startTime"], t["overflow"]) == ("10:00", False)
 
 
-async def test_emergency_with_no_seat_left_is_409_suggesting_a_colleague(api: TestClient, allocator: Running) -> None:
+async def test_emergency_with_no_seat_left_is_409_suggesting_a_colleague(api: ApiClient, allocator: Running) -> None:
     doctor = await one_slot_doctor(api, capacity=1, reserved=0)
     colleague = await create_doctor(api, name="Dr. Colleague")
     await create_doctor(api, name="Dr. Other field", specialization="Neurology")
@@ -840,7 +843,7 @@ async def test_emergency_with_no_seat_left_is_409_suggesting_a_colleague(api: Te
     ]
 
 
-async def test_emergency_honours_a_requested_slot(api: TestClient, allocator: Running) -> None:
+async def test_emergency_honours_a_requested_slot(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(api)
     t = (await emergency(api, "E1", doctorId=doctor["id"], timeSlot={"startTime": "10:00", "endTime": "11:00"}))[
         "token"
@@ -848,20 +851,20 @@ async def test_emergency_honours_a_requested_slot(api: TestClient, allocator: Ru
     assert t["timeSlot"]["startTime"] == "10:00"
 
 
-async def test_emergency_is_seen_before_regular_patients(api: TestClient, allocator: Running) -> None:
+async def test_emergency_is_seen_before_regular_patients(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(api, capacity=4)
     regular = (await book(api, doctor["id"], "Regular", timeSlot=MORNING))["token"]
     await emergency(api, "E1", doctorId=doctor["id"])
     assert (await token(api, regular["id"]))["position"] == 2
 
 
-async def test_emergency_on_a_day_off_is_422(api: TestClient, allocator: Running) -> None:
+async def test_emergency_on_a_day_off_is_422(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(api)
     refusal = await emergency(api, "E1", expect=422, doctorId=doctor["id"], date=SUNDAY)
     assert refusal["code"] == "NOT_WORKING_DAY"
 
 
-async def test_emergency_for_a_patient_holding_a_token_is_409(api: TestClient, allocator: Running) -> None:
+async def test_emergency_for_a_patient_holding_a_token_is_409(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(api)
     await book(api, doctor["id"], "Asha")
     refusal = await call(
@@ -875,7 +878,7 @@ async def test_emergency_for_a_patient_holding_a_token_is_409(api: TestClient, a
 
 
 async def test_emergency_by_specialization_picks_the_doctor_who_can_see_the_patient_earliest(
-    api: TestClient, allocator: Running
+    api: ApiClient, allocator: Running
 ) -> None:
     await create_doctor(api, name="Dr. A Late", specialization="Neurology", timeSlots=[slot("10:00", "11:00", 4)])
     early = await create_doctor(
@@ -886,7 +889,7 @@ async def test_emergency_by_specialization_picks_the_doctor_who_can_see_the_pati
 
 
 async def test_emergency_by_specialization_skips_a_doctor_with_no_emergency_seat(
-    api: TestClient, allocator: Running
+    api: ApiClient, allocator: Running
 ) -> None:
     late = await create_doctor(
         api, name="Dr. A Late", specialization="Neurology", timeSlots=[slot("10:00", "11:00", 4)]
@@ -900,16 +903,16 @@ async def test_emergency_by_specialization_skips_a_doctor_with_no_emergency_seat
     assert t["doctorId"] == late["id"]
 
 
-async def test_emergency_by_specialization_with_nobody_available_is_409(api: TestClient, allocator: Running) -> None:
+async def test_emergency_by_specialization_with_nobody_available_is_409(api: ApiClient, allocator: Running) -> None:
     await create_doctor(api, specialization="Cardiology")
     refusal = await emergency(api, "E1", expect=409, specialization="Dermatology")
     assert refusal["code"] == "NO_EMERGENCY_CAPACITY"
     assert refusal["suggestedDoctors"] == []
 
 
-async def test_emergency_by_specialization_rejects_invalid_fields_with_400(api: TestClient, allocator: Running) -> None:
+async def test_emergency_by_specialization_rejects_invalid_fields_with_400(api: ApiClient, allocator: Running) -> None:
     base = {"patientName": "E1", "patientAge": 60, "specialization": "Dermatology"}  # nobody: still a 400, not 409
-    changes = [
+    changes: list[Change] = [
         ({"patientAge": "old"}, "patientAge"),
         ({"date": 20261201}, "date"),
         ({"date": "someday"}, "date"),
@@ -919,9 +922,9 @@ async def test_emergency_by_specialization_rejects_invalid_fields_with_400(api: 
     assert await mismatches(api, invalid("POST", "/api/tokens/emergency", base, changes)) == []
 
 
-async def test_emergency_rejects_invalid_bodies_with_400(api: TestClient) -> None:
+async def test_emergency_rejects_invalid_bodies_with_400(api: ApiClient) -> None:
     base = {"patientName": "E1", "patientAge": 60, "doctorId": NIL}
-    changes = [
+    changes: list[Change] = [
         ({"doctorId": None}, "doctorId"),
         ({"doctorId": None, "specialization": 5}, "specialization"),
         ({"patientAge": None}, "patientAge"),
@@ -937,7 +940,7 @@ async def test_emergency_rejects_invalid_bodies_with_400(api: TestClient) -> Non
 # --------------------------------------------------------------------------------- PUT /api/tokens/:tokenId/cancel
 
 
-async def test_cancel_by_id_frees_the_seat(api: TestClient, allocator: Running) -> None:
+async def test_cancel_by_id_frees_the_seat(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(api)
     t = (await book(api, doctor["id"], "Asha"))["token"]
     body = await cancel(api, t["id"], json={"reason": "feeling better"})
@@ -945,21 +948,21 @@ async def test_cancel_by_id_frees_the_seat(api: TestClient, allocator: Running) 
     assert (await slots_of(api, doctor["id"]))[MORNING]["currentCount"] == 0
 
 
-async def test_cancel_by_token_number_without_a_body(api: TestClient, allocator: Running) -> None:
+async def test_cancel_by_token_number_without_a_body(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(api)
     t = (await book(api, doctor["id"], "Asha"))["token"]
     body = await cancel(api, t["tokenNumber"].lower())
     assert (body["token"]["id"], body["token"]["status"]) == (t["id"], "cancelled")
 
 
-async def test_cancel_a_waitlisted_token_frees_no_seat(api: TestClient, allocator: Running) -> None:
+async def test_cancel_a_waitlisted_token_frees_no_seat(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(api, capacity=2, reserved=1)
     await book(api, doctor["id"], "Seated", timeSlot=MORNING)
     waiting = (await book(api, doctor["id"], "Waiting", timeSlot=MORNING))["token"]
     assert (await cancel(api, waiting["id"]))["seatFreed"] is False
 
 
-async def test_cancel_promotes_the_best_waiting_patient(api: TestClient, allocator: Running) -> None:
+async def test_cancel_promotes_the_best_waiting_patient(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(api, capacity=2, reserved=1)
     seated = (await book(api, doctor["id"], "Seated", timeSlot=MORNING))["token"]
     walkin = (await book(api, doctor["id"], "Walk-in", timeSlot=MORNING, source="walkin"))["token"]
@@ -971,7 +974,7 @@ async def test_cancel_promotes_the_best_waiting_patient(api: TestClient, allocat
     assert (await token(api, walkin["id"]))["waitlistPosition"] == 1
 
 
-async def test_cancel_a_cancelled_token_is_409(api: TestClient, allocator: Running) -> None:
+async def test_cancel_a_cancelled_token_is_409(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(api)
     t = (await book(api, doctor["id"], "Asha"))["token"]
     await cancel(api, t["id"])
@@ -979,7 +982,7 @@ async def test_cancel_a_cancelled_token_is_409(api: TestClient, allocator: Runni
     assert (refusal["code"], refusal["status"]) == ("INVALID_TRANSITION", "cancelled")
 
 
-async def test_cancel_a_completed_token_is_409(api: TestClient, allocator: Running) -> None:
+async def test_cancel_a_completed_token_is_409(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(api)
     t = (await book(api, doctor["id"], "Asha"))["token"]
     seen = await api.put(f"/api/tokens/{t['id']}/complete")  # seen by the doctor
@@ -988,10 +991,10 @@ async def test_cancel_a_completed_token_is_409(api: TestClient, allocator: Runni
     assert (refusal["code"], refusal["status"]) == ("INVALID_TRANSITION", "completed")
 
 
-async def test_cancel_rejects_invalid_bodies_with_400(api: TestClient, allocator: Running) -> None:
+async def test_cancel_rejects_invalid_bodies_with_400(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(api)
     t = (await book(api, doctor["id"], "Asha"))["token"]
-    changes = [
+    changes: list[Change] = [
         ({"reason": 5}, "reason"),
         ({"reason": ""}, "reason"),
         ({"reason": "x" * 301}, "reason"),
@@ -1005,7 +1008,7 @@ async def test_cancel_rejects_invalid_bodies_with_400(api: TestClient, allocator
 
 
 async def test_no_show_after_the_slot_started_frees_the_seat_for_the_waiting_patient(
-    api: TestClient, allocator: Running, clock: ManualClock
+    api: ApiClient, allocator: Running, clock: ManualClock
 ) -> None:
     doctor = await one_slot_doctor(api, capacity=3, reserved=1)
     absent = (await book(api, doctor["id"], "Absent", source="priority"))["token"]
@@ -1021,7 +1024,7 @@ async def test_no_show_after_the_slot_started_frees_the_seat_for_the_waiting_pat
     assert (promoted["status"], promoted["position"]) == ("confirmed", 3)
 
 
-async def test_no_show_before_the_slot_starts_is_409(api: TestClient, allocator: Running) -> None:
+async def test_no_show_before_the_slot_starts_is_409(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(api)
     t = (await book(api, doctor["id"], "Asha"))["token"]
     refusal = await no_show(api, t["id"], 409)
@@ -1030,7 +1033,7 @@ async def test_no_show_before_the_slot_starts_is_409(api: TestClient, allocator:
     assert (await token(api, t["id"]))["status"] == "confirmed"
 
 
-async def test_no_show_of_a_waitlisted_token_is_409(api: TestClient, allocator: Running, clock: ManualClock) -> None:
+async def test_no_show_of_a_waitlisted_token_is_409(api: ApiClient, allocator: Running, clock: ManualClock) -> None:
     doctor = await one_slot_doctor(api, capacity=2, reserved=1)
     await book(api, doctor["id"], "Seated")
     await emergency(api, "E1", doctorId=doctor["id"])
@@ -1040,7 +1043,7 @@ async def test_no_show_of_a_waitlisted_token_is_409(api: TestClient, allocator: 
     assert (refusal["code"], refusal["status"]) == ("INVALID_TRANSITION", "pending")
 
 
-async def test_no_show_of_a_cancelled_token_is_409(api: TestClient, allocator: Running, clock: ManualClock) -> None:
+async def test_no_show_of_a_cancelled_token_is_409(api: ApiClient, allocator: Running, clock: ManualClock) -> None:
     doctor = await create_doctor(api)
     t = (await book(api, doctor["id"], "Asha"))["token"]
     await cancel(api, t["id"])
@@ -1051,7 +1054,7 @@ async def test_no_show_of_a_cancelled_token_is_409(api: TestClient, allocator: R
 # ---------------------------------------------------------------------------- GET /api/tokens/doctor/:doctorId
 
 
-async def test_doctor_tokens_are_listed_in_consultation_order(api: TestClient, allocator: Running) -> None:
+async def test_doctor_tokens_are_listed_in_consultation_order(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(api, capacity=4)
     await book(api, doctor["id"], "Walk-in", source="walkin", timeSlot=MORNING)
     await book(api, doctor["id"], "Late online", source="online", timeSlot=LATE)
@@ -1064,7 +1067,7 @@ async def test_doctor_tokens_are_listed_in_consultation_order(api: TestClient, a
     assert (body["count"], body["date"]) == (4, TODAY)
 
 
-async def test_doctor_tokens_filter_by_status(api: TestClient, allocator: Running) -> None:
+async def test_doctor_tokens_filter_by_status(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(api, capacity=2, reserved=1)
     await book(api, doctor["id"], "Seated", timeSlot=MORNING)
     await book(api, doctor["id"], "Waiting", timeSlot=MORNING)
@@ -1072,14 +1075,14 @@ async def test_doctor_tokens_filter_by_status(api: TestClient, allocator: Runnin
     assert [(t["patientName"], t["waitlistPosition"]) for t in body["tokens"]] == [("Waiting", 1)]
 
 
-async def test_doctor_tokens_of_another_day_are_empty(api: TestClient, allocator: Running) -> None:
+async def test_doctor_tokens_of_another_day_are_empty(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(api)
     await book(api, doctor["id"], "Today")
     body = await call(api, "GET", f"/api/tokens/doctor/{doctor['id']}?date=2026-12-02", 200)
     assert (body["tokens"], body["count"]) == ([], 0)
 
 
-async def test_doctor_tokens_reject_bad_query_params_with_400(api: TestClient) -> None:
+async def test_doctor_tokens_reject_bad_query_params_with_400(api: ApiClient) -> None:
     queries = ["status=done", "status=CONFIRMED", "date=2026-12-99", "date=yesterday"]
     cases: list[Case] = [("GET", f"/api/tokens/doctor/{NIL}?{q}", {}, 400, "INVALID_REQUEST", None) for q in queries]
     assert await mismatches(api, cases) == []
@@ -1088,7 +1091,7 @@ async def test_doctor_tokens_reject_bad_query_params_with_400(api: TestClient) -
 # ----------------------------------------------------------------------------------------- GET /api/tokens/:tokenId
 
 
-async def test_get_token_by_id_and_by_token_number_agree(api: TestClient, allocator: Running) -> None:
+async def test_get_token_by_id_and_by_token_number_agree(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(api)
     t = (await book(api, doctor["id"], "Asha"))["token"]
     t.pop("estimatedWaitTime")  # a new token's only
@@ -1097,7 +1100,7 @@ async def test_get_token_by_id_and_by_token_number_agree(api: TestClient, alloca
     assert await token(api, t["tokenNumber"].lower()) == t
 
 
-async def test_get_token_shows_the_waitlist_position_when_pending(api: TestClient, allocator: Running) -> None:
+async def test_get_token_shows_the_waitlist_position_when_pending(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(api, capacity=2, reserved=1)
     await book(api, doctor["id"], "Seated", timeSlot=MORNING)
     await book(api, doctor["id"], "First waiting", timeSlot=MORNING)
@@ -1115,7 +1118,7 @@ async def test_get_token_shows_the_waitlist_position_when_pending(api: TestClien
 
 
 async def test_reallocate_promotes_into_released_reserve_and_is_idempotent(
-    api: TestClient, allocator: Running, clock: ManualClock
+    api: ApiClient, allocator: Running, clock: ManualClock
 ) -> None:
     doctor = await create_doctor(api, capacity=2, reserved=1)
     await book(api, doctor["id"], "Seated", timeSlot=MORNING)
@@ -1131,7 +1134,7 @@ async def test_reallocate_promotes_into_released_reserve_and_is_idempotent(
 
 
 async def test_reallocate_rolls_an_ended_slots_waitlist_into_the_next_slot(
-    api: TestClient, allocator: Running, clock: ManualClock
+    api: ApiClient, allocator: Running, clock: ManualClock
 ) -> None:
     doctor = await create_doctor(api, capacity=3, reserved=1)
     await book(api, doctor["id"], "A", timeSlot=MORNING)
@@ -1147,35 +1150,35 @@ async def test_reallocate_rolls_an_ended_slots_waitlist_into_the_next_slot(
     assert (moved["timeSlot"]["startTime"], moved["status"]) == ("10:00", "confirmed")
 
 
-async def test_reallocate_with_nothing_to_do_changes_nothing(api: TestClient, allocator: Running) -> None:
+async def test_reallocate_with_nothing_to_do_changes_nothing(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(api)
     await book(api, doctor["id"], "Asha")
     result = await reallocate(api, doctor["id"])
     assert (result["changed"], result["doctorId"]) == (False, doctor["id"])
 
 
-async def test_reallocate_rejects_invalid_bodies_with_400(api: TestClient) -> None:
-    changes = [({"date": "soon"}, "date"), ({"date": 5}, "date"), ({"force": True}, "force")]
+async def test_reallocate_rejects_invalid_bodies_with_400(api: ApiClient) -> None:
+    changes: list[Change] = [({"date": "soon"}, "date"), ({"date": 5}, "date"), ({"force": True}, "force")]
     assert await mismatches(api, invalid("POST", f"/api/tokens/reallocate/{NIL}", {}, changes)) == []
 
 
 # ------------------------------------------------------------------------------------ GET /api/commands/:commandId
 
 
-async def test_command_status_shows_the_stored_answer(api: TestClient, allocator: Running) -> None:
+async def test_command_status_shows_the_stored_answer(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(api)
     booked = await book(api, doctor["id"], "Asha")
     body = await call(api, "GET", f"/api/commands/{booked['commandId']}", 201)
     assert body == booked
 
 
-async def test_command_status_shows_a_stored_refusal(api: TestClient, allocator: Running) -> None:
+async def test_command_status_shows_a_stored_refusal(api: ApiClient, allocator: Running) -> None:
     refusal = await book(api, NIL, "Nobody", expect=404)
     body = await refused(api, "GET", f"/api/commands/{refusal['commandId']}", 404, "DOCTOR_NOT_FOUND")
     assert body["commandId"] == refusal["commandId"]
 
 
-async def test_command_status_of_an_unknown_command_is_404_not_an_endless_pending(api: TestClient) -> None:
+async def test_command_status_of_an_unknown_command_is_404_not_an_endless_pending(api: ApiClient) -> None:
     body = await refused(api, "GET", f"/api/commands/{NIL}", 404, "NOT_FOUND")
     assert body["commandId"] == NIL
     await refused(api, "GET", f"/api/commands/{NIL}?receipt=1764556200.0123456789abcdef", 404, "NOT_FOUND")
@@ -1184,7 +1187,7 @@ async def test_command_status_of_an_unknown_command_is_404_not_an_endless_pendin
 # ------------------------------------------------------------------------------------------------------- health
 
 
-async def test_health_and_readiness(api: TestClient) -> None:
+async def test_health_and_readiness(api: ApiClient) -> None:
     assert (await call(api, "GET", "/healthz", 200))["status"] == "ok"
     ready = await call(api, "GET", "/readyz", 200)
     assert ready["checks"] == {"database": "ok", "broker": "ok"}

@@ -9,7 +9,7 @@ import asyncio
 import hashlib
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 from uuid import UUID, uuid4
 
 import aio_pika
@@ -30,7 +30,7 @@ from shared.contracts.replies import Reply
 from shared.routing import shard_for
 from shared.topology import REPLY_TO, Topology
 from tests.conftest import AMQP_URL, API_KEYS, SHARD_COUNT, key_entries
-from tests.support.api import book, create_doctor
+from tests.support.api import ApiClient, book, create_doctor
 from tests.support.services import Running
 
 AGE = "urn:opd:fhir:extension:patient-age"
@@ -155,11 +155,11 @@ def _admitted(access: Access, who: str) -> bool:
     return RANK[who] >= access.role.rank
 
 
-async def test_every_registered_route_admits_exactly_the_roles_it_declares(api: TestClient, allocator: Running) -> None:
+async def test_every_registered_route_admits_exactly_the_roles_it_declares(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(api)
     booked = await book(api, doctor["id"], "Matrix Holder")
     calls = _route_calls(doctor["id"], booked["token"]["id"], booked["commandId"], booked["statusPage"])
-    routes = [r for r in api.app.router.routes() if r.method != "HEAD"]  # type: ignore[union-attr]
+    routes = [r for r in api.app.router.routes() if r.method != "HEAD"]
     registered = {(r.method, r.resource.canonical) for r in routes if r.resource is not None}
     assert registered == calls.keys(), "a route without a matrix entry, or an entry without a route"
     checked = 0
@@ -247,7 +247,7 @@ async def _unsigned(connection: aio_pika.abc.AbstractConnection, topology: Topol
 
 
 async def test_every_command_type_is_refused_over_amqp_to_whoever_lacks_its_role(
-    api: TestClient,
+    api: ApiClient,
     allocator: Running,
     topology: Topology,
     kiosk_url: str,
@@ -267,8 +267,8 @@ async def test_every_command_type_is_refused_over_amqp_to_whoever_lacks_its_role
         ("kiosk", Role.BOOKING, None, lambda c: kiosk.request(c, 10)),
         ("system", Role.SYSTEM, None, lambda c: relay.request(c, 10)),
     ]
-    for role in (Role.BOOKING, Role.STAFF, Role.ADMIN):
-        senders.append((f"relayed {role}", role, Caller(name=f"matrix-{role}", role=role), senders[2][3]))
+    for relayed in (Role.BOOKING, Role.STAFF, Role.ADMIN):
+        senders.append((f"relayed {relayed}", relayed, Caller(name=f"matrix-{relayed}", role=relayed), senders[2][3]))
     checked = 0
     try:
         for kind in sorted(COMMAND_BY_TYPE):
@@ -291,7 +291,7 @@ async def test_every_command_type_is_refused_over_amqp_to_whoever_lacks_its_role
 
 
 async def test_a_kiosk_login_cannot_create_add_emergencies_delay_or_cancel_another_patients_token(
-    api: TestClient,
+    api: ApiClient,
     allocator: Running,
     topology: Topology,
     kiosk_url: str,
@@ -325,7 +325,7 @@ async def test_a_kiosk_login_cannot_create_add_emergencies_delay_or_cancel_anoth
 
 
 @pytest.fixture
-async def two_booking_apps(gateway_settings: GatewaySettings, clock: Any) -> AsyncIterator[tuple[TestClient, ...]]:
+async def two_booking_apps(gateway_settings: GatewaySettings, clock: Any) -> AsyncIterator[tuple[ApiClient, ...]]:
     """Two patient apps with booking keys of their own, and a staff desk, on one gateway."""
     keys = {"app-a": f"a-{uuid4().hex}", "app-b": f"b-{uuid4().hex}"}
     own = [f"{name}:booking:{hashlib.sha256(key.encode()).hexdigest()}" for name, key in keys.items()]
@@ -342,7 +342,7 @@ async def two_booking_apps(gateway_settings: GatewaySettings, clock: Any) -> Asy
 
 
 async def test_commands_and_their_outcomes_belong_to_their_caller(
-    api: TestClient, allocator: Running, two_booking_apps: tuple[TestClient, ...], topology: Topology
+    api: ApiClient, allocator: Running, two_booking_apps: tuple[ApiClient, ...], topology: Topology
 ) -> None:
     app_a, app_b, staff = two_booking_apps
     doctor = await create_doctor(api)
@@ -381,7 +381,7 @@ async def test_commands_and_their_outcomes_belong_to_their_caller(
 
 
 async def test_a_booking_key_cannot_read_a_token_without_its_cancel_code(
-    api: TestClient, allocator: Running, two_booking_apps: tuple[TestClient, ...]
+    api: ApiClient, allocator: Running, two_booking_apps: tuple[ApiClient, ...]
 ) -> None:
     app_a, app_b, staff = two_booking_apps
     doctor = await create_doctor(api)
@@ -401,7 +401,7 @@ async def test_a_booking_key_cannot_read_a_token_without_its_cancel_code(
 
 
 async def test_replies_go_only_to_direct_reply_to_and_oversized_commands_are_parked_without_their_body(
-    api: TestClient,
+    api: ApiClient,
     allocator: Running,
     topology: Topology,
     amqp_connection: aio_pika.abc.AbstractConnection,
@@ -428,7 +428,7 @@ async def test_replies_go_only_to_direct_reply_to_and_oversized_commands_are_par
     assert parked.keys() == {"INVALID_REPLY_TO", "COMMAND_TOO_LARGE"}
     assert (
         parked["COMMAND_TOO_LARGE"].body == b""
-        and int(parked["COMMAND_TOO_LARGE"].headers["x-opd-body-bytes"]) > 70_000
+        and int(cast(int, parked["COMMAND_TOO_LARGE"].headers["x-opd-body-bytes"])) > 70_000  # parked as an int
     )
     assert victim.name in str(parked["INVALID_REPLY_TO"].headers["x-opd-error"])
     assert await victim.get(fail=False) is None
@@ -438,7 +438,7 @@ async def test_replies_go_only_to_direct_reply_to_and_oversized_commands_are_par
 # ------------------------------------------------------------------------------------------- smaller doors
 
 
-async def test_bodies_must_be_json_and_booleans_are_not_numbers(api: TestClient, allocator: Running) -> None:
+async def test_bodies_must_be_json_and_booleans_are_not_numbers(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(api)
     form = await api.post("/api/tokens", data={"doctorId": doctor["id"], "patientName": "Form", "patientAge": "30"})
     assert (form.status, (await form.json())["code"]) == (415, "UNSUPPORTED_MEDIA_TYPE")
@@ -475,7 +475,7 @@ async def test_live_streams_are_capped_per_address_and_the_server_header_names_n
     assert served.headers["Server"] == "opd-gateway"
 
 
-async def test_a_delay_reason_typed_by_a_desk_is_shown_to_staff_only(api: TestClient, allocator: Running) -> None:
+async def test_a_delay_reason_typed_by_a_desk_is_shown_to_staff_only(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(api)
     await book(api, doctor["id"], "Waiting Patient")
     for reason, public in (("Mrs Sharma's biopsy ran over", None), ("Ward round", "ward round")):

@@ -3,16 +3,14 @@
 import re
 from typing import Any
 
-from aiohttp.test_utils import TestClient
-
 from shared.clock import ManualClock
-from tests.support.api import book, create_doctor, refused
+from tests.support.api import ApiClient, book, create_doctor, refused
 from tests.support.services import Running
 
 PATIENTS = ["Kavya Raghunathan", "Imran Siddiqui", "Neha Kulkarni"]
 
 
-async def _board(api: TestClient, doctor_id: str) -> tuple[dict[str, Any], str]:
+async def _board(api: ApiClient, doctor_id: str) -> tuple[dict[str, Any], str]:
     response = await api.get(f"/api/doctors/{doctor_id}/board")
     text = await response.text()
     assert response.status == 200, text
@@ -20,7 +18,7 @@ async def _board(api: TestClient, doctor_id: str) -> tuple[dict[str, Any], str]:
 
 
 async def test_the_public_board_data_shows_numbers_now_serving_and_next_but_no_patients(
-    api: TestClient, allocator: Running, clock: ManualClock
+    api: ApiClient, allocator: Running, clock: ManualClock
 ) -> None:
     doctor = await create_doctor(api, capacity=4, reserved=0, room="12B")
     tokens = [
@@ -46,7 +44,7 @@ async def test_the_public_board_data_shows_numbers_now_serving_and_next_but_no_p
         assert secret not in text, secret
 
 
-async def test_the_board_page_is_self_contained_html_without_patient_names(api: TestClient, allocator: Running) -> None:
+async def test_the_board_page_is_self_contained_html_without_patient_names(api: ApiClient, allocator: Running) -> None:
     first = await create_doctor(api, name="Dr. Anand")
     second = await create_doctor(api, name="Dr. Bose")
     for n, name in enumerate(PATIENTS):
@@ -70,7 +68,7 @@ async def test_the_board_page_is_self_contained_html_without_patient_names(api: 
     assert first["id"] in department_page and second["id"] in department_page
 
 
-async def test_board_requests_that_name_no_doctor_are_refused(api: TestClient, allocator: Running) -> None:
+async def test_board_requests_that_name_no_doctor_are_refused(api: ApiClient, allocator: Running) -> None:
     await refused(api, "GET", "/board", 400, "INVALID_REQUEST")
     await refused(api, "GET", "/board?doctorIds=00000000-0000-0000-0000-000000000000", 404, "DOCTOR_NOT_FOUND")
     await refused(api, "GET", "/board?specialization=Astrology", 404, "DOCTOR_NOT_FOUND")

@@ -12,12 +12,12 @@ from gateway.app import create_app
 from gateway.settings import GatewaySettings
 from shared.clock import ManualClock
 from tests.conftest import ADMIN_HEADERS, API_KEYS
-from tests.support.api import DOCTOR_BODY, book, create_doctor
+from tests.support.api import DOCTOR_BODY, ApiClient, book, create_doctor
 from tests.support.services import Running, eventually, start
 
 
 async def test_booked_token_is_committed_answered_published_and_notified(
-    api: TestClient, allocator: Running, notifier: Running, pg: asyncpg.Connection
+    api: ApiClient, allocator: Running, notifier: Running, pg: asyncpg.Connection
 ) -> None:
     doctor = await create_doctor(api)
     body = await book(api, doctor["id"], "Asha Verma", source="online", phone="+91 98765 43210")
@@ -56,7 +56,7 @@ async def test_booked_token_is_committed_answered_published_and_notified(
     assert {**(await read.json())["token"], "estimatedWaitTime": 60} == token
 
 
-async def test_schedule_and_token_list_follow_the_seat_rule(api: TestClient, allocator: Running) -> None:
+async def test_schedule_and_token_list_follow_the_seat_rule(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(api, capacity=3, reserved=1)
     slot = "09:00-10:00"
     first = (await book(api, doctor["id"], "A", timeSlot=slot))["token"]
@@ -84,7 +84,7 @@ async def test_schedule_and_token_list_follow_the_seat_rule(api: TestClient, all
 
 
 async def test_cancellation_promotes_the_waiting_patient(
-    api: TestClient, allocator: Running, notifier: Running, pg: asyncpg.Connection
+    api: ApiClient, allocator: Running, notifier: Running, pg: asyncpg.Connection
 ) -> None:
     doctor = await create_doctor(api, capacity=2, reserved=1)
     seated = (await book(api, doctor["id"], "Seated", timeSlot="09:00-10:00"))["token"]
@@ -111,7 +111,7 @@ async def test_cancellation_promotes_the_waiting_patient(
     assert (await again.json())["code"] == "INVALID_TRANSITION"
 
 
-async def test_unknown_ids_get_404(api: TestClient, allocator: Running) -> None:
+async def test_unknown_ids_get_404(api: ApiClient, allocator: Running) -> None:
     missing_token = await api.put("/api/tokens/D9-20261201-T001/cancel")
     assert missing_token.status == 404
     assert (await missing_token.json())["code"] == "TOKEN_NOT_FOUND"
@@ -155,7 +155,7 @@ async def test_a_slow_allocator_gets_202_with_a_status_url_that_later_shows_the_
 
 
 async def test_what_a_patient_was_told_is_stored_with_the_token(
-    api: TestClient, allocator: Running, pg: asyncpg.Connection
+    api: ApiClient, allocator: Running, pg: asyncpg.Connection
 ) -> None:
     """ETA notices compare with the ETA last announced, so it must survive a reload of the day (D33)."""
     doctor = await create_doctor(api, capacity=10, reserved=0)  # 6 consult minutes

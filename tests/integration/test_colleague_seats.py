@@ -5,7 +5,6 @@ from datetime import date
 from uuid import UUID, uuid4
 
 import asyncpg
-from aiohttp.test_utils import TestClient
 
 from allocator.adapters import repository
 from allocator.adapters.postgres_store import PostgresStore
@@ -17,7 +16,7 @@ from shared import db
 from shared.clock import ManualClock
 from shared.routing import shard_for
 from tests.conftest import ZONE
-from tests.support.api import book, call, create_doctor
+from tests.support.api import ApiClient, book, call, create_doctor
 from tests.support.commands import book_command, create_doctor_command
 from tests.support.services import Running
 
@@ -25,7 +24,7 @@ TODAY = date(2026, 12, 1)
 
 
 async def test_seat_counts_agree_with_the_loaded_day(
-    api: TestClient, allocator: Running, pg: asyncpg.Connection
+    api: ApiClient, allocator: Running, pg: asyncpg.Connection
 ) -> None:
     slots = [
         {"startTime": "09:00", "endTime": "10:00", "maxCapacity": 4, "reservedEmergencySlots": 1},

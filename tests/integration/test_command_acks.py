@@ -73,9 +73,10 @@ async def test_commands_whose_ack_was_still_lingering_come_back_and_are_answered
     booking = book_command(doctor.payload.doctor_id, "Lingering")
     slow_acks = allocator_settings.model_copy(update={"command_ack_linger_ms": 1000, "tick_seconds": 3600})
     async with cuttable_broker() as proxy, allocator_behind(proxy, slow_acks, clock):
-        assert (await bus.request(doctor, 5)).ok
+        created = await bus.request(doctor, 5)
+        assert created is not None and created.ok
         first = await bus.request(booking, 5)
-        assert first.ok
+        assert first is not None and first.ok
         await proxy.cut()  # both are committed and answered (with the first tick); their ack is still waiting
         assert await eventually(lambda: ready_messages(channel, queue)) >= 2
 
@@ -101,8 +102,10 @@ async def test_a_lingering_ack_goes_out_on_its_own_without_waiting_for_more_comm
     queue = topology.shard_queue(shard_for(doctor.payload.doctor_id, topology.shard_count))
     lingering = allocator_settings.model_copy(update={"command_ack_linger_ms": 100, "tick_seconds": 3600})
     async with cuttable_broker() as proxy, allocator_behind(proxy, lingering, clock):
-        assert (await bus.request(doctor, 5)).ok
-        assert (await bus.request(book_command(doctor.payload.doctor_id, "Alone"), 5)).ok
+        created = await bus.request(doctor, 5)
+        assert created is not None and created.ok
+        alone = await bus.request(book_command(doctor.payload.doctor_id, "Alone"), 5)
+        assert alone is not None and alone.ok
         await asyncio.sleep(0.5)  # well past the linger, and no command after it
         await proxy.cut()
         await eventually(lambda: _no_consumer(channel, queue))

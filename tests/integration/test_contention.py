@@ -10,9 +10,8 @@ import asyncio
 from typing import Any
 
 import asyncpg
-from aiohttp.test_utils import TestClient
 
-from tests.support.api import create_doctor
+from tests.support.api import ApiClient, create_doctor
 from tests.support.services import Running
 
 CAPACITY, RESERVED = 10, 1
@@ -22,21 +21,22 @@ SOURCES = ["walkin", "online", "followup", "priority", "online", "walkin", "walk
 MORNING = "09:00-10:00"
 
 
-async def _post(api: TestClient, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+async def _post(api: ApiClient, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     response = await api.post("/api/tokens", json=body)
     return response.status, await response.json()
 
 
-async def _book_concurrently(api: TestClient, bodies: list[dict[str, Any]]) -> list[tuple[int, dict[str, Any]]]:
+async def _book_concurrently(api: ApiClient, bodies: list[dict[str, Any]]) -> list[tuple[int, dict[str, Any]]]:
     return await asyncio.gather(*(_post(api, body) for body in bodies))
 
 
 async def _tokens_by_arrival(pg: asyncpg.Connection, doctor_id: str) -> list[asyncpg.Record]:
-    return await pg.fetch(
+    rows: list[asyncpg.Record] = await pg.fetch(
         "SELECT id::text, token_number, source, priority, status, arrival FROM tokens WHERE doctor_id = $1::uuid "
         "ORDER BY arrival",
         doctor_id,
     )
+    return rows
 
 
 def _best_first(rows: list[asyncpg.Record]) -> list[str]:
@@ -44,7 +44,7 @@ def _best_first(rows: list[asyncpg.Record]) -> list[str]:
 
 
 async def test_200_concurrent_bookings_fill_exactly_the_regular_seats_and_wait_in_order(
-    api: TestClient, allocator: Running, pg: asyncpg.Connection
+    api: ApiClient, allocator: Running, pg: asyncpg.Connection
 ) -> None:
     doctor = await create_doctor(
         api,
@@ -110,7 +110,7 @@ async def test_200_concurrent_bookings_fill_exactly_the_regular_seats_and_wait_i
 
 
 async def test_concurrent_duplicates_of_one_patient_get_one_token(
-    api: TestClient, allocator: Running, pg: asyncpg.Connection
+    api: ApiClient, allocator: Running, pg: asyncpg.Connection
 ) -> None:
     doctor = await create_doctor(api)
     body = {"doctorId": doctor["id"], "patientName": "Asha Verma", "patientAge": 34, "phone": "+91 98765 43210"}
@@ -130,7 +130,7 @@ async def test_concurrent_duplicates_of_one_patient_get_one_token(
 
 
 async def test_concurrent_emergencies_never_exceed_capacity_plus_one(
-    api: TestClient, allocator: Running, pg: asyncpg.Connection
+    api: ApiClient, allocator: Running, pg: asyncpg.Connection
 ) -> None:
     doctor = await create_doctor(
         api, timeSlots=[{"startTime": "09:00", "endTime": "10:00", "maxCapacity": 4, "reservedEmergencySlots": 1}]

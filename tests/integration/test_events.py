@@ -28,10 +28,10 @@ def _confirmed_event(doctor_id: UUID, sequence: int, event_id: UUID | None = Non
         doctor_id=doctor_id,
         slot_id=uuid4(),
         date=date(2026, 12, 1),
-        time_slot="09:00-10:00",  # type: ignore[arg-type]
-        source="walkin",  # type: ignore[arg-type]
-        priority=5,  # type: ignore[arg-type]
-        status="confirmed",  # type: ignore[arg-type]
+        time_slot="09:00-10:00",
+        source="walkin",
+        priority=5,
+        status="confirmed",
         is_emergency=False,
         created_at=datetime.now(UTC),
     )

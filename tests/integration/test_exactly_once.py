@@ -7,7 +7,6 @@ from uuid import uuid4
 import aio_pika
 import asyncpg
 import pytest
-from aiohttp.test_utils import TestClient
 
 from allocator.adapters import messaging_store
 from allocator.adapters.postgres_store import PostgresStore
@@ -25,7 +24,7 @@ from shared.contracts.replies import Reply
 from shared.routing import shard_for
 from shared.topology import REPLY_TO, Topology, declare
 from tests.conftest import AMQP_URL, MORNING
-from tests.support.api import create_doctor
+from tests.support.api import ApiClient, create_doctor
 from tests.support.commands import book_command, create_doctor_command
 from tests.support.services import Running, eventually
 
@@ -41,7 +40,8 @@ async def test_same_command_twice_books_once_with_identical_replies(
     bus: CommandBus, allocator: Running, pg: asyncpg.Connection
 ) -> None:
     create = create_doctor_command()
-    assert (await bus.request(create, 5)).ok
+    created = await bus.request(create, 5)
+    assert created is not None and created.ok
     command = book_command(create.payload.doctor_id, "Twice")
 
     first = await bus.request(command, 5)
@@ -54,7 +54,7 @@ async def test_same_command_twice_books_once_with_identical_replies(
 
 
 async def test_idempotency_key_replays_the_first_answer_and_refuses_another_body(
-    api: TestClient, allocator: Running, pg: asyncpg.Connection
+    api: ApiClient, allocator: Running, pg: asyncpg.Connection
 ) -> None:
     doctor = await create_doctor(api)
     body = {"doctorId": doctor["id"], "patientName": "Keyed", "patientAge": 50}
@@ -124,7 +124,8 @@ async def test_answered_commands_are_acked_so_a_stopped_allocator_gives_nothing_
     bus: CommandBus, topology: Topology, allocator: Running, amqp_connection: aio_pika.abc.AbstractConnection
 ) -> None:
     doctor = create_doctor_command()
-    assert (await bus.request(doctor, 5)).ok
+    created = await bus.request(doctor, 5)
+    assert created is not None and created.ok
     published = [await bus.publish(book_command(doctor.payload.doctor_id, f"P{n}")) for n in range(12)]
     replies = [await asyncio.wait_for(waiting, 10) for _, waiting in published]  # batches of several, acked once
     assert all(reply.ok for reply in replies)
@@ -191,7 +192,8 @@ async def test_poison_messages_are_dead_lettered_and_the_shard_keeps_serving(
     bus: CommandBus, topology: Topology, allocator: Running, amqp_connection: aio_pika.abc.AbstractConnection
 ) -> None:
     doctor = create_doctor_command()
-    assert (await bus.request(doctor, 5)).ok
+    created = await bus.request(doctor, 5)
+    assert created is not None and created.ok
     shard = shard_for(doctor.payload.doctor_id, topology.shard_count)
     channel = await amqp_connection.channel()
     await declare(channel, topology)
@@ -216,7 +218,7 @@ async def test_poison_messages_are_dead_lettered_and_the_shard_keeps_serving(
 
 
 async def test_concurrent_retries_with_one_idempotency_key_all_get_the_same_answer(
-    api: TestClient, allocator: Running, pg: asyncpg.Connection
+    api: ApiClient, allocator: Running, pg: asyncpg.Connection
 ) -> None:
     doctor = await create_doctor(api)
     body = {"doctorId": doctor["id"], "patientName": "Impatient", "patientAge": 33}
@@ -231,7 +233,7 @@ async def test_concurrent_retries_with_one_idempotency_key_all_get_the_same_answ
 
 
 async def test_creating_a_doctor_with_an_idempotency_key_is_safe_to_retry(
-    api: TestClient, allocator: Running, pg: asyncpg.Connection
+    api: ApiClient, allocator: Running, pg: asyncpg.Connection
 ) -> None:
     body = {
         "name": "Dr. Retry",

@@ -2,10 +2,8 @@
 
 from typing import Any
 
-from aiohttp.test_utils import TestClient
-
 from tests.conftest import API_KEYS
-from tests.support.api import book, create_doctor
+from tests.support.api import ApiClient, book, create_doctor
 from tests.support.fhir import MEDIA_TYPE, error_code, fhir_json
 from tests.support.services import Running
 
@@ -36,12 +34,12 @@ def _appointment(doctor_id: str, name: str, slot: str | None = None, **more: Any
     }
 
 
-async def _post(api: TestClient, body: dict[str, Any], headers: dict[str, str], status: int) -> dict[str, Any]:
+async def _post(api: ApiClient, body: dict[str, Any], headers: dict[str, str], status: int) -> dict[str, Any]:
     response = await api.post("/fhir/Appointment", json=body, headers={**headers, "Content-Type": MEDIA_TYPE})
     return await fhir_json(response, status)
 
 
-async def test_every_resource_validates_and_maps_our_fields(api: TestClient, allocator: Running) -> None:
+async def test_every_resource_validates_and_maps_our_fields(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(api, room="OPD-3")
     await book(api, doctor["id"], "Asha Verma", phone="+91 98765 43210")
     capability = await fhir_json(await api.get("/fhir/metadata", headers=ANONYMOUS), 200)
@@ -84,7 +82,7 @@ async def test_every_resource_validates_and_maps_our_fields(api: TestClient, all
     assert error_code(missing) == "TOKEN_NOT_FOUND"
 
 
-async def test_the_public_sees_slots_and_practitioners_never_patients(api: TestClient, allocator: Running) -> None:
+async def test_the_public_sees_slots_and_practitioners_never_patients(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(api)
     booked = await book(api, doctor["id"], "Private Person")
     token, code = booked["token"]["id"], booked["cancelCode"]
@@ -105,7 +103,7 @@ async def test_the_public_sees_slots_and_practitioners_never_patients(api: TestC
     assert error_code(bad_key) == "INVALID_API_KEY"
 
 
-async def test_booking_and_cancelling_go_the_rest_way(api: TestClient, allocator: Running) -> None:
+async def test_booking_and_cancelling_go_the_rest_way(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(api)
     slot = (await (await api.get(f"/fhir/Slot?schedule={doctor['id']}&status=free")).json())["entry"][1]["resource"]
     created = await _post(api, _appointment(doctor["id"], "Ravi Kumar", slot["id"]), BOOKING, 201)
@@ -134,7 +132,7 @@ async def test_booking_and_cancelling_go_the_rest_way(api: TestClient, allocator
     assert error_code(await fhir_json(twice, 409)) == "INVALID_TRANSITION"
 
 
-async def test_a_put_cancels_and_the_waiting_patient_is_promoted(api: TestClient, allocator: Running) -> None:
+async def test_a_put_cancels_and_the_waiting_patient_is_promoted(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(api, capacity=2, reserved=1)  # one regular seat a slot
     slot = (await (await api.get(f"/fhir/Slot?schedule={doctor['id']}&_count=1")).json())["entry"][0]["resource"]
     seated = await _post(api, _appointment(doctor["id"], "First Patient", slot["id"]), STAFF, 201)
@@ -149,7 +147,7 @@ async def test_a_put_cancels_and_the_waiting_patient_is_promoted(api: TestClient
     assert promoted["status"] == "booked"
 
 
-async def test_searches_page_and_refuse_what_they_do_not_support(api: TestClient, allocator: Running) -> None:
+async def test_searches_page_and_refuse_what_they_do_not_support(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(api)
     week = f"/fhir/Slot?schedule=Schedule/{doctor['id']}&start=ge{TODAY}&start=le2026-12-07&_count=5"
     first = await fhir_json(await api.get(week), 200)
@@ -177,7 +175,7 @@ async def test_searches_page_and_refuse_what_they_do_not_support(api: TestClient
     assert error_code(await fhir_json(deleted, 405)) == "METHOD_NOT_ALLOWED"
 
 
-async def test_a_retry_books_once_and_a_slow_allocator_gets_a_202(api: TestClient, allocator: Running) -> None:
+async def test_a_retry_books_once_and_a_slow_allocator_gets_a_202(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(api)
     body, retry = _appointment(doctor["id"], "Retrying Patient"), {"Idempotency-Key": "emr-order-7"}
     first = await _post(api, body, {**BOOKING, **retry}, 201)

@@ -13,10 +13,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from aiohttp.test_utils import TestClient
 
 from tests.conftest import API_KEYS
-from tests.support.api import create_doctor
+from tests.support.api import ApiClient, create_doctor
 from tests.support.services import Running
 
 CLIENT_DIR = Path(__file__).parents[1] / "fhir_client"
@@ -37,7 +36,7 @@ def _install_client() -> None:
 
 
 async def test_fhir_kit_client_books_cancels_and_sees_the_waiting_patient_promoted(
-    api: TestClient, allocator: Running
+    api: ApiClient, allocator: Running
 ) -> None:
     await asyncio.to_thread(_install_client)
     doctor = await create_doctor(api, capacity=2, reserved=1)  # one regular seat a slot: the second patient waits

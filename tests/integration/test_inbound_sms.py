@@ -14,7 +14,7 @@ from gateway.settings import GatewaySettings
 from shared.clock import ManualClock
 from shared.signatures import SIGNATURE_HEADER, signature
 from tests.conftest import ADMIN_HEADERS
-from tests.support.api import book, create_doctor
+from tests.support.api import ApiClient, book, create_doctor
 from tests.support.services import Running
 
 SECRET = "inbound-sms-test-secret"
@@ -22,7 +22,7 @@ ASHA, RAVI, SITA, NOBODY = "+91 98200 00001", "+91 98200 00002", "098200 00003",
 
 
 @pytest.fixture
-async def desk(gateway_settings: GatewaySettings, clock: ManualClock) -> AsyncIterator[TestClient]:
+async def desk(gateway_settings: GatewaySettings, clock: ManualClock) -> AsyncIterator[ApiClient]:
     """A gateway that takes signed SMS replies."""
     settings = gateway_settings.model_copy(update={"inbound_sms_secret": SecretStr(SECRET)})
     client = TestClient(TestServer(create_app(settings, clock)), headers=ADMIN_HEADERS)
@@ -31,7 +31,7 @@ async def desk(gateway_settings: GatewaySettings, clock: ManualClock) -> AsyncIt
     await client.close()
 
 
-async def _sms(desk: TestClient, sender: str, text: str, secret: str = SECRET, expect: int = 200) -> dict[str, Any]:
+async def _sms(desk: ApiClient, sender: str, text: str, secret: str = SECRET, expect: int = 200) -> dict[str, Any]:
     body = orjson.dumps({"from": sender, "text": text, "messageId": "gw-1"})
     headers = {SIGNATURE_HEADER: signature(secret, body), "Content-Type": "application/json", "X-API-Key": ""}
     response = await desk.post("/api/inbound/sms", data=body, headers=headers)
@@ -40,12 +40,12 @@ async def _sms(desk: TestClient, sender: str, text: str, secret: str = SECRET, e
     return answer
 
 
-async def _status(desk: TestClient, token: dict[str, Any]) -> dict[str, Any]:
+async def _status(desk: ApiClient, token: dict[str, Any]) -> dict[str, Any]:
     found: dict[str, Any] = (await (await desk.get(f"/api/tokens/{token['token']['id']}")).json())["token"]
     return found
 
 
-async def test_each_keyword_in_english_acts_on_the_senders_token_only(desk: TestClient, allocator: Running) -> None:
+async def test_each_keyword_in_english_acts_on_the_senders_token_only(desk: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(desk, room="101", reserved=0)
     asha = await book(desk, doctor["id"], "Asha Verma", phone=ASHA)
     ravi = await book(desk, doctor["id"], "Ravi Kumar", phone=RAVI)
@@ -68,7 +68,7 @@ async def test_each_keyword_in_english_acts_on_the_senders_token_only(desk: Test
     assert (await _status(desk, asha))["status"] == "confirmed"  # the other phone's token is untouched
 
 
-async def test_hindi_keywords_and_a_hindi_speakers_answers(desk: TestClient, allocator: Running) -> None:
+async def test_hindi_keywords_and_a_hindi_speakers_answers(desk: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(desk, room="101")
     sita = await book(desk, doctor["id"], "Sita Devi", phone=SITA, language="hi")
 
@@ -82,7 +82,7 @@ async def test_hindi_keywords_and_a_hindi_speakers_answers(desk: TestClient, all
 
 
 async def test_a_phone_without_a_token_today_and_other_words_get_a_short_help(
-    desk: TestClient, allocator: Running
+    desk: ApiClient, allocator: Running
 ) -> None:
     doctor = await create_doctor(desk)
     await book(desk, doctor["id"], "Asha Verma", phone=ASHA)
@@ -95,7 +95,7 @@ async def test_a_phone_without_a_token_today_and_other_words_get_a_short_help(
     assert helped["action"] == "help" and helped["text"] == "Reply STATUS, LATE or CANCEL about your token today."
 
 
-async def test_an_unsigned_or_forged_reply_is_refused(desk: TestClient, api: TestClient, allocator: Running) -> None:
+async def test_an_unsigned_or_forged_reply_is_refused(desk: ApiClient, api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(desk)
     asha = await book(desk, doctor["id"], "Asha Verma", phone=ASHA)
     assert (await _sms(desk, ASHA, "CANCEL", secret="guessed", expect=401))["code"] == "UNAUTHENTICATED"

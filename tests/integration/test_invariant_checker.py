@@ -5,11 +5,11 @@ from uuid import UUID, uuid4
 
 import asyncpg
 import pytest
-from aiohttp.test_utils import TestClient
 
 from deploy.bench.invariants import Violation, check_invariants, exactly_once, wait_settled
 from deploy.bench.transports import Outcome, Patient, RestTransport
 from tests.conftest import MORNING
+from tests.support.api import ApiClient
 from tests.support.services import Running
 
 DOCTOR = {
@@ -29,7 +29,7 @@ class Booked:
         return {outcome.command_id for outcome in self.outcomes}
 
 
-async def _a_morning(api: TestClient, database: str) -> Booked:
+async def _a_morning(api: ApiClient, database: str) -> Booked:
     """Bookings beyond the 3 regular seats, an emergency, and a cancellation that promotes a waiting patient."""
     rest = RestTransport(api.session, str(api.make_url("")), issuer="api:admin-key")  # the api fixture's key
     doctor_id = await rest.create_doctor(DOCTOR)
@@ -44,7 +44,7 @@ async def _a_morning(api: TestClient, database: str) -> Booked:
 
 
 async def test_a_healthy_run_has_no_violations(
-    api: TestClient, allocator: Running, notifier: Running, database: str, pg: asyncpg.Connection
+    api: ApiClient, allocator: Running, notifier: Running, database: str, pg: asyncpg.Connection
 ) -> None:
     booked = await _a_morning(api, database)
 
@@ -77,7 +77,7 @@ RULES = {
 
 @pytest.mark.parametrize("corruption", list(CORRUPTIONS))
 async def test_each_kind_of_corruption_is_found(
-    corruption: str, api: TestClient, allocator: Running, notifier: Running, database: str, pg: asyncpg.Connection
+    corruption: str, api: ApiClient, allocator: Running, notifier: Running, database: str, pg: asyncpg.Connection
 ) -> None:
     await _a_morning(api, database)
 
@@ -89,7 +89,7 @@ async def test_each_kind_of_corruption_is_found(
 
 
 async def test_lost_and_doubled_commands_are_found(
-    api: TestClient, allocator: Running, notifier: Running, database: str, pg: asyncpg.Connection
+    api: ApiClient, allocator: Running, notifier: Running, database: str, pg: asyncpg.Connection
 ) -> None:
     booked = await _a_morning(api, database)
     first, second = booked.outcomes[:2]

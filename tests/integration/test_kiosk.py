@@ -43,8 +43,8 @@ async def doctor_id(topology: Topology, allocator: Running) -> AsyncIterator[UUI
             name="Dr. Kiosk",
             specialization="ENT",
             room="7",
-            time_slots=({"startTime": "09:00", "endTime": "10:00", "maxCapacity": 2, "reservedEmergencySlots": 1},),  # type: ignore[arg-type]
-            working_days=WEEK,  # type: ignore[arg-type]
+            time_slots=({"startTime": "09:00", "endTime": "10:00", "maxCapacity": 2, "reservedEmergencySlots": 1},),
+            working_days=WEEK,
         ),
     )
     reply = await bus.request(command, 10)
@@ -114,8 +114,8 @@ async def test_no_answer_in_time_is_safe_to_retry_with_the_same_command_id(
             doctor_id=doctor,
             name="Dr. Slow",
             specialization="ENT",
-            time_slots=({"startTime": "09:00", "endTime": "10:00", "maxCapacity": 5},),  # type: ignore[arg-type]
-            working_days=WEEK,  # type: ignore[arg-type]
+            time_slots=({"startTime": "09:00", "endTime": "10:00", "maxCapacity": 5},),
+            working_days=WEEK,
         ),
     )
     assert (await admin.request(create, 10)).ok  # type: ignore[union-attr]

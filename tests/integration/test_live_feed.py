@@ -17,7 +17,7 @@ from gateway.settings import GatewaySettings
 from shared.clock import ManualClock
 from shared.topology import Topology
 from tests.conftest import ADMIN_HEADERS, AMQP_URL
-from tests.support.api import book, create_doctor
+from tests.support.api import ApiClient, book, create_doctor
 from tests.support.proxy import TcpProxy
 from tests.support.services import Running, eventually
 
@@ -71,7 +71,7 @@ class SseReader:
 
 
 @contextlib.asynccontextmanager
-async def sse(api: TestClient, query: str) -> AsyncIterator[SseReader]:
+async def sse(api: ApiClient, query: str) -> AsyncIterator[SseReader]:
     response = await api.get(f"/api/events/stream?{query}")
     assert response.status == 200, await response.text()
     assert response.content_type == "text/event-stream"
@@ -90,7 +90,7 @@ def _probe(check: Callable[[], bool]) -> Callable[[], Awaitable[bool]]:
     return probe
 
 
-async def _post(api: TestClient, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+async def _post(api: ApiClient, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
     response = await api.post(path, json=body or {})
     answer: dict[str, Any] = await response.json()
     assert response.status == 200, answer
@@ -98,11 +98,11 @@ async def _post(api: TestClient, path: str, body: dict[str, Any] | None = None) 
 
 
 async def test_called_up_next_and_promoted_arrive_in_order_without_patient_data(
-    api: TestClient, allocator: Running, clock: ManualClock
+    api: ApiClient, allocator: Running, clock: ManualClock
 ) -> None:
     doctor = await create_doctor(api, capacity=2, reserved=0)
 
-    def contact(n: int) -> dict[str, str]:
+    def contact(n: int) -> dict[str, Any]:  # extra fields of the booking body
         return {"phone": f"{PHONE}{n}", "email": f"{n}{EMAIL}", "timeSlot": "09:00-10:00"}
 
     a = (await book(api, doctor["id"], NAME, **contact(1)))["token"]
@@ -131,7 +131,7 @@ async def test_called_up_next_and_promoted_arrive_in_order_without_patient_data(
         assert secret not in raw, secret
 
 
-async def test_a_stream_carries_only_its_doctors_and_types(api: TestClient, allocator: Running) -> None:
+async def test_a_stream_carries_only_its_doctors_and_types(api: ApiClient, allocator: Running) -> None:
     mine = await create_doctor(api, name="Dr. Mine")
     other = await create_doctor(api, name="Dr. Other")
     async with (
@@ -150,7 +150,7 @@ async def test_a_stream_carries_only_its_doctors_and_types(api: TestClient, allo
     assert {frame["data"]["doctorId"] for frame in both_confirmed.frames} == {mine["id"], other["id"]}
 
 
-async def test_bad_stream_requests_are_refused_with_json(api: TestClient, allocator: Running) -> None:
+async def test_bad_stream_requests_are_refused_with_json(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(api)
     for query, status in (
         ("", 400),

@@ -10,14 +10,13 @@ from uuid import UUID
 import asyncpg
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from notifier.settings import NotifierSettings
 from shared import log_context
 from shared.lifecycle import JsonFormatter
-from tests.support.api import book, create_doctor
+from tests.support.api import ApiClient, book, create_doctor
 from tests.support.notifier import fast
 from tests.support.services import Running, eventually
 
@@ -82,7 +81,7 @@ def captured(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixt
 
 
 async def test_logs_never_contain_a_patients_name_phone_or_email(
-    api: TestClient,
+    api: ApiClient,
     allocator: Running,
     notifier: Running,
     pg: asyncpg.Connection,

@@ -2,14 +2,12 @@
 
 from typing import Any
 
-from aiohttp.test_utils import TestClient
-
-from tests.support.api import book, create_doctor, refused
+from tests.support.api import ApiClient, book, create_doctor, refused
 from tests.support.services import Running, eventually
 
 
 async def test_lists_the_notifications_the_running_notifier_recorded_for_a_token(
-    api: TestClient, allocator: Running, notifier: Running
+    api: ApiClient, allocator: Running, notifier: Running
 ) -> None:
     doctor = await create_doctor(api)
     token = (await book(api, doctor["id"], "Meera Iyer"))["token"]
@@ -40,7 +38,7 @@ async def test_lists_the_notifications_the_running_notifier_recorded_for_a_token
 
 
 async def test_an_unknown_token_is_404_and_a_token_without_messages_lists_none(
-    api: TestClient, allocator: Running
+    api: ApiClient, allocator: Running
 ) -> None:
     await refused(api, "GET", "/api/tokens/D9-20261201-T999/notifications", 404, "TOKEN_NOT_FOUND")
     await refused(api, "GET", "/api/tokens/00000000-0000-0000-0000-000000000000/notifications", 404, "TOKEN_NOT_FOUND")

@@ -17,7 +17,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from notifier import repository
-from notifier.channels import Delivery, DeliveryError
+from notifier.channels import Channel, Delivery, DeliveryError
 from notifier.channels.log import LogChannel
 from notifier.messages import notifications_for
 from notifier.settings import NotifierSettings
@@ -307,7 +307,7 @@ async def test_the_worker_records_a_batch_of_outcomes_in_one_transaction(pg: asy
                 "test-worker" if claimed else None,
             )
         rows[name] = notification_id
-    channels = {
+    channels: dict[str, Channel] = {
         "log": LogChannel(),
         "flaky": Scripted("flaky", DeliveryError("HTTP 503: busy", summary="HTTP 503")),
         "refusing": Scripted("refusing", DeliveryError("HTTP 400: no such number", summary="HTTP 400", permanent=True)),

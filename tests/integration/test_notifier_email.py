@@ -25,7 +25,7 @@ class Inbox:
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         content = envelope.content if isinstance(envelope.content, bytes) else str(envelope.content).encode()
-        self.messages.append((envelope, message_from_bytes(content, policy=policy.default)))  # type: ignore[arg-type]
+        self.messages.append((envelope, message_from_bytes(content, policy=policy.default)))
         return "250 Message accepted for delivery"
 
 

@@ -8,13 +8,12 @@ from uuid import UUID, uuid4
 import aiohttp
 import asyncpg
 import pytest
-from aiohttp.test_utils import TestClient
 from prometheus_client import REGISTRY
 
 from gateway.request_ids import correlation_id_for
 from shared import log_context
 from shared.metrics import serve_metrics
-from tests.support.api import book, create_doctor
+from tests.support.api import ApiClient, book, create_doctor
 from tests.support.services import Running, eventually
 
 
@@ -31,7 +30,7 @@ def stamped() -> Iterator[None]:
     undo()
 
 
-async def test_the_gateway_counts_requests_by_route_template_at_metrics(api: TestClient, allocator: Running) -> None:
+async def test_the_gateway_counts_requests_by_route_template_at_metrics(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(api)
     for _ in range(2):
         assert (await api.get(f"/api/doctors/{doctor['id']}")).status == 200
@@ -52,7 +51,7 @@ async def test_the_gateway_counts_requests_by_route_template_at_metrics(api: Tes
 
 
 async def test_a_booking_moves_the_allocator_and_notifier_metrics(
-    api: TestClient, allocator: Running, notifier: Running
+    api: ApiClient, allocator: Running, notifier: Running
 ) -> None:
     doctor = await create_doctor(api)
     before = {
@@ -101,7 +100,7 @@ async def test_a_service_metrics_listener_serves_the_registry() -> None:
 
 
 async def test_a_request_id_is_echoed_and_becomes_the_correlation_id_of_rows_and_log_lines(
-    api: TestClient,
+    api: ApiClient,
     allocator: Running,
     pg: asyncpg.Connection,
     caplog: pytest.LogCaptureFixture,
@@ -135,7 +134,7 @@ async def test_a_request_id_is_echoed_and_becomes_the_correlation_id_of_rows_and
     assert allocator_lines and all(r.correlationId == str(correlation) for r in allocator_lines)  # type: ignore[attr-defined]
 
 
-async def test_a_missing_or_unsafe_request_id_is_replaced_by_a_new_uuid(api: TestClient) -> None:
+async def test_a_missing_or_unsafe_request_id_is_replaced_by_a_new_uuid(api: ApiClient) -> None:
     for header in ({}, {"X-Request-ID": "x" * 65}, {"X-Request-ID": "bad id\twith spaces"}):
         response = await api.get("/api/doctors", headers=header)
         assert response.status == 200
@@ -146,7 +145,7 @@ async def test_a_missing_or_unsafe_request_id_is_replaced_by_a_new_uuid(api: Tes
 
 
 async def test_each_request_has_an_access_line_at_info_without_patient_data(
-    api: TestClient, allocator: Running, caplog: pytest.LogCaptureFixture, stamped: None
+    api: ApiClient, allocator: Running, caplog: pytest.LogCaptureFixture, stamped: None
 ) -> None:
     doctor = await create_doctor(api)
     caplog.set_level(logging.INFO, logger="gateway.access")
@@ -164,7 +163,7 @@ async def test_each_request_has_an_access_line_at_info_without_patient_data(
 
 
 async def test_the_notifiers_delivery_lines_carry_the_requests_correlation_id(
-    api: TestClient, allocator: Running, notifier: Running, caplog: pytest.LogCaptureFixture, stamped: None
+    api: ApiClient, allocator: Running, notifier: Running, caplog: pytest.LogCaptureFixture, stamped: None
 ) -> None:
     doctor = await create_doctor(api)
     caplog.set_level(logging.INFO, logger="notifier.deliveries")

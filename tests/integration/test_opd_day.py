@@ -6,12 +6,11 @@ from typing import Any
 
 import asyncpg
 import pytest
-from aiohttp.test_utils import TestClient
 
 from allocator.app import run_allocator
 from allocator.settings import AllocatorSettings
 from shared.clock import ManualClock
-from tests.support.api import book, create_doctor
+from tests.support.api import ApiClient, book, create_doctor
 from tests.support.services import Running, eventually, start
 
 
@@ -24,11 +23,11 @@ async def ticking_allocator(allocator_settings: AllocatorSettings, clock: Manual
     await running.shutdown()
 
 
-async def _token(api: TestClient, token_id: str) -> dict[str, Any]:
+async def _token(api: ApiClient, token_id: str) -> dict[str, Any]:
     return (await (await api.get(f"/api/tokens/{token_id}")).json())["token"]  # type: ignore[no-any-return]
 
 
-async def _status_becomes(api: TestClient, token_id: str, status: str) -> dict[str, Any]:
+async def _status_becomes(api: ApiClient, token_id: str, status: str) -> dict[str, Any]:
     async def probe() -> dict[str, Any] | None:
         token = await _token(api, token_id)
         return token if token["status"] == status else None
@@ -43,14 +42,14 @@ async def _events(pg: asyncpg.Connection, token_id: str) -> list[str]:
     return [row["routing_key"] for row in rows]
 
 
-async def _put(api: TestClient, path: str, body: dict[str, Any] | None = None, expect: int = 200) -> dict[str, Any]:
+async def _put(api: ApiClient, path: str, body: dict[str, Any] | None = None, expect: int = 200) -> dict[str, Any]:
     response = await api.put(path, json=body or {})
     answer: dict[str, Any] = await response.json()
     assert response.status == expect, answer
     return answer
 
 
-async def _post(api: TestClient, path: str, body: dict[str, Any] | None = None, expect: int = 200) -> dict[str, Any]:
+async def _post(api: ApiClient, path: str, body: dict[str, Any] | None = None, expect: int = 200) -> dict[str, Any]:
     response = await api.post(path, json=body or {})
     answer: dict[str, Any] = await response.json()
     assert response.status == expect, answer
@@ -58,7 +57,7 @@ async def _post(api: TestClient, path: str, body: dict[str, Any] | None = None, 
 
 
 async def test_a_slot_lives_its_day_release_promotion_no_show_roll_over_completion(
-    api: TestClient, ticking_allocator: Running, clock: ManualClock, pg: asyncpg.Connection
+    api: ApiClient, ticking_allocator: Running, clock: ManualClock, pg: asyncpg.Connection
 ) -> None:
     doctor = await create_doctor(api, capacity=3, reserved=1)
     morning = "09:00-10:00"
@@ -88,7 +87,7 @@ async def test_a_slot_lives_its_day_release_promotion_no_show_roll_over_completi
 
 
 async def test_call_order_is_checked_in_first_then_priority_and_arrival(
-    api: TestClient, ticking_allocator: Running, clock: ManualClock
+    api: ApiClient, ticking_allocator: Running, clock: ManualClock
 ) -> None:
     doctor = await create_doctor(api, capacity=6, reserved=1)
     walkin = (await book(api, doctor["id"], "Walk-in", source="walkin"))["token"]
@@ -109,7 +108,7 @@ async def test_call_order_is_checked_in_first_then_priority_and_arrival(
 
 
 async def test_etas_follow_measured_consultations_and_the_queue_shows_them(
-    api: TestClient, ticking_allocator: Running, clock: ManualClock
+    api: ApiClient, ticking_allocator: Running, clock: ManualClock
 ) -> None:
     doctor = await create_doctor(api, capacity=6, reserved=0)  # 60 min / 6 = 10 min planned per patient
     tokens = [(await book(api, doctor["id"], f"P{n}"))["token"] for n in range(5)]
@@ -128,7 +127,7 @@ async def test_etas_follow_measured_consultations_and_the_queue_shows_them(
 
 
 async def test_a_late_doctor_tells_every_waiting_patient_the_new_time(
-    api: TestClient, ticking_allocator: Running, notifier: Running, pg: asyncpg.Connection, clock: ManualClock
+    api: ApiClient, ticking_allocator: Running, notifier: Running, pg: asyncpg.Connection, clock: ManualClock
 ) -> None:
     clock.set(clock.now().replace(hour=8, minute=50))  # the times move 30 minutes, each soon enough to matter
     doctor = await create_doctor(api, capacity=4, reserved=1)
@@ -151,7 +150,7 @@ async def test_a_late_doctor_tells_every_waiting_patient_the_new_time(
 
 
 async def test_recall_requeues_then_makes_a_no_show_and_a_late_arrival_is_requeued(
-    api: TestClient, ticking_allocator: Running, clock: ManualClock
+    api: ApiClient, ticking_allocator: Running, clock: ManualClock
 ) -> None:
     doctor = await create_doctor(api, capacity=6, reserved=0)
     tokens = [(await book(api, doctor["id"], f"P{n}"))["token"] for n in range(4)]

@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 import requests
 import schemathesis
-from aiohttp.test_utils import TestClient
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis import APIOperation, Case
@@ -25,7 +24,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tests.conftest import ADMIN_HEADERS
-from tests.support.api import DOCTOR_BODY
+from tests.support.api import DOCTOR_BODY, ApiClient
 from tests.support.services import Running
 
 CHECKS = [
@@ -38,7 +37,7 @@ ENDLESS = {"GET /api/events/stream"}  # an SSE stream never ends; tests/integrat
 pytestmark = pytest.mark.timeout(300)  # some forty operations, 80 + 15 examples each, on a shared CI machine
 
 
-async def _spec(api: TestClient) -> schemathesis.BaseSchema:
+async def _spec(api: ApiClient) -> schemathesis.BaseSchema:
     response = await api.get("/api/openapi.json", headers={"X-API-Key": ""})
     assert response.status == 200
     return schemathesis.openapi.from_dict(await response.json())
@@ -58,14 +57,14 @@ def _seed(session: requests.Session, base_url: str) -> dict[str, list[str]]:
     return {"doctorId": [doctor], "tokenId": tokens}
 
 
-def _cases(operation: APIOperation, known: dict[str, list[str]]) -> st.SearchStrategy[Case]:
+def _cases(operation: APIOperation[Any, Any, Any, Any], known: dict[str, list[str]]) -> st.SearchStrategy[Case[Any]]:
     """Generated cases, and as many again about the known doctor and tokens (path and body ``doctorId``)."""
     names = [name for name in re.findall(r"\{(\w+)\}", operation.path) if name in known]
     pinned = st.fixed_dictionaries({name: st.sampled_from(known[name]) for name in names}).flatmap(
         lambda given: operation.as_strategy(path_parameters=given)
     )
 
-    def about_the_doctor(case: Case) -> Case:
+    def about_the_doctor(case: Case[Any]) -> Case[Any]:
         if isinstance(case.body, dict) and "doctorId" in case.body:
             case.body["doctorId"] = known["doctorId"][0]
         return case
@@ -93,7 +92,7 @@ def _fuzz(spec: schemathesis.BaseSchema, base_url: str, headers: dict[str, str],
 
 
 def _property(
-    operation: APIOperation,
+    operation: APIOperation[Any, Any, Any, Any],
     known: dict[str, list[str]],
     examples: int,
     base_url: str,
@@ -110,24 +109,24 @@ def _property(
         print_blob=False,
     )
     @given(case=_cases(operation, known))
-    def test(case: Case) -> None:
+    def test(case: Case[Any]) -> None:
         case.call_and_validate(base_url=base_url, session=session, headers=headers, checks=CHECKS, timeout=15)
 
     return test
 
 
-async def test_every_operation_keeps_its_contract(api: TestClient, allocator: Running) -> None:
+async def test_every_operation_keeps_its_contract(api: ApiClient, allocator: Running) -> None:
     failures = await asyncio.to_thread(_fuzz, await _spec(api), str(api.make_url("")), ADMIN_HEADERS, 80)
     assert not failures, "\n\n".join(failures)
 
 
-async def test_without_a_key_the_answers_are_documented_too(api: TestClient, allocator: Running) -> None:
+async def test_without_a_key_the_answers_are_documented_too(api: ApiClient, allocator: Running) -> None:
     """Public operations answer as documented; the others say 401, which they document."""
     failures = await asyncio.to_thread(_fuzz, await _spec(api), str(api.make_url("")), {}, 15)
     assert not failures, "\n\n".join(failures)
 
 
-async def test_the_docs_page_is_self_contained(api: TestClient) -> None:
+async def test_the_docs_page_is_self_contained(api: ApiClient) -> None:
     response = await api.get("/api/docs", headers={"X-API-Key": ""})
     page = await response.text()
     assert response.status == 200 and response.content_type == "text/html"
@@ -152,7 +151,7 @@ def _slots(*ranges: tuple[str, str]) -> dict[str, Any]:
     ],
 )
 async def test_what_the_fuzzer_found_stays_fixed(
-    api: TestClient, allocator: Running, method: str, path: str, body: dict[str, Any] | None
+    api: ApiClient, allocator: Running, method: str, path: str, body: dict[str, Any] | None
 ) -> None:
     """500s: NUL characters (PostgreSQL text cannot hold them), offsets past int64, UTC offsets mixed with local
     clock times. Silently changed: a UTC offset (dropped), seconds (hidden). All are 400s now."""

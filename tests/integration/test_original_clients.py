@@ -21,6 +21,7 @@ from gateway.app import create_app
 from gateway.settings import GatewaySettings
 from shared.clock import ManualClock
 from tests.conftest import ZONE
+from tests.support.api import ApiClient
 from tests.support.services import Running
 
 Check = Callable[[Any], bool]
@@ -168,7 +169,7 @@ def assert_javascript_parses(dates: list[str]) -> None:
 class Original:
     """A client of the original API: no key, the original's request bodies, the original's answer keys only."""
 
-    def __init__(self, http: TestClient) -> None:
+    def __init__(self, http: ApiClient) -> None:
         self.http = http
         self.dates: list[str] = []
 

@@ -19,6 +19,7 @@ from shared.command_bus import CommandBus
 from shared.routing import shard_for
 from shared.topology import Topology, declare
 from tests.conftest import ADMIN_HEADERS, AMQP_URL
+from tests.support.api import ApiClient
 from tests.support.commands import book_command, create_doctor_command
 from tests.support.proxy import TcpProxy
 from tests.support.services import eventually, start
@@ -95,7 +96,8 @@ async def test_allocator_keeps_the_command_queued_while_the_database_is_down_the
     bus = CommandBus(AMQP_URL, topology, "test")
     try:
         doctor = create_doctor_command()
-        assert (await bus.request(doctor, 10)).ok
+        created = await bus.request(doctor, 10)
+        assert created is not None and created.ok
 
         await proxy.cut()
         command = book_command(doctor.payload.doctor_id, "Patient during outage")
@@ -132,7 +134,7 @@ DOCTOR = b'"doctorId": "6f1c1a53-2b0e-4b7e-9d43-1a2b3c4d5e6f"'
     ],
 )
 async def test_bad_input_gets_400_with_field_errors_and_publishes_nothing(
-    api: TestClient,
+    api: ApiClient,
     topology: Topology,
     amqp_connection: aio_pika.abc.AbstractConnection,
     body: bytes,
@@ -163,7 +165,8 @@ async def test_allocator_and_relay_recover_after_the_broker_connection_drops(
     bus = CommandBus(AMQP_URL, topology, "test")
     try:
         doctor = create_doctor_command()
-        assert (await bus.request(doctor, 10)).ok
+        created = await bus.request(doctor, 10)
+        assert created is not None and created.ok
         await broker_proxy.cut()
         _, waiting = await bus.publish(book_command(doctor.payload.doctor_id, "Across the drop"))
         await asyncio.sleep(1.0)

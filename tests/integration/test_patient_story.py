@@ -17,7 +17,7 @@ from notifier.settings import NotifierSettings
 from shared.clock import ManualClock
 from shared.signatures import SIGNATURE_HEADER, signature
 from tests.conftest import ADMIN_HEADERS
-from tests.support.api import book, create_doctor
+from tests.support.api import ApiClient, book, create_doctor
 from tests.support.notifier import fast, webhook_receiver
 from tests.support.services import Running, eventually, start
 
@@ -26,7 +26,7 @@ SMS_SECRET = "story-sms-secret"
 
 
 @pytest.fixture
-async def hospital(gateway_settings: GatewaySettings, clock: ManualClock) -> AsyncIterator[TestClient]:
+async def hospital(gateway_settings: GatewaySettings, clock: ManualClock) -> AsyncIterator[ApiClient]:
     settings = gateway_settings.model_copy(
         update={"public_base_url": BASE, "inbound_sms_secret": SecretStr(SMS_SECRET)}
     )
@@ -36,7 +36,7 @@ async def hospital(gateway_settings: GatewaySettings, clock: ManualClock) -> Asy
     await client.close()
 
 
-async def _page(hospital: TestClient, link: str) -> dict[str, Any]:
+async def _page(hospital: ApiClient, link: str) -> dict[str, Any]:
     response = await hospital.get(f"{link.removeprefix(BASE)}/status", headers={"X-API-Key": ""})
     status: dict[str, Any] = (await response.json())["status"]
     return {**status, **{row["key"]: row["value"] for row in status["rows"]}}
@@ -44,7 +44,7 @@ async def _page(hospital: TestClient, link: str) -> dict[str, Any]:
 
 @pytest.mark.timeout(60)
 async def test_a_patient_follows_the_link_and_runs_late_and_another_cancels_by_sms(
-    hospital: TestClient, allocator: Running, clock: ManualClock, notifier_settings: NotifierSettings
+    hospital: ApiClient, allocator: Running, clock: ManualClock, notifier_settings: NotifierSettings
 ) -> None:
     async with webhook_receiver() as receiver:
         settings = fast(notifier_settings, webhook_url=receiver.url, public_base_url=BASE)

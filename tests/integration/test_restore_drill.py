@@ -7,7 +7,6 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from aiohttp.test_utils import TestClient
 
 from allocator.app import run_allocator
 from allocator.settings import AllocatorSettings
@@ -17,7 +16,7 @@ from shared import db
 from shared.clock import ManualClock
 from shared.migrate import bundled_migrations, status
 from tests.conftest import ADMIN_DSN
-from tests.support.api import book, create_doctor
+from tests.support.api import ApiClient, book, create_doctor
 from tests.support.services import Running, start
 
 
@@ -29,7 +28,7 @@ async def _run(*argv: str) -> None:
 
 @pytest.mark.timeout(120)
 async def test_dump_drop_restore_check_and_resume(
-    api: TestClient,
+    api: ApiClient,
     allocator: Running,
     allocator_settings: AllocatorSettings,
     clock: ManualClock,

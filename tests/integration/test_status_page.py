@@ -13,13 +13,13 @@ from gateway.settings import GatewaySettings
 from shared.clock import ManualClock
 from shared.signatures import SIGNATURE_HEADER, signature
 from shared.status_links import status_code
-from tests.support.api import book, create_doctor
+from tests.support.api import ApiClient, book, create_doctor
 from tests.support.services import Running
 
 SECRET = b"test-cancel-code-secret"
 
 
-async def _status(api: TestClient, page: str, expect: int = 200) -> dict[str, Any]:
+async def _status(api: ApiClient, page: str, expect: int = 200) -> dict[str, Any]:
     response = await api.get(f"{page}/status", headers={"X-API-Key": ""})
     body: dict[str, Any] = await response.json()
     assert response.status == expect, body
@@ -30,7 +30,7 @@ def _rows(status: dict[str, Any]) -> dict[str, str]:
     return {row["key"]: row["value"] for row in status["rows"]}
 
 
-async def test_the_page_follows_one_token_through_its_day(api: TestClient, allocator: Running) -> None:
+async def test_the_page_follows_one_token_through_its_day(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(api, room="101")
     first = await book(api, doctor["id"], "Asha Verma", phone="+919800000001")
     mine = await book(api, doctor["id"], "Ravi Kumar", phone="+919800000002")
@@ -56,7 +56,7 @@ async def test_the_page_follows_one_token_through_its_day(api: TestClient, alloc
     assert first["token"]["id"] != mine["token"]["id"]
 
 
-async def test_the_page_speaks_the_patients_language(api: TestClient, allocator: Running) -> None:
+async def test_the_page_speaks_the_patients_language(api: ApiClient, allocator: Running) -> None:
     doctor = await create_doctor(api)
     booked = await book(api, doctor["id"], "Sita Devi", language="hi")
     status = (await _status(api, booked["statusPage"]))["status"]
@@ -66,7 +66,7 @@ async def test_the_page_speaks_the_patients_language(api: TestClient, allocator:
 
 
 async def test_a_wrong_or_expired_code_gets_one_plain_page(
-    api: TestClient, allocator: Running, clock: ManualClock
+    api: ApiClient, allocator: Running, clock: ManualClock
 ) -> None:
     doctor = await create_doctor(api)
     booked = await book(api, doctor["id"], "Sita Devi")
@@ -86,7 +86,7 @@ async def test_a_wrong_or_expired_code_gets_one_plain_page(
 
 
 async def test_the_page_moves_a_late_patient_back_once_and_cancels_with_the_link_alone(
-    api: TestClient, allocator: Running, clock: ManualClock
+    api: ApiClient, allocator: Running, clock: ManualClock
 ) -> None:
     doctor = await create_doctor(api, reserved=0)
     mine = await book(api, doctor["id"], "Ravi Kumar")
@@ -111,7 +111,7 @@ async def test_the_page_moves_a_late_patient_back_once_and_cancels_with_the_link
 
 
 async def test_links_and_phones_have_their_own_limits(
-    gateway_settings: GatewaySettings, clock: ManualClock, api: TestClient, allocator: Running
+    gateway_settings: GatewaySettings, clock: ManualClock, api: ApiClient, allocator: Running
 ) -> None:
     strict = gateway_settings.model_copy(
         update={"link_reads_burst": 3, "patient_actions_burst": 1, "inbound_sms_secret": SecretStr("sms-secret")}

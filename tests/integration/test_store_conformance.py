@@ -21,7 +21,13 @@ from allocator.service.processor import ShardProcessor, payload_hash
 from allocator.settings import AllocatorSettings
 from shared import db
 from shared.clock import ManualClock
-from shared.contracts.commands import DelayDoctor, DelayDoctorPayload, UpdateDoctorSlots, UpdateDoctorSlotsPayload
+from shared.contracts.commands import (
+    Command,
+    DelayDoctor,
+    DelayDoctorPayload,
+    UpdateDoctorSlots,
+    UpdateDoctorSlotsPayload,
+)
 from shared.contracts.replies import ErrorInfo, Reply
 from shared.errors import ErrorCode
 from tests.support.commands import book_command, create_doctor_command
@@ -85,7 +91,7 @@ async def test_specialists_are_any_case_by_name_and_limited(
     store: Store, allocator_settings: AllocatorSettings, clock: ManualClock
 ) -> None:
     named = [("Dr. C", "General Medicine"), ("Dr. A", "general medicine"), ("Dr. B", "General Medicine")]
-    doctors = [
+    doctors: list[Command] = [
         command.model_copy(
             update={"payload": command.payload.model_copy(update={"name": name, "specialization": specialization})}
         )
@@ -167,7 +173,7 @@ async def test_changed_templates_and_a_delay_read_back_and_unlisted_templates_st
         {"startTime": "09:00", "endTime": "11:00", "maxCapacity": 5},
         {"startTime": "14:00", "endTime": "15:00", "maxCapacity": 2},
     ]
-    commands = [
+    commands: list[Command] = [
         UpdateDoctorSlots(
             command_id=uuid4(),
             issued_at=clock.now(),

@@ -12,8 +12,9 @@ from gateway.app import create_app
 from gateway.client_address import TrustedProxies
 from gateway.settings import GatewaySettings
 from shared.clock import ManualClock
+from tests.support.api import ApiClient
 
-Gateway = Callable[[str], AbstractAsyncContextManager[TestClient]]
+Gateway = Callable[[str], AbstractAsyncContextManager[ApiClient]]
 
 
 @pytest.fixture
@@ -21,7 +22,7 @@ def gateway(gateway_settings: GatewaySettings, clock: ManualClock) -> Gateway:
     """A gateway trusting the given proxies, two anonymous requests per address and nothing more for a while."""
 
     @asynccontextmanager
-    async def started(proxies: str) -> AsyncIterator[TestClient]:
+    async def started(proxies: str) -> AsyncIterator[ApiClient]:
         settings = gateway_settings.model_copy(
             update={"trusted_proxies": proxies, "rate_limit_per_ip": 0.001, "rate_limit_burst_per_ip": 2}
         )
@@ -31,7 +32,7 @@ def gateway(gateway_settings: GatewaySettings, clock: ManualClock) -> Gateway:
     return started
 
 
-async def _statuses(client: TestClient, forwarded_for: str, count: int) -> list[int]:
+async def _statuses(client: ApiClient, forwarded_for: str, count: int) -> list[int]:
     statuses = []
     for _ in range(count):
         response = await client.get("/api/doctors", headers={"X-Forwarded-For": forwarded_for})

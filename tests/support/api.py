@@ -1,8 +1,11 @@
 """REST helpers for tests: a doctor with a predictable day, and booking shortcuts."""
 
-from typing import Any
+from typing import Any, TypeAlias
 
+from aiohttp import web
 from aiohttp.test_utils import TestClient
+
+ApiClient: TypeAlias = TestClient[web.Request, web.Application]  # a client of the gateway, served in-process
 
 WEEK = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
 DOCTOR_BODY: dict[str, Any] = {
@@ -13,7 +16,7 @@ DOCTOR_BODY: dict[str, Any] = {
 }
 
 
-async def create_doctor(api: TestClient, capacity: int = 4, reserved: int = 1, **overrides: Any) -> dict[str, Any]:
+async def create_doctor(api: ApiClient, capacity: int = 4, reserved: int = 1, **overrides: Any) -> dict[str, Any]:
     slots = [
         {"startTime": start, "endTime": end, "maxCapacity": capacity, "reservedEmergencySlots": reserved}
         for start, end in (("09:00", "10:00"), ("10:00", "11:00"))
@@ -24,7 +27,7 @@ async def create_doctor(api: TestClient, capacity: int = 4, reserved: int = 1, *
     return (await response.json())["doctor"]  # type: ignore[no-any-return]
 
 
-async def book(api: TestClient, doctor_id: str, name: str, expect: int = 201, **extra: Any) -> dict[str, Any]:
+async def book(api: ApiClient, doctor_id: str, name: str, expect: int = 201, **extra: Any) -> dict[str, Any]:
     response = await api.post(
         "/api/tokens", json={"doctorId": doctor_id, "patientName": name, "patientAge": 40, **extra}
     )
@@ -40,7 +43,7 @@ def assert_error_envelope(body: dict[str, Any]) -> None:
     assert isinstance(body["code"], str) and body["code"], body
 
 
-async def call(api: TestClient, method: str, path: str, expect: int, **kwargs: Any) -> dict[str, Any]:
+async def call(api: ApiClient, method: str, path: str, expect: int, **kwargs: Any) -> dict[str, Any]:
     """Any request; checks the status and the envelope: JSON with ``success``, and ``error``/``code`` on errors."""
     response = await api.request(method, path, **kwargs)
     assert response.content_type == "application/json", (response.status, await response.text())
@@ -53,14 +56,14 @@ async def call(api: TestClient, method: str, path: str, expect: int, **kwargs: A
     return body
 
 
-async def refused(api: TestClient, method: str, path: str, expect: int, code: str, **kwargs: Any) -> dict[str, Any]:
+async def refused(api: ApiClient, method: str, path: str, expect: int, code: str, **kwargs: Any) -> dict[str, Any]:
     """A request that must fail with this status and machine code; returns the error body."""
     body = await call(api, method, path, expect, **kwargs)
     assert body["code"] == code, body
     return body
 
 
-async def outcome(api: TestClient, method: str, path: str, **kwargs: Any) -> tuple[int, str | None, list[str]]:
+async def outcome(api: ApiClient, method: str, path: str, **kwargs: Any) -> tuple[int, str | None, list[str]]:
     """Status, machine code and the fields a refusal names; the error envelope is checked on the way."""
     response = await api.request(method, path, **kwargs)
     assert response.content_type == "application/json", (method, path, response.status, await response.text())

@@ -14,6 +14,7 @@ from shared.contracts.commands import (
     CancelToken,
     CancelTokenPayload,
     CheckIn,
+    Command,
     CreateDoctor,
     CreateDoctorPayload,
     TokenActionPayload,
@@ -32,8 +33,8 @@ def create_doctor_command(doctor_id: UUID | None = None, capacity: int = 4) -> C
             doctor_id=doctor_id or uuid4(),
             name="Dr. Queue",
             specialization="General Medicine",
-            time_slots=({"startTime": "09:00", "endTime": "10:00", "maxCapacity": capacity},),  # type: ignore[arg-type]
-            working_days=WEEK,  # type: ignore[arg-type]
+            time_slots=({"startTime": "09:00", "endTime": "10:00", "maxCapacity": capacity},),
+            working_days=WEEK,
         ),
     )
 
@@ -52,7 +53,7 @@ def command(kind: type[C], payload: Contract, issued_at: datetime | None = None)
     return kind(command_id=uuid4(), issued_at=issued_at or datetime.now(UTC), source="test", payload=payload)
 
 
-def token_commands(doctor_id: UUID, token_id: str) -> dict[str, AnyCommand]:
+def token_commands(doctor_id: UUID, token_id: str) -> dict[str, Command]:
     """A cancellation, a check-in and an emergency for the doctor (the first two about ``token_id``)."""
     return {
         "cancel": command(CancelToken, CancelTokenPayload(doctor_id=doctor_id, token_id=token_id)),

@@ -2,7 +2,7 @@
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -26,18 +26,18 @@ class Running:
             raise
 
 
-def start(main: Callable[[asyncio.Event], Awaitable[None]]) -> Running:
+def start(main: Callable[[asyncio.Event], Coroutine[Any, Any, None]]) -> Running:
     stop = asyncio.Event()
     return Running(task=asyncio.create_task(main(stop)), stop=stop)
 
 
-async def eventually(probe: Callable[[], Awaitable[T]], timeout: float = 10.0, interval: float = 0.05) -> T:
+async def eventually(probe: Callable[[], Awaitable[T | None]], timeout: float = 10.0, interval: float = 0.05) -> T:
     """Poll until the probe returns something truthy; fail with its last value after the timeout."""
     deadline = time.monotonic() + timeout
-    last: Any = None
+    last: T | None = None
     while time.monotonic() < deadline:
         last = await probe()
         if last:
-            return last  # type: ignore[no-any-return]
+            return last
         await asyncio.sleep(interval)
     raise AssertionError(f"condition not met within {timeout}s; last value: {last!r}")

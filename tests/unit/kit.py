@@ -1,6 +1,6 @@
 """A small driver for the pure allocation domain: one doctor's workspace, commands in, views and events out."""
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -101,7 +101,7 @@ class Clinic:
     ws: Workspace
     doctor_id: UUID
     now: datetime
-    last: dict[str, Any] = field(default_factory=dict)
+    last: Mapping[str, Any] = field(default_factory=dict)
     outcome: Outcome | None = None
     _names: Iterator[int] = field(default_factory=lambda: count(1))
 
@@ -136,7 +136,7 @@ class Clinic:
 
     # -- commands ------------------------------------------------------------------------------------------
 
-    def run(self, kind: type[AnyCommand], payload: Contract) -> dict[str, Any]:
+    def run(self, kind: type[AnyCommand], payload: Contract) -> Mapping[str, Any]:
         """Handle one command at ``now``; the reply body is also kept in ``last``, the whole answer in ``outcome``."""
         ctx = CommandContext(now=self.now, command_id=uuid4())
         self.outcome = handle(self.ws, command(kind, payload, self.now), ctx)
@@ -176,16 +176,18 @@ class Clinic:
         )
         return self._token(self.run(AddEmergency, payload))
 
-    def cancel(self, ref: str, reason: str | None = None) -> dict[str, Any]:
+    def cancel(self, ref: str, reason: str | None = None) -> Mapping[str, Any]:
         return self.run(CancelToken, CancelTokenPayload(doctor_id=self.doctor_id, token_id=ref, reason=reason))
 
-    def no_show(self, ref: str) -> dict[str, Any]:
+    def no_show(self, ref: str) -> Mapping[str, Any]:
         return self.run(MarkNoShow, MarkNoShowPayload(doctor_id=self.doctor_id, token_id=ref))
 
-    def reallocate(self) -> dict[str, Any]:
+    def reallocate(self) -> Mapping[str, Any]:
         return self.run(Reallocate, ReallocatePayload(doctor_id=self.doctor_id))
 
-    def unavailable(self, day: date = MONDAY, between: str | None = None, reason: str | None = None) -> dict[str, Any]:
+    def unavailable(
+        self, day: date = MONDAY, between: str | None = None, reason: str | None = None
+    ) -> Mapping[str, Any]:
         """The doctor is away on ``day``: all day, or ``between`` ``"HH:MM-HH:MM"``."""
         span = time_range(between) if between else None
         payload = MarkDoctorUnavailablePayload(
@@ -197,31 +199,33 @@ class Clinic:
         )
         return self.run(MarkDoctorUnavailable, payload)
 
-    def update_slots(self, *templates: SlotTemplate, working_days: tuple[Weekday, ...] | None = None) -> dict[str, Any]:
+    def update_slots(
+        self, *templates: SlotTemplate, working_days: tuple[Weekday, ...] | None = None
+    ) -> Mapping[str, Any]:
         payload = UpdateDoctorSlotsPayload(doctor_id=self.doctor_id, time_slots=templates, working_days=working_days)
         return self.run(UpdateDoctorSlots, payload)
 
     # -- the OPD day ---------------------------------------------------------------------------------------
 
-    def check_in(self, number: str) -> dict[str, Any]:
+    def check_in(self, number: str) -> Mapping[str, Any]:
         return self._on_token(CheckIn, number)
 
-    def call_next(self, serving: str | None = None) -> dict[str, Any]:
+    def call_next(self, serving: str | None = None) -> Mapping[str, Any]:
         """The doctor's "next!": completes whoever is in consultation (``serving``, if the desk says whom it saw),
         calls the next patient."""
         return self.run(CallNext, CallNextPayload(doctor_id=self.doctor_id, serving=serving))
 
-    def complete(self, number: str) -> dict[str, Any]:
+    def complete(self, number: str) -> Mapping[str, Any]:
         return self._on_token(CompleteToken, number)
 
-    def recall(self, number: str) -> dict[str, Any]:
+    def recall(self, number: str) -> Mapping[str, Any]:
         ref = self.token(number).token_number
         return self.run(RecallToken, RecallTokenPayload(doctor_id=self.doctor_id, token_id=ref))
 
-    def delay(self, minutes: int, reason: str | None = None) -> dict[str, Any]:
+    def delay(self, minutes: int, reason: str | None = None) -> Mapping[str, Any]:
         return self.run(DelayDoctor, DelayDoctorPayload(doctor_id=self.doctor_id, minutes=minutes, reason=reason))
 
-    def tick(self) -> dict[str, Any]:
+    def tick(self) -> Mapping[str, Any]:
         """The clock's turn on today's day at ``now`` (what the allocator runs on every tick)."""
         self.last = run_clock(self.ws, self.day, self.now, reason="the day moved on")
         return self.last
@@ -231,7 +235,7 @@ class Clinic:
         self.now += timedelta(minutes=minutes, seconds=seconds)
         return self.now
 
-    def _on_token(self, kind: type[AnyCommand], number: str) -> dict[str, Any]:
+    def _on_token(self, kind: type[AnyCommand], number: str) -> Mapping[str, Any]:
         """A command on one token, named by its short number (``T001``) or token number."""
         ref = self.token(number).token_number
         return self.run(kind, TokenActionPayload(doctor_id=self.doctor_id, token_id=ref))
@@ -256,7 +260,7 @@ class Clinic:
     def view(self, number: str) -> TokenView:
         return token_view(self.day, self.token(number))
 
-    def take_events(self) -> list[EventDraft]:
+    def take_events(self) -> list[EventDraft[Any]]:
         """The events emitted since the last call, oldest first."""
         events = list(self.ws.changes.events)
         self.ws.changes.events.clear()
@@ -266,7 +270,7 @@ class Clinic:
         return f"Patient {next(self._names)}"
 
     @staticmethod
-    def _token(result: dict[str, Any]) -> TokenView:
+    def _token(result: Mapping[str, Any]) -> TokenView:
         return TokenView.model_validate(result["token"])
 
 
@@ -300,11 +304,11 @@ def type_of(kind: type[AnyEvent]) -> str:
     return str(kind.model_fields["type"].default)
 
 
-def event_types(events: list[EventDraft]) -> list[str]:
+def event_types(events: list[EventDraft[Any]]) -> list[str]:
     return [type_of(event.kind) for event in events]
 
 
-def events_of(events: list[EventDraft], kind: type[AnyEvent]) -> list[EventDraft]:
+def events_of(events: list[EventDraft[Any]], kind: type[AnyEvent]) -> list[EventDraft[Any]]:
     return [event for event in events if event.kind is kind]
 
 

@@ -8,9 +8,10 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from deploy.cli import app
-from gateway.auth import ANONYMOUS, DEVELOPER, Caller, InvalidKeyConfig, KeyRing, Role, digest, parse_entries
+from gateway.auth import ANONYMOUS, DEVELOPER, Caller, InvalidKeyConfig, KeyRing, digest, parse_entries
 from gateway.rate_limit import RateLimiter, retry_after
 from shared.cancel_codes import cancel_code, is_cancel_code
+from shared.contracts.caller import Role
 
 
 def test_roles_include_the_ones_below() -> None:

@@ -22,7 +22,7 @@ from tests.support.commands import book_command, create_doctor_command
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 SPEC: dict[str, Any] = yaml.safe_load((DOCS / "asyncapi.yaml").read_text())
 SCHEMAS = {path.name: json.loads(path.read_text()) for path in (DOCS / "schemas").glob("*.json")}
-REGISTRY: Registry = Registry().with_resources(  # type: ignore[call-arg]
+REGISTRY: Registry = Registry().with_resources(
     (schema["$id"], Resource.from_contents(schema)) for schema in SCHEMAS.values()
 )
 

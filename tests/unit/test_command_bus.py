@@ -5,7 +5,7 @@ from uuid import uuid4
 
 import pytest
 
-from shared import command_bus
+from shared import amqp
 from shared.command_bus import BrokerUnavailable, CommandBus
 from shared.topology import Topology
 from tests.support.commands import book_command
@@ -45,7 +45,7 @@ def _bus(monkeypatch: pytest.MonkeyPatch, failure: type[Exception] | None) -> Co
     async def connect(*args: Any, **kwargs: Any) -> _Connection:
         return _Connection(failure)
 
-    monkeypatch.setattr(command_bus.amqp, "connect", connect)
+    monkeypatch.setattr(amqp, "connect", connect)  # the module the command bus connects with
     return CommandBus("amqp://guest:guest@127.0.0.1/", Topology("unit", 2), "unit", declare_topology=False)
 
 

@@ -112,8 +112,8 @@ def _check_index(day: Day, clinic: Clinic) -> None:
         assert day.next_ordinal(emergency) == sum(t.is_emergency == emergency for t in day.tokens) + 1
     release = clinic.ws.policy.release_reserve_at_start
     for slot in day.slots:
-        active = [t for t in day.tokens if t.slot_id == slot.id and t.status.is_active]
-        assert day.active_in(slot) == active
+        active_in_slot = [t for t in day.tokens if t.slot_id == slot.id and t.status.is_active]
+        assert day.active_in(slot) == active_in_slot
         fits = day.ledger(slot, clinic.now, release).any_regular_seat
         assert day.any_regular_seat(slot, clinic.now, release) == fits
 

@@ -14,7 +14,7 @@ from babel.messages.pofile import read_po
 from deploy.kiosk.slip import SlipSettings, token_slip
 from notifier.messages import DoctorInfo, notifications_for
 from notifier.templates import MESSAGES
-from shared.contracts.reasons import ReasonCode
+from shared.contracts.reasons import ReasonCode, ReasonParams
 from shared.i18n.catalogs import LOCALES_DIR, catalog_path, languages, translator
 from shared.i18n.reasons import SENTENCES
 from shared.i18n.times import LocalTimes
@@ -25,7 +25,7 @@ ZONE = ZoneInfo("Asia/Kolkata")
 PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 # What each language's text must not contain (placeholders and their values aside): the other script.
 FOREIGN = {"en": re.compile(r"[\u0900-\u097f]"), "hi": re.compile(r"[A-Za-z]")}
-PARAMS = {
+PARAMS: dict[ReasonCode, ReasonParams] = {
     ReasonCode.SLOT_ENDED: {"slot": "10:00-11:00"},
     ReasonCode.NOT_CHECKED_IN: {"at": "2026-12-01T10:15:00+05:30"},
 }
@@ -40,6 +40,7 @@ def _entries(language: str) -> list[tuple[str, str]]:
         if not message.id:
             continue
         ids = [message.id] if isinstance(message.id, str) else list(message.id)
+        assert message.string is not None  # a catalog read from a file has a (maybe empty) translation for each
         strings = [message.string] if isinstance(message.string, str) else list(message.string)
         pairs += [(ids[min(i, len(ids) - 1)], text) for i, text in enumerate(strings)]
         assert not message.fuzzy, f"{language}: fuzzy translation of {ids[0]!r}"
@@ -64,8 +65,8 @@ def test_the_template_is_current_with_the_code(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("language", languages())
 def test_every_catalog_translates_every_text_with_the_same_blanks(language: str) -> None:
-    with (LOCALES_DIR / "opd.pot").open("rb") as source:
-        wanted = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(source) if m.id}
+    with (LOCALES_DIR / "opd.pot").open("rb") as template:
+        wanted = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(template) if m.id}
     entries = _entries(language)
     assert {source for source, _ in entries} >= wanted
     for source, text in entries:
@@ -87,7 +88,9 @@ def test_every_message_with_every_reason_reads_in_one_language(language: str, ev
         uuid4(), language=language, waitlist_position=2, estimated_time=datetime(2026, 12, 1, 4, 1, tzinfo=UTC)
     )
     for code in [None, *ReasonCode]:
-        params = {"patients": 2} if code is ReasonCode.RECALLED else PARAMS.get(code or ReasonCode.QUEUE_CHANGED, {})
+        params: ReasonParams = (
+            {"patients": 2} if code is ReasonCode.RECALLED else PARAMS.get(code or ReasonCode.QUEUE_CHANGED, {})
+        )
         event = token_event(event_type, token, reason="token T009 added", code=code, params=params)
         [note] = notifications_for(event, ZONE, doctor=DoctorInfo("Dr. Rao", "12"))
         text = note.text.split("] ", 1)[1].replace("D1-T001", "").replace("Dr. Rao", "")

@@ -44,7 +44,8 @@ def test_every_route_is_documented_with_its_declared_access(app: web.Application
         reads_a_patients_token = "readable_token(" in inspect.getsource(route.handler)
         assert reads_a_patients_token <= (access is Access.PATIENT), f"{route.method} {path}: declare @patient_data"
         assert operation["x-required-role"] == access
-        assert operation["security"] == {Access.PUBLIC: [], Access.PATIENT: KEYED_OR_CODE}.get(access, KEYED)
+        security: dict[Access | None, list[dict[str, list[str]]]] = {Access.PUBLIC: [], Access.PATIENT: KEYED_OR_CODE}
+        assert operation["security"] == security.get(access, KEYED)
         if operation["security"]:
             assert {"401", "403"} <= operation["responses"].keys()
 

@@ -288,7 +288,7 @@ def _run(clinic: Clinic, script: list[Step], settled_at: datetime, seen: set[UUI
 
 
 def _check_transition(
-    clinic: Clinic, step: Step, before: Before, booked: Token | None, events: list[EventDraft]
+    clinic: Clinic, step: Step, before: Before, booked: Token | None, events: list[EventDraft[Any]]
 ) -> None:
     if isinstance(step, SCHEDULE_STEPS):
         _check_schedule_change(clinic, before, events)
@@ -329,7 +329,7 @@ def _seats(slot: Slot) -> tuple[object, ...]:
     return (slot.status is SlotStatus.CANCELLED, slot.capacity, slot.reserved, slot.quotas, slot.ends_at)
 
 
-def _check_schedule_change(clinic: Clinic, before: Before, events: list[EventDraft]) -> None:
+def _check_schedule_change(clinic: Clinic, before: Before, events: list[EventDraft[Any]]) -> None:
     """Displaced patients go to later slots only, a confirmed one only from a cancelled or changed slot, and
     everyone whose slot or status changed is told exactly once (moved, waitlisted, cancelled or promoted)."""
     day = clinic.day

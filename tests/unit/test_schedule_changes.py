@@ -6,6 +6,7 @@ waitlisted. Each displaced patient is told exactly once, with the reason.
 """
 
 from datetime import timedelta
+from typing import Any
 
 from allocator.domain.handlers.schedule import SCHEDULE_CHANGED
 from allocator.domain.workspace import EventDraft
@@ -30,7 +31,7 @@ CONFIRMED, PENDING, CANCELLED = TokenStatus.CONFIRMED, TokenStatus.PENDING, Toke
 DISPLACEMENT_EVENTS = (TokenMoved, TokenWaitlisted, TokenCancelled, TokenPromoted)
 
 
-def _told(events: list[EventDraft]) -> dict[str, list[str]]:
+def _told(events: list[EventDraft[Any]]) -> dict[str, list[str]]:
     """Per patient (short number), the kinds of token event they were sent."""
     told: dict[str, list[str]] = {}
     for event in events:

@@ -50,7 +50,7 @@ class DatabaseGoesAwayAsItStops(EventConsumer):
     the notifier is asked to stop, and the next would record (a doctor's event needs no database)."""
 
     def __init__(self, stop: asyncio.Event) -> None:
-        super().__init__(None, Topology("test", 1), ZoneInfo("Asia/Kolkata"), channels=["log"])  # type: ignore[arg-type]
+        super().__init__(None, Topology("test", 1), ZoneInfo("Asia/Kolkata"), channels=["log"])
         self.stop = stop
         self.recorded_events: list[Event] = []
 

@@ -138,7 +138,7 @@ async def test_a_missing_database_is_fatal_at_start_and_an_unreachable_one_waits
 
 async def test_a_failed_connection_attempt_is_closed_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """Not left to the garbage collector, whose close would be a task outliving a service that stops meanwhile."""
-    attempts: list[amqp.AbstractConnection] = []
+    attempts: list[amqp._Connection] = []
     make = amqp._Connection.__init__
 
     def recorded(connection: amqp._Connection, *args: Any, **kwargs: Any) -> None:
