@@ -8,7 +8,8 @@ back. The walk adds exact durations and rounds only the time it tells, so roundi
 A walk is kept on the day, and the next one starts where the call order, a patient's presence (or a slot's pace)
 first differs from it: the calls before that point are due at times that depend only on what comes before them,
 so they cannot have changed. A booking at the end of the queue walks one token, not the whole day, on the day
-itself too while the doctor keeps time (``_unchanged_prefix`` says why).
+itself too while the doctor keeps time (``_unchanged_prefix`` says why). It also stops where the rest of the day
+is as the last walk left it (``_keeps_the_rest``): a booking in a morning slot does not walk the afternoon.
 """
 
 from datetime import datetime, timedelta
@@ -116,6 +117,26 @@ def _unchanged_prefix(
     return same
 
 
+def _keeps_the_rest(
+    last: Walk, position: int, due: datetime, calls: list[Call], here: list[bool], paces: _Paces, now: datetime
+) -> bool:
+    """Whether the calls from ``position`` on, the first of its slot, are due as the last walk had them: that call
+    is due at the same time, and from it on come the same calls, with the same patients here, in slots at the same
+    pace. Then each later call is due when it was, since a due time depends only on the one before it and its own
+    slot's pace.
+
+    Only before its slot starts: from there on the call order is slot by slot, each slot's calls together and in no
+    earlier run, so the last walk's first positions of the later slots, shifted, stay right."""
+    slot = calls[position][1]
+    old = position - len(calls) + len(last.calls)
+    if slot.starts_at <= now or not 0 <= old < len(last.dues) or last.dues[old] != due:
+        return False
+    if calls[position:] != last.calls[old:] or here[position:] != last.here[old:]:
+        return False
+    later = [other for other, first in last.firsts.items() if first > old]
+    return all(paces[other] == last.paces.get(other) for other in (slot, *later))
+
+
 def recompute_etas(day: Day, now: datetime, show_chance: float) -> list[tuple[Token, datetime | None]]:
     """Set every confirmed token's ETA. The patient in consultation was due when called; then, in the order the
     doctor is expected to call (``Day.expected_calls``), each call is due at ``max(slot start, now, doctor
@@ -143,25 +164,42 @@ def recompute_etas(day: Day, now: datetime, show_chance: float) -> list[tuple[To
     changed: list[tuple[Token, datetime | None]] = []
     walking: Slot | None = None  # calls come slot by slot (check-ins aside): a pace is looked up once per run
     pace: Pace
+    rest = len(calls)  # the calls from here on keep the last walk's times
+    keeps = last is not None and last.show_chance == show_chance
     for position, (token, slot) in enumerate(calls[same:], same):
-        if slot is not walking:
+        first_of_run = slot is not walking
+        if first_of_run:
             walking, pace = slot, paces[slot]
             firsts.setdefault(slot, position)
         due = pace.earliest if previous is None else max(previous + turn, pace.earliest)
+        if (
+            first_of_run
+            and keeps
+            and last is not None
+            and _keeps_the_rest(last, position, due, calls, here, paces, now)
+        ):
+            shift = len(calls) - len(last.calls)
+            dues += last.dues[position - shift :]
+            for later, first in last.firsts.items():
+                if first > position - shift:
+                    firsts.setdefault(later, first + shift)
+            rest = position
+            break
         previous, turn = due, _turn(pace, here[position], show_chance)
         dues.append(due)
         eta = _told(due, slot)
         if token.estimated_time != eta:
             changed.append((token, token.estimated_time))
             token.estimated_time = eta
-    # Tokens no longer timed lose their ETA: after a first walk, only the last walk's calls can have one.
-    timed = {token for token, _ in calls[same:]}
+    # Tokens no longer timed lose their ETA: after a first walk, only the last walk's calls can have one (and not
+    # those of the rest kept, which are calls still).
+    timed = {token for token, _ in calls[same:rest]}
     if serving is not None:
         timed.add(serving)
     if last is None:
         untimed = day.tokens
     else:
-        untimed = [token for token, _ in last.calls[same:]]
+        untimed = [token for token, _ in last.calls[same : rest - len(calls) + len(last.calls)]]
         untimed += [last.serving] if last.serving is not None else []
     for token in untimed:
         if token.estimated_time is not None and token not in timed and token.status.is_active:

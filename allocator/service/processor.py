@@ -6,7 +6,7 @@ lacks through the ``StateStore`` port and hands the batch's whole write to the `
 
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from uuid import UUID, uuid4
 
@@ -95,7 +95,7 @@ class ShardProcessor:
         # Outcomes recorded lately, kept across failures and lease changes: a recorded outcome never changes.
         self.recent = RecentOutcomes()
 
-    async def process(self, commands: list[Command], principals: list[Principal] | None = None) -> list[Reply]:
+    async def process(self, commands: Sequence[Command], principals: Sequence[Principal] | None = None) -> list[Reply]:
         """Commit the batch and return one reply per command, in order. Nothing is written on any error.
 
         ``principals[i]`` is who sent ``commands[i]`` (authorized already): outcomes are recorded under it.
@@ -176,7 +176,7 @@ class ShardProcessor:
         return found
 
     async def _decide(
-        self, commands: list[Command], principals: list[Principal], epoch: int, known: dict[UUID, StoredReply]
+        self, commands: Sequence[Command], principals: Sequence[Principal], epoch: int, known: dict[UUID, StoredReply]
     ) -> tuple[BatchWrite, list[Reply]]:
         """Each command's reply, and the batch's write; ``known`` holds outcomes recorded before."""
         known = dict(known)

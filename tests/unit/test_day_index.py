@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from allocator.domain.day import SEATED, Day
 from allocator.domain.eta import recompute_etas
 from allocator.domain.index import TokenIndex
-from allocator.domain.model import Token
+from allocator.domain.model import Slot, Token
 from allocator.domain.policy import Policy
 from shared.contracts.values import SlotStatus, TokenSource, TokenStatus
 from shared.errors import Rejection
@@ -158,6 +158,21 @@ def _check_etas(day: Day, settled_at: datetime, show_chance: float) -> None:
         elif token.status.is_active and token is not serving:
             assert token.estimated_time is None
     assert recompute_etas(day, settled_at, show_chance) == []
+    _check_walk(day, settled_at)
+
+
+def _check_walk(day: Day, settled_at: datetime) -> None:
+    """The walk kept for the next one, which trusts it, holds the day's calls with a due time each, each slot's
+    first position among them in call order, and the pace of each of those slots."""
+    walk = day.eta_walk
+    assert walk is not None
+    assert walk.calls == day.expected_calls(settled_at)
+    assert len(walk.dues) == len(walk.here) == len(walk.calls)
+    firsts: dict[Slot, int] = {}
+    for position, (_, slot) in enumerate(walk.calls):
+        firsts.setdefault(slot, position)
+    assert list(walk.firsts.items()) == list(firsts.items())
+    assert set(firsts) <= set(walk.paces)
 
 
 @settings(max_examples=200, deadline=None)
