@@ -24,14 +24,14 @@ def parse_proxies(setting: str) -> list[str]:
 
 class TrustedProxies:
     def __init__(self, proxies: Iterable[str]) -> None:
-        self.networks = parse_trusted_element(proxies)
-        self._forwarded = XForwardedFiltered(self.networks)
+        self._networks = tuple(parse_trusted_element(proxies))
+        self._forwarded = XForwardedFiltered(self._networks)
         # Asked on every request, of a few peers (the proxies) or of each client: a peer's answer never changes.
         self.trusts: Callable[[str | None], bool] = lru_cache(maxsize=4096)(self._trusts)
 
     def _trusts(self, peer: str | None) -> bool:
         try:
-            check_ip(self.networks, ip_address(peer or ""))
+            check_ip(self._networks, ip_address(peer or ""))
         except (ValueError, UntrustedIP):
             return False
         return True

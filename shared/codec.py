@@ -50,8 +50,13 @@ def _has_nul(value: Any) -> bool:
 
 def _may_hold_nul(body: bytes | str) -> bool:
     """Whether the JSON text could decode to a NUL: valid JSON carries one only as the escape ``\\u0000`` (a raw
-    one is malformed), so without that escape no string can hold one, and the decoded value need not be walked."""
-    return b"\\u0000" in body if isinstance(body, bytes) else "\\u0000" in body
+    one is malformed), so without that escape no string can hold one, and the decoded value need not be walked.
+    Any other kind of buffer is walked."""
+    if isinstance(body, str):
+        return "\\u0000" in body
+    if isinstance(body, bytes | bytearray):
+        return b"\\u0000" in body
+    return True
 
 
 def loads(body: bytes | str, refuse_nul: bool = True) -> Any:

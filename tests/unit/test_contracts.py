@@ -122,6 +122,15 @@ def test_text_with_a_nul_is_refused_wherever_it_is_and_nothing_else(value: Any, 
     assert loads(body, refuse_nul=False) == value
 
 
+def test_a_buffer_other_than_bytes_or_text_is_walked_for_nul_characters() -> None:
+    """Outside the annotation (a caller handing over a buffer): still decoded, and a NUL still refused."""
+    assert loads(bytearray(b'{"a": "b"}')) == {"a": "b"}  # type: ignore[arg-type]
+    with pytest.raises(DecodeError, match="NUL"):
+        loads(bytearray(b'{"a": "\\u0000"}'))  # type: ignore[arg-type]
+    with pytest.raises(DecodeError, match="NUL"):
+        loads(memoryview(b'{"a": "\\u0000"}'))  # type: ignore[arg-type]
+
+
 def test_field_errors_name_the_missing_fields() -> None:
     body = b'{"type": "Reallocate", "commandId": "%s", "source": "k", "payload": {}}' % str(uuid4()).encode()
     with pytest.raises(DecodeError) as refused:

@@ -3,7 +3,7 @@
 import re
 import subprocess
 import sys
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from pathlib import Path
 from uuid import uuid4
 from zoneinfo import ZoneInfo
@@ -112,6 +112,21 @@ def test_dates_and_times_follow_the_locale_in_the_hospitals_zone() -> None:
     assert hindi.span(time(11), time(13)) == "सुबह 11:00-दोपहर 1:00"
     assert [hindi.wall_clock(time(hour, 5)) for hour in (12, 18, 21)] == ["दोपहर 12:05", "शाम 6:05", "रात 9:05"]
     assert english.day(date(2026, 12, 3)) == "Thu, 3 Dec"
+
+
+def test_a_kept_text_is_never_given_for_a_time_that_only_compares_equal() -> None:
+    """Texts are kept by what they show: times that compare equal but read otherwise each get their own."""
+    english = LocalTimes(translator("en").locale, ZONE)
+    india = timezone(timedelta(hours=5, minutes=30))
+    assert english.wall_clock(time(14, 30, tzinfo=india)) == "2:30 PM"
+    assert english.wall_clock(time(9, 0, tzinfo=UTC)) == "9:00 AM"  # the same instant as 14:30 in India
+    assert english.span(time(9, tzinfo=UTC), time(10, tzinfo=UTC)) == "9:00 AM-10:00 AM"
+    new_york = ZoneInfo("America/New_York")
+    first = datetime(2026, 11, 1, 1, 30, tzinfo=new_york)  # the clocks go back at 2:00: 1:30 comes twice
+    second = first.replace(fold=1)
+    assert first == second
+    assert (english.clock(first), english.clock(second)) == ("11:00 AM", "12:00 PM")  # in Kolkata, an hour apart
+    assert english.clock(datetime(2026, 12, 3, 4, 1, 59, 999, tzinfo=UTC)) == "9:31 AM"
 
 
 def test_a_hindi_speakers_kiosk_slip_is_in_hindi_with_the_cancel_code_and_status_link() -> None:
