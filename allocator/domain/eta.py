@@ -165,22 +165,17 @@ def recompute_etas(day: Day, now: datetime, show_chance: float) -> list[tuple[To
     walking: Slot | None = None  # calls come slot by slot (check-ins aside): a pace is looked up once per run
     pace: Pace
     rest = len(calls)  # the calls from here on keep the last walk's times
-    keeps = last is not None and last.show_chance == show_chance
+    keeping = last if last is not None and last.show_chance == show_chance else None  # a walk whose rest may keep
     for position, (token, slot) in enumerate(calls[same:], same):
         first_of_run = slot is not walking
         if first_of_run:
             walking, pace = slot, paces[slot]
             firsts.setdefault(slot, position)
         due = pace.earliest if previous is None else max(previous + turn, pace.earliest)
-        if (
-            first_of_run
-            and keeps
-            and last is not None
-            and _keeps_the_rest(last, position, due, calls, here, paces, now)
-        ):
-            shift = len(calls) - len(last.calls)
-            dues += last.dues[position - shift :]
-            for later, first in last.firsts.items():
+        if first_of_run and keeping is not None and _keeps_the_rest(keeping, position, due, calls, here, paces, now):
+            shift = len(calls) - len(keeping.calls)
+            dues += keeping.dues[position - shift :]
+            for later, first in keeping.firsts.items():
                 if first > position - shift:
                     firsts.setdefault(later, first + shift)
             rest = position
