@@ -9,23 +9,23 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import asyncpg
-from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage
+from aio_pika.abc import AbstractChannel, AbstractConnection
 
 from notifier import metrics, repository
 from notifier.directory import DoctorDirectory
 from notifier.messages import DoctorInfo, notifications_for
 from shared import db, log_context
 from shared.acks import LingeringAcks
-from shared.amqp import dead_letter
 from shared.batch_commit import Backoff, BatchCommit
 from shared.batching import next_batch
 from shared.codec import DecodeError, decode_event
 from shared.contracts.events import Event, TokenPayload
+from shared.deliveries import Delivery, consume, dead_letter
 from shared.status_links import StatusLinks
 from shared.topology import DLQ_EVENTS_KEY, Topology
 
 log = logging.getLogger(__name__)
-Item = tuple[AbstractIncomingMessage, Event]
+Item = tuple[Delivery, Event]
 
 
 class EventConsumer:
@@ -68,9 +68,8 @@ class EventConsumer:
     async def run(self, connection: AbstractConnection, stop: asyncio.Event) -> None:
         channel = await connection.channel(publisher_confirms=True)
         await channel.set_qos(prefetch_count=self.prefetch)
-        queue = await channel.get_queue(self.topology.notifier_queue, ensure=False)
-        buffer: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
-        await queue.consume(buffer.put)
+        buffer: asyncio.Queue[Delivery] = asyncio.Queue()
+        await consume(channel, self.topology.notifier_queue, buffer.put)
         self._acks.forget()  # deliveries of an earlier channel are not this one's to ack
         acks = asyncio.create_task(self._acks.run())
         try:
@@ -86,15 +85,13 @@ class EventConsumer:
                 await self._acks.flush()
                 await channel.close()
 
-    async def _handle(
-        self, channel: AbstractChannel, batch: list[AbstractIncomingMessage], stop: asyncio.Event
-    ) -> None:
+    async def _handle(self, channel: AbstractChannel, batch: list[Delivery], stop: asyncio.Event) -> None:
         """Dead-letter the undecodable messages, record the others in one transaction, then ack them with one ack."""
         items = [item for message in batch if (item := await self._decode(channel, message)) is not None]
         if items:
             await self._record_and_ack(channel, items, stop)
 
-    async def _decode(self, channel: AbstractChannel, message: AbstractIncomingMessage) -> Item | None:
+    async def _decode(self, channel: AbstractChannel, message: Delivery) -> Item | None:
         try:
             return message, decode_event(message.body)
         except DecodeError as exc:
@@ -167,7 +164,7 @@ class EventConsumer:
                     recorded = await repository.record_many(connection, notifications, self.coalesce_seconds)
         return [(n.channel, r.superseded) for n, r in zip(notifications, recorded, strict=True) if r.superseded]
 
-    async def _dead_letter(self, channel: AbstractChannel, message: AbstractIncomingMessage, reason: str) -> None:
+    async def _dead_letter(self, channel: AbstractChannel, message: Delivery, reason: str) -> None:
         await dead_letter(
             channel,
             self.topology.dead_letter_exchange,

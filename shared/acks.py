@@ -11,9 +11,8 @@ import asyncio
 import logging
 from collections.abc import Awaitable
 
-from aio_pika.abc import AbstractIncomingMessage
-
 from shared.amqp import broker_failed
+from shared.deliveries import Delivery
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +31,7 @@ class LingeringAcks:
         self.linger_seconds = linger_seconds
         self.flush_at = max(1, flush_at)
         self.what = what
-        self._last: AbstractIncomingMessage | None = None
+        self._last: Delivery | None = None
         self._count = 0
         self._due = asyncio.Event()
         # One ack on its way at a time. An ack waits for room in the connection's bounded frame queue, where a
@@ -46,7 +45,7 @@ class LingeringAcks:
         """Recorded deliveries not acked yet."""
         return self._count
 
-    async def recorded(self, last: AbstractIncomingMessage, count: int) -> None:
+    async def recorded(self, last: Delivery, count: int) -> None:
         """``count`` deliveries, ending with ``last``, are recorded: ack them now or within the linger."""
         self._last = last
         self._count += count

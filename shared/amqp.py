@@ -1,4 +1,4 @@
-"""RabbitMQ plumbing shared by services: connecting, persistent messages, replies and dead-lettering."""
+"""RabbitMQ plumbing shared by services: connecting, channels, persistent messages and what a failure means."""
 
 import asyncio
 import logging
@@ -7,13 +7,11 @@ from typing import cast
 
 import aio_pika
 import aiormq
-from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage
-from pamqp.commands import Basic
+from aio_pika.abc import AbstractChannel, AbstractConnection
 from yarl import URL
 
 from shared.backoff import backoff_seconds
-from shared.codec import CONTENT_TYPE, encode
-from shared.contracts.replies import Reply
+from shared.codec import CONTENT_TYPE
 from shared.lifecycle import sleep_unless
 from shared.readiness import Readiness
 from shared.startup import StartupError, broker_fatal, broker_problem
@@ -86,67 +84,6 @@ def persistent(body: bytes, **properties: object) -> aio_pika.Message:
         delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
         **properties,  # type: ignore[arg-type]
     )
-
-
-async def send_reply(channel: Underlay, message: AbstractIncomingMessage, reply: Reply) -> None:
-    """Answer a request that asked for one (``reply_to``); correlated by its ``correlation_id``, else its id.
-
-    Published on the channel under aio-pika's (``get_underlay_channel``), without a message object: one reply per
-    command, where aio-pika's objects were a tenth of the allocator's publishing cost (D99)."""
-    if not message.reply_to:
-        return
-    if channel.is_closed:  # unconfirmed and not drained (D102): the publish itself would not say so
-        log.warning("reply to %s not delivered: its channel is closed", message.reply_to)
-        return
-    correlation_id = message.correlation_id or message.message_id or str(reply.command_id)
-    try:
-        await channel.basic_publish(
-            encode(reply),
-            routing_key=message.reply_to,
-            properties=Basic.Properties(content_type=CONTENT_TYPE, correlation_id=correlation_id),
-            mandatory=False,  # an asker that has gone away loses only the reply; the outcome stays queryable
-            wait=False,  # queued for the connection's writer: no wait for a socket drain per reply
-        )
-    except Exception as exc:  # the command is committed; the asker can read the outcome later
-        if not broker_failed(exc):
-            raise
-        log.warning("reply to %s not delivered: %r", message.reply_to, exc)
-
-
-async def dead_letter(
-    channel: AbstractChannel,
-    exchange: str,
-    routing_key: str,
-    message: AbstractIncomingMessage,
-    reason: str,
-    queue: str,
-    code: str | None = None,
-    keep_body: bool = True,
-) -> None:
-    """Park a message that can never succeed, with the reason (and machine code), then drop it from its queue.
-
-    Without ``keep_body`` (a body too large to keep) only its size is parked, in the header ``x-opd-body-bytes``.
-    """
-    dlx = await channel.get_exchange(exchange, ensure=False)
-    headers = dict(message.headers or {})
-    headers[DEAD_LETTER_REASON] = reason[:1000]
-    headers[DEAD_LETTER_QUEUE] = queue
-    if code is not None:
-        headers[DEAD_LETTER_CODE] = code
-    if not keep_body:
-        headers[DEAD_LETTER_BODY_BYTES] = len(message.body)
-    await dlx.publish(
-        persistent(
-            message.body if keep_body else b"",
-            headers=headers,
-            message_id=message.message_id,
-            correlation_id=message.correlation_id,
-            reply_to=message.reply_to,
-            type=message.type,
-        ),
-        routing_key=routing_key,
-    )
-    await message.ack()
 
 
 RECONNECT_INITIAL_SECONDS = 1.0

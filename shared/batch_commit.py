@@ -22,9 +22,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from aio_pika.abc import AbstractIncomingMessage
-
 from shared.acks import LingeringAcks
+from shared.deliveries import Delivery
 from shared.errors import Culprit
 from shared.lifecycle import sleep_unless
 
@@ -50,7 +49,7 @@ class BatchCommit(Generic[Item, Result]):
     commit: Callable[[list[Item]], Awaitable[Result]]
     committed: Callable[[list[Item], Result], Awaitable[None]]  # answer; the ack follows
     refuse: Callable[[Item, Exception], Awaitable[None]]  # settle one item that cannot succeed
-    message_of: Callable[[Item], AbstractIncomingMessage]
+    message_of: Callable[[Item], Delivery]
     acks: LingeringAcks
     transient: Callable[[Exception], bool]
     backoff: Backoff

@@ -16,14 +16,14 @@ from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
-from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage
+from aio_pika.abc import AbstractChannel, AbstractConnection
 
 from allocator.adapters import metrics
 from allocator.service.ports import Fenced
 from allocator.service.processor import ShardProcessor
 from shared import log_context
 from shared.acks import LingeringAcks, settle
-from shared.amqp import Underlay, broker_failed, dead_letter, send_reply, underlay_of
+from shared.amqp import Underlay, broker_failed, underlay_of
 from shared.authority import BrokerUser, Principal, Unauthorized, authorize, principal_of
 from shared.batch_commit import Backoff, BatchCommit
 from shared.batching import next_batch
@@ -31,6 +31,7 @@ from shared.cancel_codes import cancel_code
 from shared.codec import COMMAND_BY_TYPE, DecodeError, decode_command, loads
 from shared.contracts.commands import Command, Tick
 from shared.contracts.replies import ErrorInfo, Reply
+from shared.deliveries import Delivery, consume, dead_letter, send_reply
 from shared.errors import Culprit, ErrorCode, TransientError
 from shared.lifecycle import sleep_unless
 from shared.status_links import StatusLinks
@@ -46,7 +47,7 @@ class LeaseLost(Exception):
     """Another allocator holds the shard now: stop using this subscription."""
 
 
-Item = tuple[AbstractIncomingMessage, Command, Principal]
+Item = tuple[Delivery, Command, Principal]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +59,7 @@ class BatchSettings:
     retry_max_seconds: float = 5.0
 
 
-def _command_id_of(message: AbstractIncomingMessage) -> UUID:
+def _command_id_of(message: Delivery) -> UUID:
     """The id to answer under when the body could not be decoded."""
     for candidate in (message.correlation_id, message.message_id):
         try:
@@ -71,7 +72,7 @@ def _command_id_of(message: AbstractIncomingMessage) -> UUID:
         return NIL
 
 
-def _type_label(message: AbstractIncomingMessage, command: Command | None) -> str:
+def _type_label(message: Delivery, command: Command | None) -> str:
     """The command type for metrics: decoded, else the message's ``type`` if it names a known one."""
     if command is not None:
         return command.type
@@ -103,7 +104,7 @@ class ShardConsumer:
         self.settings = settings
         self.shard = processor.shard
         self.queue_name = topology.shard_queue(self.shard)
-        self._buffer: asyncio.Queue[AbstractIncomingMessage] | None = None
+        self._buffer: asyncio.Queue[Delivery] | None = None
         self._replies: Underlay  # opened with each subscription
         self._acks = LingeringAcks(settings.ack_linger_seconds, settings.max_size // 2, f"shard {self.shard} commands")
         self._received_at: dict[int, float] = {}  # delivery tag → monotonic time of receipt, on the current channel
@@ -138,16 +139,15 @@ class ShardConsumer:
             except RuntimeError as exc:  # the connection closed meanwhile: the caller reconnects
                 raise ConnectionError(f"shard {self.shard}: {exc}") from exc
             await channel.set_qos(prefetch_count=self.settings.max_size)
-            queue = await channel.get_queue(self.queue_name, ensure=False)
-            buffer: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
+            buffer: asyncio.Queue[Delivery] = asyncio.Queue()
             self._buffer = buffer
             self._received_at.clear()
 
-            async def receive(message: AbstractIncomingMessage) -> None:
+            async def receive(message: Delivery) -> None:
                 self._received_at[message.delivery_tag or 0] = time.monotonic()
                 await buffer.put(message)
 
-            await queue.consume(receive, no_ack=False)
+            await consume(channel, self.queue_name, receive)
             acks = asyncio.create_task(self._acks.run())
             while not stop.is_set():
                 if channel.is_closed:
@@ -165,9 +165,7 @@ class ShardConsumer:
                 await self._acks.flush()  # committed: under this lease, whatever ended the subscription
                 await channel.close()  # whatever is still held goes back to the queue
 
-    async def _handle(
-        self, channel: AbstractChannel, batch: list[AbstractIncomingMessage], stop: asyncio.Event
-    ) -> None:
+    async def _handle(self, channel: AbstractChannel, batch: list[Delivery], stop: asyncio.Event) -> None:
         metrics.BATCH_SIZE.observe(len(batch))
         items: list[Item] = []
         for message in batch:
@@ -251,7 +249,7 @@ class ShardConsumer:
     async def _refuse(
         self,
         channel: AbstractChannel,
-        message: AbstractIncomingMessage,
+        message: Delivery,
         code: ErrorCode,
         reason: str,
         details: dict[str, object] | None = None,
@@ -311,7 +309,7 @@ class ShardConsumer:
         added = {"cancelCode": cancel_code(secret, token_id), "statusPage": page}
         return reply.model_copy(update={"result": {**(reply.result or {}), **added}})
 
-    def _answered(self, message: AbstractIncomingMessage, command: Command | None, outcome: str) -> None:
+    def _answered(self, message: Delivery, command: Command | None, outcome: str) -> None:
         """Count the outcome as its reply leaves; time it from the message's receipt."""
         kind = _type_label(message, command)
         received = self._received_at.pop(message.delivery_tag or 0, None)

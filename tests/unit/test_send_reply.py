@@ -5,10 +5,10 @@ from typing import Any, cast
 from uuid import uuid4
 
 import pytest
-from aio_pika.abc import AbstractIncomingMessage
 
-from shared.amqp import Underlay, send_reply
+from shared.amqp import Underlay
 from shared.contracts.replies import Reply
+from shared.deliveries import Delivery, send_reply
 
 
 class _Channel:
@@ -31,9 +31,7 @@ async def test_a_reply_goes_out_on_an_open_channel_and_is_logged_as_lost_on_a_cl
     closed: bool, caplog: pytest.LogCaptureFixture
 ) -> None:
     channel = _Channel(closed)
-    with caplog.at_level(logging.WARNING, logger="shared.amqp"):
-        await send_reply(
-            cast(Underlay, channel), cast(AbstractIncomingMessage, _Message()), Reply(command_id=uuid4(), ok=True)
-        )
+    with caplog.at_level(logging.WARNING, logger="shared.deliveries"):
+        await send_reply(cast(Underlay, channel), cast(Delivery, _Message()), Reply(command_id=uuid4(), ok=True))
     assert len(channel.published) == (0 if closed else 1)
     assert ("not delivered" in caplog.text) is closed
