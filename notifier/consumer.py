@@ -69,7 +69,7 @@ class EventConsumer:
         channel = await connection.channel(publisher_confirms=True)
         await channel.set_qos(prefetch_count=self.prefetch)
         buffer: asyncio.Queue[Delivery] = asyncio.Queue()
-        await consume(channel, self.topology.notifier_queue, buffer.put)
+        await consume(channel, self.topology.notifier_queue, buffer.put_nowait)  # unbounded: the prefetch bounds it
         self._acks.forget()  # deliveries of an earlier channel are not this one's to ack
         acks = asyncio.create_task(self._acks.run())
         try:

@@ -6,6 +6,7 @@ callback in (D110). The allocator's shard consumers and the notifier's event con
 properties, ack and nack it; that is all ``Delivery`` offers.
 """
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -70,11 +71,11 @@ class Delivery:
     def headers(self) -> FieldTable:
         return self.message.header.properties.headers or {}
 
-    def ack(self, multiple: bool = False) -> Awaitable[None]:
+    def ack(self, *, multiple: bool = False) -> Awaitable[None]:
         """Settle it (and, with ``multiple``, every earlier delivery of the channel not settled yet)."""
         return self.message.channel.basic_ack(self._tag, multiple=multiple)
 
-    def nack(self, requeue: bool = True) -> Awaitable[None]:
+    def nack(self, *, requeue: bool = True) -> Awaitable[None]:
         """Give it back to the queue (``requeue``), or drop it."""
         return self.message.channel.basic_nack(self._tag, requeue=requeue)
 
@@ -86,13 +87,32 @@ class Delivery:
         return tag
 
 
-async def consume(channel: AbstractChannel, queue: str, on_delivery: Callable[[Delivery], Awaitable[None]]) -> None:
-    """Start consuming ``queue`` on the channel, acks required; ``on_delivery`` gets each delivery in order."""
+async def consume(channel: AbstractChannel, queue: str, on_delivery: Callable[[Delivery], None]) -> None:
+    """Start consuming ``queue`` on the channel, acks required.
+
+    ``on_delivery`` takes each delivery in delivery order, and cannot wait: a consumer's ``multiple`` ack settles
+    every earlier delivery, so none may overtake another on its way in. A delivery it fails to take is given back to
+    the queue at once (its delivery limit parks one that always fails), so no later ack settles it unseen. If the
+    broker cancels the consumer (its queue deleted), the channel is closed: whoever watches it subscribes again."""
+    underlay = await underlay_of(channel)
+    closing: set[asyncio.Future[None]] = set()
 
     async def deliver(message: DeliveredMessage) -> None:
-        await on_delivery(Delivery(message))
+        delivery = Delivery(message)
+        try:
+            on_delivery(delivery)
+        except Exception:
+            log.exception("could not take delivery %s from %s; giving it back", delivery.delivery_tag, queue)
+            await delivery.nack(requeue=True)
 
-    await (await underlay_of(channel)).basic_consume(queue, deliver, no_ack=False)
+    async def cancelled(frame: Basic.Cancel) -> None:
+        log.warning("the broker cancelled the consumer of %s; closing its channel to subscribe again", queue)
+        task: asyncio.Future[None] = asyncio.ensure_future(channel.close())  # not from the channel's own reader
+        closing.add(task)
+        task.add_done_callback(closing.discard)
+
+    underlay.on_consumer_cancel_callbacks.add(cancelled)
+    await underlay.basic_consume(queue, deliver, no_ack=False)
 
 
 async def send_reply(channel: Underlay, message: Delivery, reply: Reply) -> None:

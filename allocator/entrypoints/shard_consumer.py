@@ -143,9 +143,9 @@ class ShardConsumer:
             self._buffer = buffer
             self._received_at.clear()
 
-            async def receive(message: Delivery) -> None:
+            def receive(message: Delivery) -> None:
                 self._received_at[message.delivery_tag or 0] = time.monotonic()
-                await buffer.put(message)
+                buffer.put_nowait(message)  # unbounded: the prefetch bounds it
 
             await consume(channel, self.queue_name, receive)
             acks = asyncio.create_task(self._acks.run())

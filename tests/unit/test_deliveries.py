@@ -1,12 +1,14 @@
 """A delivery read straight from aiormq's message: its properties as published, and acks for its own tag."""
 
+import asyncio
 from typing import Any, cast
 
+from aio_pika.abc import AbstractChannel as AioPikaChannel
 from aiormq.abc import AbstractChannel, DeliveredMessage
 from pamqp.commands import Basic
 from pamqp.header import ContentHeader
 
-from shared.deliveries import Delivery
+from shared.deliveries import Delivery, consume
 
 
 class _Channel:
@@ -58,3 +60,58 @@ async def test_acks_and_nacks_name_the_deliverys_own_tag() -> None:
         ("ack", 7, {"multiple": True}),
         ("nack", 7, {"requeue": False}),
     ]
+
+
+class _Underlay(_Channel):
+    def __init__(self) -> None:
+        super().__init__()
+        self.on_consumer_cancel_callbacks: set[Any] = set()
+        self.consumed: list[tuple[str, Any, dict[str, Any]]] = []
+
+    async def basic_consume(self, queue: str, callback: Any, **kwargs: Any) -> None:
+        self.consumed.append((queue, callback, kwargs))
+
+
+class _AioPikaChannel:
+    def __init__(self) -> None:
+        self.underlay = _Underlay()
+        self.closed = asyncio.Event()
+
+    async def get_underlay_channel(self) -> _Underlay:
+        return self.underlay
+
+    async def close(self) -> None:
+        self.closed.set()
+
+
+def _deliver(underlay: _Underlay, tag: int) -> DeliveredMessage:
+    deliver = Basic.Deliver(consumer_tag="c", delivery_tag=tag, routing_key="k", exchange="e")
+    return DeliveredMessage(
+        deliver, ContentHeader(properties=Basic.Properties()), b"{}", cast(AbstractChannel, underlay)
+    )
+
+
+async def test_a_consumer_takes_deliveries_with_acks_and_gives_back_one_it_could_not_take() -> None:
+    channel = _AioPikaChannel()
+    taken: list[int | None] = []
+
+    def take(delivery: Delivery) -> None:
+        if delivery.delivery_tag == 2:
+            raise RuntimeError("a bug")
+        taken.append(delivery.delivery_tag)
+
+    await consume(cast(AioPikaChannel, channel), "opd.notifier", take)
+    [(queue, callback, options)] = channel.underlay.consumed
+    assert (queue, options) == ("opd.notifier", {"no_ack": False})
+    for tag in (1, 2, 3):
+        await callback(_deliver(channel.underlay, tag))
+    assert taken == [1, 3]
+    assert channel.underlay.calls == [("nack", 2, {"requeue": True})]  # back to the queue, not settled unseen
+
+
+async def test_a_consumer_the_broker_cancels_closes_its_channel_to_subscribe_again() -> None:
+    channel = _AioPikaChannel()
+    await consume(cast(AioPikaChannel, channel), "opd.notifier", lambda delivery: None)
+    [cancelled] = channel.underlay.on_consumer_cancel_callbacks
+    await cancelled(Basic.Cancel(consumer_tag="c"))
+    await asyncio.wait_for(channel.closed.wait(), 1)
