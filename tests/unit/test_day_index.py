@@ -212,3 +212,20 @@ def test_a_day_loaded_with_its_tokens_files_them_alike(script: list[Step]) -> No
             assert loaded.in_slot(slot, status) == kept.in_slot(slot, status)
     assert loaded.serving() is kept.serving()
     assert loaded.next_arrival() == kept.next_arrival()
+
+
+def test_a_walk_kept_after_a_started_slot_keeps_every_slot_first_position() -> None:
+    """Once two slots have started, a later slot's patient who is here is called first; when the doctor calls
+    them, the rest of the day is due as before, but the later slot's first call is no longer where it was. The
+    walk does not keep the last one's rest from a slot that has started (whose first positions would be wrong)."""
+    clinic = Clinic.open(*(template(label, 4, 0) for label in LABELS), now=at(8))
+    for label in ("09:00-10:00", "09:00-10:00", "10:00-11:00", "10:00-11:00", "11:00-12:00"):
+        clinic.book(slot=label, source=TokenSource.ONLINE)
+    clinic.wait(minutes=125)  # 10:05: the first two slots have started, nobody called yet
+    here = clinic.day.in_slot(clinic.slot("10:00-11:00"), TokenStatus.CONFIRMED)[0]
+    clinic.check_in(here.token_number)
+    assert clinic.day.expected_calls(clinic.now)[0][0] is here  # here first, ahead of the first slot
+    clinic.call_next()  # at the same moment: the one here is called, and no due time moves
+    assert clinic.day.serving() is here
+    _check_walk(clinic.day, clinic.now)
+    _check_etas(clinic.day, clinic.now, clinic.ws.policy.show_chance)
