@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 import psutil
 
+LOAD_GENERATOR = "load generator"
+
 SERVERS = {"postgres": "postgres", "rabbitmq": "beam.smp"}  # group → process name, for servers on this machine
 SERVICE_ROLES = frozenset({"opd_allocator", "opd_notifier", "opd_reader"})  # the services' database logins
 
@@ -55,7 +57,7 @@ class CpuMeter:
 
     def _processes(self) -> dict[int, str]:
         this = psutil.Process().pid
-        return {**_servers(), **{pid: name for name, pid in self.services.items()}, this: "load generator"}
+        return {**_servers(), **{pid: name for name, pid in self.services.items()}, this: LOAD_GENERATOR}
 
     def start(self) -> None:
         self._groups = self._processes()
@@ -83,4 +85,9 @@ def print_cpu(shares: Mapping[str, float], requests: int, seconds: float, cores:
     parts = ", ".join(f"{group} {share:.0f}" for group, share in shares.items())
     print(f"CPU during the load, % of one core: {parts}; total {total:.0f} of {100 * cores}")
     if requests:
-        print(f"CPU per request: {10 * total * seconds / requests:.2f} ms (all processes above)")
+        per_request = 10 * seconds / requests  # ms per request for each percent of one core
+        served = total - shares.get(LOAD_GENERATOR, 0.0)
+        print(
+            f"CPU per request: {per_request * total:.2f} ms (all processes above); "
+            f"{per_request * served:.2f} ms without the {LOAD_GENERATOR}"
+        )

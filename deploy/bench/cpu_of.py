@@ -10,9 +10,7 @@ import resource
 import subprocess
 import sys
 
-from deploy.bench.cpu import CpuMeter
-
-LOAD_GENERATOR = "load generator"
+from deploy.bench.cpu import LOAD_GENERATOR, CpuMeter
 
 
 def _children_cpu_seconds() -> float:

@@ -48,7 +48,7 @@ def test_the_report_names_each_group_and_the_cpu_per_request(capsys: pytest.Capt
         lines[0]
         == "CPU during the load, % of one core: allocator-1 80, postgres 40, load generator 10; total 130 of 200"
     )
-    assert lines[1] == "CPU per request: 13.00 ms (all processes above)"
+    assert lines[1] == "CPU per request: 13.00 ms (all processes above); 12.00 ms without the load generator"
 
 
 def test_database_backends_are_grouped_by_the_service_they_serve() -> None:
