@@ -64,19 +64,22 @@ class LingeringAcks:
         again and are deduplicated."""
         message, self._last, self._count = self._last, None, 0
         self._due.clear()
-        if message is None:
-            return
-        async with self._sending:
-            await settle(message.ack(multiple=True), self.what)
+        async with self._sending:  # with nothing to ack too: the channel may close once this returns
+            if message is not None:
+                await settle(message.ack(multiple=True), self.what)
 
     async def run(self) -> None:
         """Acks lingering behind a recording go out ``linger_seconds`` after it; run as a task beside the consumer.
-        A failed ack is logged and the task goes on: the next flush covers what this one did not."""
+        A failed ack is logged and the task goes on: the next flush covers what this one did not.
+
+        Cancelling the task does not cancel an ack on its way: that ack has taken the deliveries it settles, so the
+        consumer's last ``flush`` (which waits for it) would otherwise find nothing to ack and close the channel
+        with committed work unacked."""
         while True:
             await self._due.wait()
             await asyncio.sleep(self.linger_seconds)
             try:
-                await self.flush()
+                await asyncio.shield(self.flush())
             except Exception:
                 log.exception("lingering ack of %s failed; the next ack covers them", self.what)
 

@@ -2,6 +2,8 @@
 
 import asyncio
 
+import pytest
+
 from shared.batching import next_batch
 
 
@@ -34,3 +36,16 @@ async def test_a_stop_ends_the_linger() -> None:
     buffer.put_nowait(2)
     stop.set()
     assert await next_batch(buffer, max_size=8, linger_seconds=5, stop=stop) == [1]
+
+
+async def test_a_cancellation_that_comes_with_an_item_stops_the_wait_and_leaves_the_item() -> None:
+    """A consumer cancelled (its service stopping) just as a message arrives stops, and the message stays buffered
+    (its channel closes and the broker delivers it again)."""
+    buffer = asyncio.Queue[int]()
+    waiting = asyncio.create_task(next_batch(buffer, max_size=8))
+    await asyncio.sleep(0)  # waiting on the empty buffer
+    buffer.put_nowait(1)
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    assert buffer.get_nowait() == 1

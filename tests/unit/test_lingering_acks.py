@@ -134,3 +134,32 @@ async def test_an_ack_waiting_for_room_is_not_overtaken_by_a_later_one() -> None
         assert sent == [5, 10]
     finally:
         lingering.cancel()
+
+
+@dataclass
+class SlowDelivery(Delivery):
+    """An ack that waits for the connection's writer (``gate``) before it is sent."""
+
+    gate: asyncio.Event = field(default_factory=asyncio.Event)
+    started: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def ack(self, multiple: bool = False) -> None:
+        self.started.set()
+        await self.gate.wait()
+        await super().ack(multiple)
+
+
+async def test_stopping_the_lingering_task_mid_ack_still_acks_what_it_took() -> None:
+    """The consumer stops its lingering task, then flushes before closing the channel: an ack the task had on its
+    way must still go out, or the channel closes with committed deliveries unacked."""
+    acks = LingeringAcks(0.01, flush_at=10, what="test")
+    lingering = asyncio.create_task(acks.run())
+    delivery = SlowDelivery(5)
+    await acks.recorded(delivery, 1)  # type: ignore[arg-type]
+    await asyncio.wait_for(delivery.started.wait(), 1)
+    lingering.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await lingering
+    asyncio.get_running_loop().call_later(0.01, delivery.gate.set)
+    await asyncio.wait_for(acks.flush(), 1)  # the consumer's last flush: after the ack on its way
+    assert delivery.acks == [(5, True)]
