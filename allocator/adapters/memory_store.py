@@ -122,9 +122,9 @@ class MemoryStore:
         self.commits += 1
         return {}
 
-    async def record_failure(self, shard: int, epoch: int, row: InboxRow) -> None:
+    async def record_failure(self, shard: int, epoch: int, row: InboxRow) -> StoredReply:
         self._check_lease(shard, epoch)
-        self.inbox.setdefault(row.command.command_id, row.stored)
+        return self.inbox.setdefault(row.command.command_id, row.stored)
 
     def _check_unique(self, batch: BatchWrite) -> None:
         """PostgreSQL's unique constraints the processor relies on: token numbers, one sequence per doctor."""

@@ -97,8 +97,8 @@ async def commit_batch(connection: asyncpg.Connection, batch: BatchWrite) -> dic
     return {UUID(row["command_id"]): _stored(row) for row in found or []}
 
 
-async def record_failure(connection: asyncpg.Connection, shard: int, epoch: int, row: InboxRow) -> None:
-    """Under the lease: record a dead-lettered command's outcome unless the command has one."""
+async def record_failure(connection: asyncpg.Connection, shard: int, epoch: int, row: InboxRow) -> StoredReply:
+    """Under the lease: record a dead-lettered command's outcome unless the command has one; the one it has now."""
     async with connection.transaction():
         await check_lease(connection, shard, epoch)
         await connection.execute(
@@ -115,6 +115,10 @@ async def record_failure(connection: asyncpg.Connection, shard: int, epoch: int,
             row.command.correlation_id,
             row.issuer,
         )
+        stored = await connection.fetchrow(
+            "SELECT payload_hash, reply, issuer FROM inbox WHERE command_id = $1", row.command.command_id
+        )
+    return _stored(stored)
 
 
 async def unpublished(connection: asyncpg.Connection, after: int, limit: int) -> list[Any]:

@@ -65,6 +65,6 @@ class PostgresStore:
         async with self.pool.acquire() as connection:
             return await messages.commit_batch(connection, batch)
 
-    async def record_failure(self, shard: int, epoch: int, row: InboxRow) -> None:
+    async def record_failure(self, shard: int, epoch: int, row: InboxRow) -> StoredReply:
         async with self.pool.acquire() as connection:
-            await messages.record_failure(connection, shard, epoch, row)
+            return await messages.record_failure(connection, shard, epoch, row)

@@ -60,12 +60,14 @@ class BatchSettings:
 
 
 def _command_id_of(message: Delivery) -> UUID:
-    """The id to answer under when the body could not be decoded."""
+    """The id to answer under when the body could not be decoded: a body too large to accept is not read."""
     for candidate in (message.correlation_id, message.message_id):
         try:
             return UUID(str(candidate))
         except ValueError:
             continue
+    if len(message.body) > MAX_COMMAND_BYTES:
+        return NIL
     try:
         return UUID(str(loads(message.body).get("commandId")))
     except (DecodeError, AttributeError, ValueError):
@@ -272,7 +274,7 @@ class ShardConsumer:
             reply = Reply(command_id=command_id, ok=False, error=error)
             if command is not None and record:
                 try:
-                    await self.processor.record_failure(command, reply, principal)
+                    reply = await self.processor.record_failure(command, reply, principal)
                 except Fenced as fenced:  # not ours to park or answer: it goes back to the lease's holder
                     log.warning("shard %d: %s; giving the message back and resubscribing", self.shard, fenced)
                     raise LeaseLost from fenced

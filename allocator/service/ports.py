@@ -108,8 +108,9 @@ class MessageStore(Store, Protocol):
         """
         ...
 
-    async def record_failure(self, shard: int, epoch: int, row: InboxRow) -> None:
-        """Record a dead-lettered command's outcome unless it has one (under the lease, like a commit)."""
+    async def record_failure(self, shard: int, epoch: int, row: InboxRow) -> StoredReply:
+        """Record a dead-lettered command's outcome unless it has one (under the lease, like a commit); the outcome
+        recorded for the command now (this one, or the one it had)."""
         ...
 
 

@@ -136,17 +136,20 @@ class ShardProcessor:
         self.days.clear()
         self.colleague_seats.forget()
 
-    async def record_failure(self, command: AnyCommand, reply: Reply, principal: Principal | None) -> None:
-        """Store the outcome of a command that is being dead-lettered: its status and retries answer the same."""
+    async def record_failure(self, command: AnyCommand, reply: Reply, principal: Principal | None) -> Reply:
+        """Store the outcome of a command that is being dead-lettered: its status and retries answer the same, the
+        retries from memory while it is recent, not by running its handler again. Returns the reply recorded for
+        the command: this one, or the outcome it already had."""
+        digest = payload_hash(command)
+        issuer = principal.issuer if principal is not None else None
         try:
             epoch = await self._lease()
-            issuer = principal.issuer if principal is not None else None
-            await self.messages.record_failure(
-                self.shard, epoch, InboxRow(command, payload_hash(command), reply, issuer)
-            )
+            stored = await self.messages.record_failure(self.shard, epoch, InboxRow(command, digest, reply, issuer))
         except Fenced:
             self.epoch = None
             raise
+        self.recent.remember([(command.command_id, stored)])
+        return _answer_from(stored, command, digest, issuer)
 
     async def _lease(self) -> int:
         """The epoch this process holds the shard under; taken (and the kept state dropped) if it holds none."""
@@ -191,10 +194,7 @@ class ShardProcessor:
             digest = payload_hash(command)
             prior = known.get(command.command_id)
             if prior is not None:
-                if prior.issuer is not None and prior.issuer != principal.issuer:
-                    replies.append(_not_yours(command))
-                else:
-                    replies.append(prior.reply if prior.payload_hash == digest else _key_reused(command))
+                replies.append(_answer_from(prior, command, digest, principal.issuer))
                 continue
             now = self.clock.now()
             await self._load(ws, absent, command, now)
@@ -310,6 +310,13 @@ class ShardProcessor:
             )
         ws.changes.events.clear()
         return sealed
+
+
+def _answer_from(prior: StoredReply, command: AnyCommand, digest: str, issuer: str | None) -> Reply:
+    """The answer to a command with an outcome recorded: that outcome, for its own sender and the same request."""
+    if prior.issuer is not None and prior.issuer != issuer:
+        return _not_yours(command)
+    return prior.reply if prior.payload_hash == digest else _key_reused(command)
 
 
 def _refused(command: AnyCommand, rejection: Rejection) -> Reply:

@@ -16,7 +16,7 @@ from allocator.app import build_policy
 from allocator.domain.alternatives import seats_of_day
 from allocator.domain.views import token_view
 from allocator.domain.workspace import Changes
-from allocator.service.ports import BatchWrite, Fenced, InboxRow
+from allocator.service.ports import BatchWrite, Fenced, InboxRow, StoredReply
 from allocator.service.processor import ShardProcessor, payload_hash
 from allocator.settings import AllocatorSettings
 from shared import db
@@ -152,8 +152,10 @@ async def test_a_failure_is_recorded_once_and_never_over_an_outcome(
     )
     later = Reply(command_id=command.command_id, ok=False, error=ErrorInfo(code=ErrorCode.FORBIDDEN, message="no"))
 
-    await store.record_failure(0, epoch, InboxRow(command, payload_hash(command), refused, "amqp:kiosk"))
-    await store.record_failure(0, epoch, InboxRow(command, payload_hash(command), later, "amqp:other"))
+    first = await store.record_failure(0, epoch, InboxRow(command, payload_hash(command), refused, "amqp:kiosk"))
+    second = await store.record_failure(0, epoch, InboxRow(command, payload_hash(command), later, "amqp:other"))
+
+    assert first == second == StoredReply(payload_hash(command), refused, "amqp:kiosk")  # what the inbox holds
 
     found = await store.commit(BatchWrite(0, epoch, Changes(), inbox=[InboxRow(command, "", refused, None)]))
     assert (found[command.command_id].reply, found[command.command_id].issuer) == (refused, "amqp:kiosk")

@@ -16,7 +16,7 @@ from shared.authority import Principal
 from shared.clock import ManualClock
 from shared.contracts.caller import Role
 from shared.contracts.events import AnyEvent
-from shared.contracts.replies import Reply
+from shared.contracts.replies import ErrorInfo, Reply
 from shared.contracts.values import TokenStatus
 from shared.errors import ErrorCode, TransientError
 from tests.support.commands import book_command, create_doctor_command
@@ -145,6 +145,35 @@ async def test_a_command_that_breaks_its_handler_is_named_and_nothing_is_written
 
 def _no_ids() -> UUID:
     raise RuntimeError("no ids today")
+
+
+async def test_a_dead_lettered_command_s_repeats_get_its_recorded_failure_without_running_it_again() -> None:
+    """A kiosk repeats a command that broke its handler: the repeat is answered with the failure recorded as it
+    was dead-lettered, from memory, and the handler is not run again (nor the shard's kept state dropped)."""
+    store = MemoryStore()
+    doctor = create_doctor_command()
+    await _processor(store).process([doctor])
+    calls: list[UUID] = []
+
+    def failing_id() -> UUID:
+        calls.append(uuid4())
+        raise RuntimeError("no ids today")
+
+    broken = ShardProcessor(store, store, 0, "broken", Policy(zone=ZONE), ManualClock(MORNING), 1, new_id=failing_id)
+    booking = book_command(doctor.payload.doctor_id, "Boom")
+    with pytest.raises(PoisonCommand):
+        await broken.process([booking], [KIOSK])
+    failure = Reply(
+        command_id=booking.command_id, ok=False, error=ErrorInfo(code=ErrorCode.INTERNAL_ERROR, message="x")
+    )
+
+    recorded = await broken.record_failure(booking, failure, KIOSK)
+    repeated = await broken.process([booking], [KIOSK])
+    someone_else = await broken.record_failure(booking, failure, DESK)
+
+    assert recorded == failure and repeated == [failure]
+    assert len(calls) == 1  # the handler ran once
+    assert someone_else.error is not None and someone_else.error.code == ErrorCode.COMMAND_NOT_YOURS
 
 
 async def test_a_command_whose_events_cannot_be_sealed_is_named_and_nothing_is_written() -> None:

@@ -119,7 +119,7 @@ class FencedWhileParking:
     async def process(self, commands: list[Command], principals: Any = None) -> list[Reply]:
         raise PoisonCommand(0, RuntimeError("a bug"))
 
-    async def record_failure(self, command: Command, reply: Reply, principal: Principal | None) -> None:
+    async def record_failure(self, command: Command, reply: Reply, principal: Principal | None) -> Reply:
         raise Fenced("shard 0: epoch 1 is no longer current")
 
 
