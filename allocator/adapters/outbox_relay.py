@@ -9,6 +9,7 @@ between publish and mark republishes (at-least-once; consumers dedupe by ``event
 """
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import deque
@@ -75,8 +76,12 @@ async def _publish_in_order(exchange: EventsExchange, outgoing: list[Outgoing]) 
     The publishes start in order and the channel writes them in that order (its lock is first come, first served),
     so events still leave in commit order. A refusal raises ``BrokerLost`` once the ids before it are counted.
     """
-    publishes = [asyncio.ensure_future(exchange.publish(event_id, key, body)) for event_id, key, body in outgoing]
-    outcomes = await asyncio.gather(*publishes, return_exceptions=True)
+    outcomes: list[object]
+    if len(outgoing) == 1:  # one event (a batch of one command, mostly): awaited here, no task to run it in
+        outcomes = [await _outcome(exchange.publish(*outgoing[0]))]
+    else:
+        publishes = [asyncio.ensure_future(exchange.publish(*event)) for event in outgoing]
+        outcomes = await asyncio.gather(*publishes, return_exceptions=True)
     confirmed: list[UUID] = []
     for (event_id, _, _), outcome in zip(outgoing, outcomes, strict=True):
         if isinstance(outcome, Exception) and broker_failed(outcome, PUBLISH_ERRORS):
@@ -85,6 +90,14 @@ async def _publish_in_order(exchange: EventsExchange, outgoing: list[Outgoing]) 
             raise outcome
         confirmed.append(event_id)
     return confirmed
+
+
+async def _outcome(publish: Awaitable[object]) -> object:
+    """What ``asyncio.gather(..., return_exceptions=True)`` gives for one publish: its result, or its exception."""
+    try:
+        return await publish
+    except Exception as exc:
+        return exc
 
 
 class _Refused(Exception):
@@ -146,16 +159,23 @@ class OutboxRelay:
         exchange = EventsExchange(await underlay_of(channel), self.topology.events_exchange)
         self._work.clear()  # all of it is in the outbox: the sweep takes it, in order
         self._work.append(None)
+        stopping = asyncio.create_task(self._wake_on(stop))
         try:
             while not stop.is_set():
                 _ensure_open(channel)
                 if not self._work:
-                    await self._idle(stop)
+                    await self._idle()
                 elif not await self._next(exchange):
                     await sleep_unless(stop, 1.0)  # the database is away: nothing can commit meanwhile
             await self._drain(exchange)
         finally:
+            stopping.cancel()
             await self._close_database()
+
+    async def _wake_on(self, stop: asyncio.Event) -> None:
+        """An idle relay waits for work only: the stop wakes it too."""
+        await stop.wait()
+        self._wake.set()
 
     async def _next(self, exchange: EventsExchange) -> bool:
         """Publish the next piece of work; False if it is a sweep and the database is away."""
@@ -224,7 +244,7 @@ class OutboxRelay:
             await self._close_database()
             return False
 
-    async def _idle(self, stop: asyncio.Event) -> None:
+    async def _idle(self) -> None:
         """Wait for work; mark confirmed events published if no batch has taken them in time."""
         self._wake.clear()
         timeout = self.mark_after_seconds
@@ -234,12 +254,9 @@ class OutboxRelay:
                 await self._mark_confirmed()
                 return
             timeout -= waited
-        waiters = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
-        try:
-            await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for waiter in waiters:
-                waiter.cancel()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                await self._wake.wait()  # set by new work, a sweep asked for, or the stop
 
     async def _mark_confirmed(self) -> None:
         event_ids = self.take_confirmed()

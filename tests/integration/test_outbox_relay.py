@@ -103,6 +103,27 @@ async def test_a_refused_publish_leaves_it_and_the_rest_of_the_batch_for_the_nex
     assert [e.event_id for e in await _drain(watcher)] == [batch[1].event_id, batch[2].event_id]
 
 
+async def test_an_event_refused_alone_is_left_for_the_next_round(
+    pg: asyncpg.Connection, database: str, topology: Topology, amqp_connection: aio_pika.abc.AbstractConnection
+) -> None:
+    """One event to publish (a batch of one command) is awaited without a task of its own: a refusal still ends
+    the run with nothing marked."""
+    channel = await amqp_connection.channel()
+    events = await channel.declare_exchange(topology.events_exchange, aio_pika.ExchangeType.TOPIC, durable=True)
+    await _unroutable(channel, events)
+    event = token_event(REFUSED_KEY, token_view(uuid4()), 1)
+    await pg.execute(
+        "INSERT INTO outbox (event_id, routing_key, doctor_id, sequence, body) VALUES ($1, $2, $3, $4, $5)",
+        event.event_id, event.type, event.doctor_id, event.sequence, encode(event),
+    )  # fmt: skip
+
+    with pytest.raises(BrokerLost, match="publish failed.*NO_ROUTE"):
+        await asyncio.wait_for(
+            OutboxRelay(database, topology, range(topology.shard_count)).run(amqp_connection, asyncio.Event()), 10
+        )
+    assert await _published(pg) == [False]
+
+
 def _doctor_of_shard(shard: int, shard_count: int) -> UUID:
     return next(d for d in iter(uuid4, None) if shard_for(d, shard_count) == shard)
 
