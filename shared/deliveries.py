@@ -1,9 +1,10 @@
 """What a consumer does with a delivery: receive it, answer its sender, park it with the reason, settle it.
 
 A queue is consumed on the channel under aio-pika's, as the command bus takes its replies (D96): each delivery is
-aiormq's own message, read through ``Delivery``, without aio-pika's message object and the extra task it runs the
-callback in (D110). The allocator's shard consumers and the notifier's event consumer read a delivery's body and
-properties, ack and nack it; that is all ``Delivery`` offers.
+aiormq's own message, read through ``Delivery``, without aio-pika's message object and the second task it runs the
+callback in (D110); aiormq's own task per delivery remains, started in delivery order. The allocator's shard
+consumers and the notifier's event consumer read a delivery's body and properties, ack and nack it; that is all
+``Delivery`` offers.
 """
 
 import asyncio
@@ -98,6 +99,8 @@ async def consume(channel: AbstractChannel, queue: str, on_delivery: Callable[[D
     closing: set[asyncio.Future[None]] = set()
 
     async def deliver(message: DeliveredMessage) -> None:
+        # Handed over before this task's first await: the tasks start in delivery order, so the deliveries
+        # reach ``on_delivery`` in that order too.
         delivery = Delivery(message)
         try:
             on_delivery(delivery)

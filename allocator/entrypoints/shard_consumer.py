@@ -182,12 +182,12 @@ class ShardConsumer:
             try:
                 command = decode_command(message.body)
             except DecodeError as exc:
-                await self._refuse(channel, message, ErrorCode(exc.code), str(exc), {"errors": exc.errors})
+                await self._refuse(channel, message, ErrorCode(exc.code), str(exc), details={"errors": exc.errors})
                 continue
             if not message.reply_to and not isinstance(command, Tick):
                 # Not recorded as the command's outcome: resent with a reply_to, the same command id is served.
                 reason = "no reply_to: a command must say where its answer goes (e.g. amq.rabbitmq.reply-to)"
-                await self._refuse(channel, message, ErrorCode.MISSING_REPLY_TO, reason)
+                await self._refuse(channel, message, ErrorCode.MISSING_REPLY_TO, reason, command=command, record=False)
                 continue
             try:
                 principal = principal_of(message.user_id, command, self.broker_users)
@@ -200,7 +200,10 @@ class ShardConsumer:
             if owner != self.shard:
                 reason = f"this command belongs to shard {owner}, not {self.shard}"
                 details: dict[str, object] = {"shard": owner}
-                await self._refuse(channel, message, ErrorCode.INVALID_COMMAND, reason, details, command, principal)
+                await self._refuse(
+                    channel, message, ErrorCode.INVALID_COMMAND, reason, details=details, command=command,
+                    principal=principal,
+                )  # fmt: skip
                 continue
             items.append((message, command, principal))
         await self._commit(channel, items, stop)
@@ -245,8 +248,8 @@ class ShardConsumer:
                 log.error("shard %d: %s broke its handler: %r", self.shard, command.type, exc.cause)
             reason = f"handler failed: {exc.cause!r}"
         else:
-            reason = f"refused by the database: {exc}"
-        await self._refuse(channel, message, ErrorCode.INTERNAL_ERROR, reason, None, command, principal)
+            reason = f"failed on its own: {exc}"  # the database refused it, or its loading or answer broke
+        await self._refuse(channel, message, ErrorCode.INTERNAL_ERROR, reason, command=command, principal=principal)
 
     async def _refuse(
         self,
@@ -254,6 +257,7 @@ class ShardConsumer:
         message: Delivery,
         code: ErrorCode,
         reason: str,
+        *,
         details: dict[str, object] | None = None,
         command: Command | None = None,
         principal: Principal | None = None,

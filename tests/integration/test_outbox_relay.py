@@ -117,7 +117,7 @@ async def test_an_event_refused_alone_is_left_for_the_next_round(
         event.event_id, event.type, event.doctor_id, event.sequence, encode(event),
     )  # fmt: skip
 
-    with pytest.raises(BrokerLost, match="publish failed.*NO_ROUTE"):
+    with pytest.raises(BrokerLost, match=r"publish failed.*NO_ROUTE"):
         await asyncio.wait_for(
             OutboxRelay(database, topology, range(topology.shard_count)).run(amqp_connection, asyncio.Event()), 10
         )
