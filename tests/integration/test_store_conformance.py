@@ -29,6 +29,7 @@ from shared.contracts.commands import (
     UpdateDoctorSlotsPayload,
 )
 from shared.contracts.replies import ErrorInfo, Reply
+from shared.contracts.values import TokenSource
 from shared.errors import ErrorCode
 from tests.support.commands import book_command, create_doctor_command
 
@@ -85,6 +86,33 @@ async def test_a_committed_day_reads_back_as_it_was_decided(
     assert await store.locate_token(doctor_id, f" {decided[0]['id']} ") == TODAY
     assert await store.locate_token(doctor_id, "nothing") is None
     assert await store.slot_seats([doctor_id, uuid4()], TODAY) == {doctor_id: seats_of_day(day)}
+
+
+async def test_etas_that_alone_moved_read_back_as_they_were_decided(
+    store: Store, allocator_settings: AllocatorSettings, clock: ManualClock
+) -> None:
+    """A paid-priority booking goes ahead of the walk-ins and moves their ETAs a little (too little to tell them):
+    those tokens are written as their new ETA alone, and read back with it."""
+    doctor = create_doctor_command(capacity=30)
+    doctor_id = doctor.payload.doctor_id
+    processor = _processor(store, allocator_settings, clock)
+    walk_ins = [book_command(doctor_id, f"W{n}") for n in range(3)]
+    await processor.process([doctor, *walk_ins])
+    loaded = await store.load_doctor(doctor_id)
+    assert loaded is not None
+    before = {t.id: t.estimated_time for t in (await store.load_day(loaded, TODAY)).tokens}
+
+    reply = (await processor.process([book_command(doctor_id, "Paid", source=TokenSource.PRIORITY)]))[0]
+
+    assert reply.ok and reply.result is not None
+    held = processor.days[(doctor_id, TODAY)]
+    read = await store.load_day(loaded, TODAY)
+    assert {t.id: (t.estimated_time, t.updated_at) for t in read.tokens} == {
+        t.id: (t.estimated_time, t.updated_at) for t in held.tokens
+    }
+    moved = [t for t in read.tokens if t.id in before and t.estimated_time != before[t.id]]
+    assert len(moved) == 3, "every walk-in's ETA moved"
+    assert all(t.announced_eta == before[t.id] for t in moved), "none was told (so none was written whole)"
 
 
 async def test_specialists_are_any_case_by_name_and_limited(
