@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from shared.acks import LingeringAcks
+from shared.backoff import backoff_seconds
 from shared.deliveries import Delivery
 from shared.errors import Culprit
 from shared.lifecycle import sleep_unless
@@ -35,7 +36,8 @@ Result = TypeVar("Result")
 
 @dataclass(frozen=True, slots=True)
 class Backoff:
-    """Waits between tries while the store is unavailable: doubling from ``initial_seconds`` up to ``max_seconds``."""
+    """Waits between tries while the store is unavailable: doubling from ``initial_seconds`` up to ``max_seconds``,
+    with jitter (``shared.backoff``), so that consumers waiting on one database do not all retry at once."""
 
     initial_seconds: float
     max_seconds: float
@@ -57,7 +59,7 @@ class BatchCommit(Generic[Item, Result]):
 
     async def __call__(self, items: list[Item], stop: asyncio.Event) -> None:
         items = list(items)
-        delay = self.backoff.initial_seconds
+        tries = 0
         while items:
             try:
                 result = await self.commit(items)
@@ -70,11 +72,12 @@ class BatchCommit(Generic[Item, Result]):
                 if self.transient(exc):
                     if stop.is_set():
                         return  # unacked: the broker requeues them when the channel closes
+                    tries += 1
+                    delay = backoff_seconds(tries, self.backoff.initial_seconds, self.backoff.max_seconds)
                     log.warning("%s: %r; retrying %d in %.1fs", self.what, exc, len(items), delay)
                     await sleep_unless(stop, delay)
                     if stop.is_set():
                         return
-                    delay = min(delay * 2, self.backoff.max_seconds)
                     continue
                 await self._split(items, exc, stop)
                 return
