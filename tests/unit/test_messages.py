@@ -129,8 +129,9 @@ def test_completed_consultations_and_check_ins_tell_nobody(event_type: str) -> N
 
 
 def test_backoff_grows_exponentially_is_capped_and_jittered() -> None:
+    """Also after an hour of retries (the 1025th: 2.0 ** 1024 does not fit a float)."""
     rng = random.Random(7)
-    for attempt, ceiling in [(1, 1.0), (2, 2.0), (3, 4.0), (4, 8.0), (5, 10.0), (9, 10.0)]:
+    for attempt, ceiling in [(1, 1.0), (2, 2.0), (3, 4.0), (4, 8.0), (5, 10.0), (9, 10.0), (1025, 10.0), (10**6, 10.0)]:
         for _ in range(20):
             assert ceiling / 2 <= backoff_seconds(attempt, 1.0, 10.0, rng) <= ceiling
 
