@@ -6,6 +6,10 @@
 -- columns (a HOT update: neither is indexed). A token changed otherwise in the same batch is sent whole, as
 -- before. What the function writes otherwise, returns and raises is unchanged.
 --
+-- The new UPDATE joins the arrays to tokens. Its plan is made once per session, perhaps while tokens is nearly
+-- empty, when reading tokens whole by its primary key looks cheapest; the join condition is therefore repeated as
+-- "id = ANY (the ids)", so that whatever join the plan makes, tokens is read only at those ids.
+--
 -- A new overload: the function of 0017 stays for an allocator still running the code before this one (migrations
 -- run before the services restart), so that its batches keep committing until it is replaced.
 
@@ -116,7 +120,7 @@ BEGIN
     IF cardinality(p_retimed) > 0 THEN
         UPDATE tokens SET estimated_time = r.eta, updated_at = r.at
           FROM unnest(p_retimed, p_retimed_etas, p_retimed_at) AS r(id, eta, at)
-         WHERE tokens.id = r.id;
+         WHERE tokens.id = r.id AND tokens.id = ANY (p_retimed);
     END IF;
 
     -- Then each slot's own capacity (a cut takes effect once the displaced tokens have left).

@@ -17,6 +17,7 @@ from allocator.settings import AllocatorSettings
 from shared import db
 from shared.clock import ManualClock
 from shared.codec import decode_event
+from shared.contracts.values import TokenSource
 from shared.topology import Topology, declare
 from tests.support.commands import book_command, create_doctor_command, token_commands
 from tests.support.services import start
@@ -142,23 +143,27 @@ async def _scans(pg: asyncpg.Connection, tables: tuple[str, ...]) -> dict[str, t
 async def test_the_batch_call_keeps_index_plans_made_while_its_tables_were_young(
     allocator_settings: AllocatorSettings, clock: ManualClock, pg: asyncpg.Connection
 ) -> None:
-    """The call plans its statements once per session (D98). Plans made while the inbox and outbox held a
-    handful of rows must still find rows by their key once they hold many, before any analyze has seen them grow:
-    no sequential scan, and no index read whole (the unpublished rows' partial index, say)."""
+    """The call plans its statements once per session (D98). Plans made while the inbox, the outbox and the tokens
+    held a handful of rows must still find rows by their key once they hold many, before any analyze has seen them
+    grow: no sequential scan, and no index read whole (the unpublished rows' partial index, say). Each batch after
+    the first books a paid-priority patient ahead of the walk-ins, so it also moves their ETAs alone (D111)."""
     await pg.execute(
-        "ALTER TABLE inbox SET (autovacuum_enabled = false); ALTER TABLE outbox SET (autovacuum_enabled = false)"
+        "ALTER TABLE inbox SET (autovacuum_enabled = false); ALTER TABLE outbox SET (autovacuum_enabled = false);"
+        " ALTER TABLE tokens SET (autovacuum_enabled = false)"
     )
     pool = await db.create_pool(allocator_settings.writer_dsn, min_size=1, max_size=1)
     policy = build_policy(allocator_settings)
     store = PostgresStore(pool, policy.zone)
     processor = ShardProcessor(store, store, 0, "young", policy, clock, 1, outlet=_ConfirmsAtOnce())
-    tables = ("inbox", "outbox")
+    tables = ("inbox", "outbox", "tokens")
     try:
         doctor = create_doctor_command(capacity=40)
         doctor_id = doctor.payload.doctor_id
-        assert all(reply.ok for reply in await processor.process([doctor, book_command(doctor_id, "First")]))
-        await pg.execute("ANALYZE inbox; ANALYZE outbox")  # the statistics of a young table: a row or two
-        assert all(reply.ok for reply in await processor.process([book_command(doctor_id, "Planned")]))
+        walk_ins = [book_command(doctor_id, f"Walk-in {n}") for n in range(3)]
+        assert all(reply.ok for reply in await processor.process([doctor, *walk_ins]))
+        await pg.execute("ANALYZE inbox; ANALYZE outbox; ANALYZE tokens")  # a young table's statistics: a few rows
+        paid = book_command(doctor_id, "Planned", source=TokenSource.PRIORITY)
+        assert all(reply.ok for reply in await processor.process([paid]))
         await pg.execute(
             """INSERT INTO inbox (command_id, command_type, payload_hash, shard, epoch, ok, reply)
                SELECT gen_random_uuid(), 'BookToken', '', 0, 0, true, '{}' FROM generate_series(1, 20000)"""
@@ -168,8 +173,17 @@ async def test_the_batch_call_keeps_index_plans_made_while_its_tables_were_young
                SELECT gen_random_uuid(), 'token.confirmed', $1, 1000000 + n, '{}' FROM generate_series(1, 20000) n""",
             doctor_id,
         )
+        await pg.execute(
+            """INSERT INTO tokens (id, token_number, short_number, doctor_id, slot_id, date, patient_name, patient_age,
+                                   patient_key, source, priority, status, is_emergency, arrival, created_at,
+                                   updated_at, queue_priority, queue_position)
+               SELECT gen_random_uuid(), 'OLD-' || n, 'T' || n, doctor_id, slot_id, date '2020-01-01', 'Old', 30,
+                      'old-' || n, 'walkin', 5, 'cancelled', false, n, now(), now(), 5, n
+                 FROM (SELECT doctor_id, slot_id FROM tokens LIMIT 1) AS one, generate_series(1, 20000) n"""
+        )
         before = await _scans(pg, tables)
-        assert all(reply.ok for reply in await processor.process([book_command(doctor_id, "Grown")]))
+        paid = book_command(doctor_id, "Grown", source=TokenSource.PRIORITY)
+        assert all(reply.ok for reply in await processor.process([paid]))
     finally:
         await pool.close()  # its session's statistics reach the shared counters as it ends
 
@@ -182,5 +196,6 @@ async def test_the_batch_call_keeps_index_plans_made_while_its_tables_were_young
             break
         await asyncio.sleep(0.1)
     assert all(scanned(table) for table in tables), (before, after)
-    assert {table: after[table][0] - before[table][0] for table in tables} == {"inbox": 0, "outbox": 0}, "seq scans"
+    seq_scans = {table: after[table][0] - before[table][0] for table in tables}
+    assert seq_scans == {"inbox": 0, "outbox": 0, "tokens": 0}, "seq scans"
     assert all(after[table][2] - before[table][2] < 100 for table in tables), ("rows fetched", before, after)
