@@ -279,6 +279,8 @@ class ShardConsumer:
             if command is not None and record:
                 try:
                     reply = await self.processor.record_failure(command, reply, principal)
+                    if principal is not None:  # an outcome it had already may be a booking: as a repeat gets it
+                        reply = self._with_cancel_code(reply, principal)
                 except Fenced as fenced:  # not ours to park or answer: it goes back to the lease's holder
                     log.warning("shard %d: %s; giving the message back and resubscribing", self.shard, fenced)
                     raise LeaseLost from fenced

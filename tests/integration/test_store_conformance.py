@@ -92,7 +92,7 @@ async def test_etas_that_alone_moved_read_back_as_they_were_decided(
     store: Store, allocator_settings: AllocatorSettings, clock: ManualClock
 ) -> None:
     """A paid-priority booking goes ahead of the walk-ins and moves their ETAs a little (too little to tell them):
-    those tokens are written as their new ETA alone, and read back with it."""
+    both stores keep the moves (which the batch sends as ETAs alone: ``tests/unit/test_changed_rows.py``)."""
     doctor = create_doctor_command(capacity=30)
     doctor_id = doctor.payload.doctor_id
     processor = _processor(store, allocator_settings, clock)
