@@ -116,10 +116,6 @@ class MemoryStore:
             self.day_settings[(doctor_id, day)] = DaySettings(held.delay_minutes, held.delay_reason, held.resume_at)
         self.slots.update(copy.deepcopy(changes.slots))
         self.tokens.update(copy.deepcopy(changes.tokens))
-        for token_id, token in changes.retimed.items():
-            if token_id not in changes.tokens:  # as PostgreSQL: the ETA and the update time alone
-                kept = self.tokens[token_id]
-                kept.estimated_time, kept.updated_at = token.estimated_time, token.updated_at
         for row in batch.inbox:
             self.inbox[row.command.command_id] = row.stored
         self.outbox.extend(batch.outbox)

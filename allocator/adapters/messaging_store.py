@@ -76,7 +76,7 @@ async def commit_batch(connection: asyncpg.Connection, batch: BatchWrite) -> dic
     state = repository.changed_rows(batch.changes)
     try:
         found = await connection.fetchval(
-            "SELECT opd_commit_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+            "SELECT opd_commit_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
             batch.shard,
             batch.epoch,
             [row.command.command_id for row in batch.inbox],
@@ -87,9 +87,6 @@ async def commit_batch(connection: asyncpg.Connection, batch: BatchWrite) -> dic
             state.templates,
             state.slots,
             state.tokens,
-            state.retimed,
-            state.retimed_etas,
-            state.retimed_at,
             _inbox_rows(batch.inbox),
             _outbox_rows(batch.outbox),
         )

@@ -325,16 +325,11 @@ class ChangedRows(NamedTuple):
     templates: list[dict[str, object]]
     slots: list[dict[str, object]]
     tokens: list[dict[str, object]]
-    retimed: list[UUID]  # tokens whose estimated time alone moved: with their ETAs and update times, in order
-    retimed_etas: list[datetime | None]
-    retimed_at: list[datetime]
 
 
 def changed_rows(changes: Changes) -> ChangedRows:
-    """Tokens that free a seat come before those that take one, so that the seat checks hold row by row. A token
-    whose ETA moved is written whole if anything else about it changed too, else as its new ETA alone."""
+    """Tokens that free a seat come before those that take one, so that the seat checks hold row by row."""
     ordered = sorted(changes.tokens.values(), key=lambda t: t.status in SEATED)
-    retimed = [t for token_id, t in changes.retimed.items() if token_id not in changes.tokens]
     return ChangedRows(
         doctors=[_doctor_row(d) for d in changes.doctors.values()],
         days=[_day_settings_row(d) for d in changes.days.values()],
@@ -344,7 +339,4 @@ def changed_rows(changes: Changes) -> ChangedRows:
         ],
         slots=[_slot_row(s) for s in changes.slots.values()],
         tokens=[_token_row(t) for t in ordered],
-        retimed=[t.id for t in retimed],
-        retimed_etas=[t.estimated_time for t in retimed],
-        retimed_at=[t.updated_at for t in retimed],
     )

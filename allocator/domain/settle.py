@@ -96,7 +96,7 @@ def settle(ws: Workspace, day: Day, now: datetime, cause: Cause, told: Collectio
     refresh_slot_status(ws, day, now)
     eta_changes = recompute_etas(day, now, ws.policy.show_chance)
     for token, _ in eta_changes:
-        ws.retime(token, now)
+        ws.touch_token(token, now)
     notices = [
         EventDraft(TokenPromoted, day.doctor.id, TokenPayload.of(token_view(day, token), cause)) for token in promoted
     ]

@@ -39,7 +39,6 @@ class Changes:
     templates: set[UUID] = field(default_factory=set)
     slots: dict[UUID, Slot] = field(default_factory=dict)
     tokens: dict[UUID, Token] = field(default_factory=dict)
-    retimed: dict[UUID, Token] = field(default_factory=dict)  # ETA moved; written whole only if in ``tokens`` too
     days: dict[tuple[UUID, date], Day] = field(default_factory=dict)  # day-level settings (delay)
     events: list[AnyDraft] = field(default_factory=list)
 
@@ -124,11 +123,6 @@ class Workspace:
     def touch_token(self, token: Token, now: datetime) -> None:
         token.updated_at = now
         self.changes.tokens[token.id] = token
-
-    def retime(self, token: Token, now: datetime) -> None:
-        """The token's estimated time moved, and nothing else about it (unless it is touched too)."""
-        token.updated_at = now
-        self.changes.retimed[token.id] = token
 
     def touch_day(self, day: Day) -> None:
         self.changes.days[(day.doctor.id, day.date)] = day

@@ -146,7 +146,7 @@ async def test_the_batch_call_keeps_index_plans_made_while_its_tables_were_young
     """The call plans its statements once per session (D98). Plans made while the inbox, the outbox and the tokens
     held a handful of rows must still find rows by their key once they hold many, before any analyze has seen them
     grow: no sequential scan, and no index read whole (the unpublished rows' partial index, say). Each batch after
-    the first books a paid-priority patient ahead of the walk-ins, so it also moves their ETAs alone (D111)."""
+    the first books a paid-priority patient ahead of the walk-ins, so it rewrites their tokens too."""
     await pg.execute(
         "ALTER TABLE inbox SET (autovacuum_enabled = false); ALTER TABLE outbox SET (autovacuum_enabled = false);"
         " ALTER TABLE tokens SET (autovacuum_enabled = false)"

@@ -92,7 +92,7 @@ async def test_etas_that_alone_moved_read_back_as_they_were_decided(
     store: Store, allocator_settings: AllocatorSettings, clock: ManualClock
 ) -> None:
     """A paid-priority booking goes ahead of the walk-ins and moves their ETAs a little (too little to tell them):
-    both stores keep the moves (which the batch sends as ETAs alone: ``tests/unit/test_changed_rows.py``)."""
+    both stores keep the moves, and the update times that come with them."""
     doctor = create_doctor_command(capacity=30)
     doctor_id = doctor.payload.doctor_id
     processor = _processor(store, allocator_settings, clock)
@@ -112,7 +112,7 @@ async def test_etas_that_alone_moved_read_back_as_they_were_decided(
     }
     moved = [t for t in read.tokens if t.id in before and t.estimated_time != before[t.id]]
     assert len(moved) == 3, "every walk-in's ETA moved"
-    assert all(t.announced_eta == before[t.id] for t in moved), "none was told (so none was written whole)"
+    assert all(t.announced_eta == before[t.id] for t in moved), "none was told: a move too small to tell"
 
 
 async def test_specialists_are_any_case_by_name_and_limited(
