@@ -138,8 +138,8 @@ class ShardProcessor:
 
     async def record_failure(self, command: AnyCommand, reply: Reply, principal: Principal | None) -> Reply:
         """Store the outcome of a command that is being dead-lettered: its status and retries answer the same, the
-        retries from memory while it is recent, not by running its handler again. Returns the reply recorded for
-        the command: this one, or the outcome it already had."""
+        retries from memory while it is recent, not by running its handler again. Returns this sender's answer:
+        the outcome recorded for the command (this failure, or one it had already), checked as any repeat's."""
         digest = payload_hash(command)
         issuer = principal.issuer if principal is not None else None
         try:
