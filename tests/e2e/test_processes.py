@@ -5,6 +5,7 @@ import os
 import signal
 import sys
 import time
+from datetime import datetime, timedelta
 from uuid import uuid4
 
 import aiohttp
@@ -12,6 +13,7 @@ import pytest
 
 from deploy.supervisor import free_port
 from shared import db
+from shared.settings import CommonSettings
 from tests.conftest import ADMIN_HEADERS, AMQP_URL, API_KEYS, SHARD_COUNT, key_entries
 from tests.support.services import eventually
 
@@ -52,7 +54,14 @@ async def test_opd_up_serves_a_booking_and_stops_on_sigterm(database: str, broke
             async with session.post(base + "/api/doctors", json=doctor) as response:
                 assert response.status == 201
                 doctor_id = (await response.json())["doctor"]["id"]
-            booking = {"doctorId": doctor_id, "patientName": f"P-{uuid4().hex[:6]}", "patientAge": 30}
+            # Tomorrow: today's only slot has ended in the last minute of the hospital's day.
+            tomorrow = datetime.now(CommonSettings().zone).date() + timedelta(days=1)
+            booking = {
+                "doctorId": doctor_id,
+                "patientName": f"P-{uuid4().hex[:6]}",
+                "patientAge": 30,
+                "date": tomorrow.isoformat(),
+            }
             async with session.post(base + "/api/tokens", json=booking) as response:
                 body = await response.json()
                 assert response.status == 201, body
