@@ -76,12 +76,8 @@ async def _publish_in_order(exchange: EventsExchange, outgoing: list[Outgoing]) 
     The publishes start in order and the channel writes them in that order (its lock is first come, first served),
     so events still leave in commit order. A refusal raises ``BrokerLost`` once the ids before it are counted.
     """
-    outcomes: list[object]
-    if len(outgoing) == 1:  # one event (a batch of one command, mostly): awaited here, no task to run it in
-        outcomes = [await _outcome(exchange.publish(*outgoing[0]))]
-    else:
-        publishes = [asyncio.ensure_future(exchange.publish(*event)) for event in outgoing]
-        outcomes = await asyncio.gather(*publishes, return_exceptions=True)
+    publishes = [asyncio.ensure_future(exchange.publish(*event)) for event in outgoing]
+    outcomes = await asyncio.gather(*publishes, return_exceptions=True)
     confirmed: list[UUID] = []
     for (event_id, _, _), outcome in zip(outgoing, outcomes, strict=True):
         if isinstance(outcome, Exception) and broker_failed(outcome, PUBLISH_ERRORS):
@@ -90,14 +86,6 @@ async def _publish_in_order(exchange: EventsExchange, outgoing: list[Outgoing]) 
             raise outcome
         confirmed.append(event_id)
     return confirmed
-
-
-async def _outcome(publish: Awaitable[object]) -> object:
-    """What ``asyncio.gather(..., return_exceptions=True)`` gives for one publish: its result, or its exception."""
-    try:
-        return await publish
-    except Exception as exc:
-        return exc
 
 
 class _Refused(Exception):

@@ -106,8 +106,8 @@ async def test_a_refused_publish_leaves_it_and_the_rest_of_the_batch_for_the_nex
 async def test_an_event_refused_alone_is_left_for_the_next_round(
     pg: asyncpg.Connection, database: str, topology: Topology, amqp_connection: aio_pika.abc.AbstractConnection
 ) -> None:
-    """One event to publish (a batch of one command) is awaited without a task of its own: a refusal still ends
-    the run with nothing marked."""
+    """One event to publish (a batch of one command, the usual case at low load): its refusal ends the run with
+    nothing marked."""
     channel = await amqp_connection.channel()
     events = await channel.declare_exchange(topology.events_exchange, aio_pika.ExchangeType.TOPIC, durable=True)
     await _unroutable(channel, events)
